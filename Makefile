@@ -1,0 +1,58 @@
+# Common Ground — everyday commands. `make run` and `make test` are all a newcomer needs.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LOCALES := es fr ar zh_Hans vi
+POT := locales/messages.pot
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format catalogs extract update-catalogs bench clean
+
+help:
+	@echo "make run       run the bot (offline sandbox demo when BOT_TOKEN is not set)"
+	@echo "make test      lint, catalog checks and every test"
+	@echo "make format    apply ruff fixes and formatting"
+	@echo "make extract   collect translatable strings into $(POT)"
+	@echo "make update-catalogs   merge $(POT) into every locale's .po"
+	@echo "make catalogs  compile .po into .mo (build output)"
+	@echo "make bench     throughput figures against Telegram's limits"
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install catalogs
+	$(BIN)/python -m bot
+
+test: install lint catalogs
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+catalogs: install
+	$(BIN)/pybabel compile --statistics -d locales -D messages
+
+extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --add-location=file --sort-by-file \
+		--project="Common Ground" --copyright-holder="Common Ground contributors" \
+		--msgid-bugs-address="" -o $(POT) .
+
+update-catalogs: extract
+	$(BIN)/pybabel update -i $(POT) -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+
+bench: install catalogs
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache locales/*/LC_MESSAGES/*.mo

@@ -1,0 +1,140 @@
+"""Build the python-telegram-bot Application: settings, lifecycle and handlers, in one place.
+
+Handlers are registered in one explicit order (read ``register_handlers`` top to bottom to see
+how an update is routed). Group -1 filters out updates we never act on; group 0 holds the
+commands, then the buttons, then the fallbacks that catch whatever is left.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import i18n
+from bot.config import Config
+from bot.handlers import admin, fallback, help, language, menus, privacy, start
+from bot.handlers.common import BotContext
+from bot.handlers.errors import error_handler
+from bot.services import Services
+from bot.services.roles import Role
+from bot.storage.db import Database
+from bot.storage.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+# How many updates are processed at once; each runs in its own task with its own locale.
+CONCURRENT_UPDATES = 16
+# Retries after a 429 (the rate limiter waits the `retry_after` Telegram asks for).
+MAX_RETRIES = 3
+
+
+def register_handlers(app: Application) -> None:
+    # Group -1: updates we deliberately never act on.
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.EDITED | filters.UpdateType.CHANNEL_POSTS, fallback.ignore_update
+        ),
+        group=-1,
+    )
+
+    # Group 0, commands (anyone; role checks happen inside, on the server, every time).
+    app.add_handler(CommandHandler("start", start.start_command))
+    app.add_handler(CommandHandler("help", help.help_command))
+    app.add_handler(CommandHandler("language", language.language_command))
+    app.add_handler(CommandHandler("privacy", privacy.privacy_command))
+    app.add_handler(CommandHandler("mydata", privacy.mydata_command))
+    app.add_handler(CommandHandler("forget", privacy.forget_command))
+    app.add_handler(CommandHandler("status", admin.status_command))
+
+    # Buttons. Callback data is only a hint: each handler re-validates it.
+    app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:(yes|no)$"))
+
+    # Fallbacks: whatever is left gets a hint, or a safe silence.
+    app.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, fallback.unknown_command)
+    )
+    app.add_handler(MessageHandler(filters.ALL, fallback.other_message))
+    app.add_handler(CallbackQueryHandler(fallback.stale_button))
+
+    app.add_error_handler(error_handler)
+
+
+async def post_init(app: Application) -> None:
+    config: Config = app.bot_data["config"]
+    db = await Database.open(config.db_path)
+    await migrate(db)  # normally a no-op: the CLI migrated before start-up
+    app.bot_data["services"] = Services.build(config, db)
+    await menus.publish_profile(app.bot, config.default_locale)
+    for admin_id in config.admin_ids:
+        locale = i18n.resolve_locale(
+            await app.bot_data["services"].users.stored_locale(admin_id), None
+        )
+        try:
+            await app.bot.set_my_commands(
+                menus.bot_commands(Role.ADMIN, locale), scope=BotCommandScopeChat(admin_id)
+            )
+        except TelegramError as exc:  # the admin has not opened a chat with the bot yet
+            log.info("No admin menu for one admin yet: %s", exc.message)
+    log.info("Common Ground is up as @%s", app.bot.username)
+
+
+async def post_shutdown(app: Application) -> None:
+    services: Services | None = app.bot_data.get("services")
+    if services is not None:
+        await services.db.close()
+    log.info("Common Ground stopped")
+
+
+def build_application(
+    config: Config,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application:
+    """The Application for ``config``; tests pass a request that talks to the sandbox."""
+    i18n.set_default_locale(config.default_locale)
+    builder = (
+        ApplicationBuilder()
+        .token(config.require_token())
+        .base_url(config.api_base_url)
+        .base_file_url(config.file_base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    app = builder.build()
+    app.bot_data["config"] = config
+    register_handlers(app)
+    return app
+
+
+def run(config: Config) -> None:
+    """Long-poll until SIGINT/SIGTERM, then shut down cleanly."""
+    app = build_application(config)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)

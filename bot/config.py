@@ -1,0 +1,154 @@
+"""Configuration, read once from the environment (and an optional ``.env`` file).
+
+Every problem is reported as a :class:`ConfigError` that names the variable, so the CLI can
+print one clear line and exit with status 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DB_PATH = "data/commonground.sqlite3"
+SUPPORTED_LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+# Telegram tokens look like "123456789:AAE..." (digits, colon, 35 url-safe characters).
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A configuration variable is missing or invalid."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str | None
+    api_base_url: str = DEFAULT_API_BASE_URL
+    db_path: Path = Path(DEFAULT_DB_PATH)
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    default_locale: str = "en"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    log_level: str = "INFO"
+
+    @property
+    def file_base_url(self) -> str:
+        """The Bot API file URL matching :attr:`api_base_url` (``.../bot`` -> ``.../file/bot``)."""
+        base = self.api_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file"
+
+    @property
+    def api_host(self) -> str:
+        """Where the Bot API lives, safe to print (never contains the token)."""
+        parts = urlsplit(self.api_base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(
+                "BOT_TOKEN",
+                "is not set. Get a token from @BotFather, or run `make run` / "
+                "`python -m bot demo` to try the bot offline.",
+            )
+        return self.token
+
+
+def _env_file_values(env_file: Path | None) -> dict[str, str]:
+    if env_file is None or not env_file.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Config:
+    """Build the configuration; the process environment wins over the ``.env`` file."""
+    values = _env_file_values(env_file)
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    token = get("BOT_TOKEN")
+    if token is not None and not _TOKEN_RE.match(token):
+        # Never echo the value: it may be a real (mistyped) secret.
+        raise ConfigError(
+            "BOT_TOKEN", "does not look like a bot token (expected digits, ':' and 35 characters)"
+        )
+
+    api_base_url = get("BOT_API_BASE_URL") or DEFAULT_API_BASE_URL
+    parts = urlsplit(api_base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            "BOT_API_BASE_URL",
+            f"{api_base_url!r} is not an http(s) URL like {DEFAULT_API_BASE_URL}",
+        )
+
+    db_path = Path(get("BOT_DB_PATH") or DEFAULT_DB_PATH)
+    if db_path.exists() and db_path.is_dir():
+        raise ConfigError("BOT_DB_PATH", f"{str(db_path)!r} is a directory, not a database file")
+
+    admin_ids: set[int] = set()
+    for part in (get("BOT_ADMIN_IDS") or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or int(part) <= 0:
+            raise ConfigError(
+                "BOT_ADMIN_IDS",
+                f"{part!r} is not a Telegram user id (use numbers separated by commas)",
+            )
+        admin_ids.add(int(part))
+
+    default_locale = get("BOT_DEFAULT_LOCALE") or "en"
+    if default_locale not in SUPPORTED_LOCALES:
+        raise ConfigError(
+            "BOT_DEFAULT_LOCALE",
+            f"{default_locale!r} is not one of {', '.join(SUPPORTED_LOCALES)}",
+        )
+
+    tz_name = get("BOT_TIMEZONE") or "UTC"
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "BOT_TIMEZONE", f"{tz_name!r} is not an IANA time zone name (e.g. Europe/Paris)"
+        ) from None
+
+    log_level = (get("BOT_LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError("BOT_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+
+    return Config(
+        token=token,
+        api_base_url=api_base_url.rstrip("/"),
+        db_path=db_path,
+        admin_ids=frozenset(admin_ids),
+        default_locale=default_locale,
+        timezone=timezone,
+        log_level=log_level,
+    )
+
+
+def logging_level(config: Config) -> int:
+    return logging.getLevelNamesMapping()[config.log_level]

@@ -1,0 +1,51 @@
+"""Admin-only commands. Every one checks the caller's role on the server, at call time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from babel.dates import format_timedelta
+from babel.numbers import format_decimal
+from telegram import Update
+
+from bot import i18n
+from bot.handlers.common import BotContext, localized
+from bot.i18n import _
+from bot.services.roles import Role
+
+
+async def refuse_unless(update: Update, context: BotContext, role: Role) -> bool:
+    """Tell the user politely and return True when they lack ``role``."""
+    if await context.services.users.role_of(update.effective_user.id) >= role:
+        return False
+    await update.effective_message.reply_text(
+        _("Sorry, only stewards and organisers can use that command.")
+    )
+    return True
+
+
+@localized
+async def status_command(update: Update, context: BotContext) -> None:
+    if await refuse_unless(update, context, Role.ADMIN):
+        return
+    snap = await context.services.status.snapshot()
+    locale = i18n.current_locale()
+    number = lambda n: format_decimal(n, locale=locale)  # noqa: E731
+    app_language = _("Telegram app language")
+    by_language = ", ".join(
+        f"{i18n.language_name(loc) if loc else app_language}: {number(n)}"
+        for loc, n in sorted(snap.users_by_locale.items(), key=lambda kv: -kv[1])
+    )
+    lines = [
+        _("<b>Common Ground is running</b> (version {version})").format(version=snap.version),
+        _("Up for {duration}").format(
+            duration=format_timedelta(
+                timedelta(seconds=snap.uptime_seconds), locale=locale, threshold=1.1
+            )
+        ),
+        _("Database schema version: {version}").format(version=snap.schema_version),
+        _("People who use the bot: {count}").format(count=number(snap.users_total)),
+    ]
+    if by_language:
+        lines.append(_("By language: {list}").format(list=by_language))
+    await update.effective_message.reply_text("\n".join(lines))

@@ -1,0 +1,126 @@
+"""Shared pieces of the Telegram adapters: the context type, the locale wrapper, replies."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import CallbackContext, ExtBot
+
+from bot import i18n
+from bot.i18n import _
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """PTB's context with typed access to our services."""
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
+H = TypeVar("H", bound=Handler)
+
+
+async def locale_of_update(update: object, context: BotContext) -> str:
+    """The language to answer this update in (the user's stored choice, else Telegram's)."""
+    user = update.effective_user if isinstance(update, Update) else None
+    if user is None:
+        return i18n.default_locale()
+    try:
+        return await context.services.users.locale_for(user.id, user.language_code)
+    except Exception:  # the database may be what failed; still answer in a sensible language
+        log.warning("Could not read the stored language of a user", exc_info=True)
+        return i18n.resolve_locale(None, user.language_code)
+
+
+def localized(handler: H) -> H:
+    """Run ``handler`` with the update's user locale active, and restore it afterwards."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> Any:
+        with i18n.use_locale(await locale_of_update(update, context)):
+            return await handler(update, context)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def esc(value: object) -> str:
+    """Escape text that came from a user before it goes into an HTML message."""
+    return html.escape(str(value), quote=False)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Answer in the chat the update came from."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, **kwargs)
+
+
+def open_private_chat_button(context: BotContext, payload: str = "") -> InlineKeyboardMarkup:
+    url = f"https://t.me/{context.bot.username}"
+    if payload:
+        url += f"?start={payload}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("Open a private chat"), url=url)]])
+
+
+async def ask_for_private_chat(update: Update, context: BotContext) -> None:
+    await reply(
+        update,
+        _("For your privacy, let's do this in a private chat."),
+        reply_markup=open_private_chat_button(context),
+    )
+
+
+def private_only(handler: H) -> H:
+    """In a group, point the user to a private chat instead of running ``handler``."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> Any:
+        if not is_private(update):
+            await ask_for_private_chat(update, context)
+            return None
+        return await handler(update, context)
+
+    return wrapper  # type: ignore[return-value]
+
+
+async def show(update: Update, text: str, **kwargs: Any) -> None:
+    """Show ``text``: edit the message a button belongs to, else send a new message.
+
+    Editing keeps the chat short on small screens. If the message can no longer be edited
+    (too old, deleted) the answer is sent as a new message instead; an unchanged message is
+    left alone.
+    """
+    query = update.callback_query
+    if query is None or query.message is None:
+        await reply(update, text, **kwargs)
+        return
+    try:
+        await query.edit_message_text(text, **kwargs)
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return
+        log.info("Could not edit message (%s); sending a new one", exc.message)
+        await context_free_send(update, text, **kwargs)
+
+
+async def context_free_send(update: Update, text: str, **kwargs: Any) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, **kwargs)

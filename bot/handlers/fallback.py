@@ -1,0 +1,53 @@
+"""Everything no other handler took: a short helpful answer, or a safe silence.
+
+- edited messages and channel posts are ignored (they would repeat a command);
+- in groups, only commands addressed to us get an answer;
+- in a private chat, unknown commands, free text, stickers, photos and the like get a hint;
+- a button press that no handler recognised (old, or forged) gets an "expired" notice.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.handlers.common import BotContext, esc, is_private, localized
+from bot.i18n import _
+
+MAX_ECHOED_COMMAND = 32
+
+
+async def ignore_update(update: Update, context: BotContext) -> None:
+    raise ApplicationHandlerStop
+
+
+def _command_name(text: str) -> str:
+    word = text.split(maxsplit=1)[0] if text.strip() else text
+    word = word.split("@", 1)[0]
+    if len(word) > MAX_ECHOED_COMMAND:
+        word = word[:MAX_ECHOED_COMMAND] + "…"
+    return word
+
+
+@localized
+async def unknown_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    await message.reply_text(
+        _("I don't know the command {command}.").format(command=esc(_command_name(message.text)))
+        + " "
+        + _("Send /help to see what I can do.")
+    )
+
+
+@localized
+async def other_message(update: Update, context: BotContext) -> None:
+    if not is_private(update):
+        return
+    await update.effective_message.reply_text(
+        _("I work best with buttons and commands.") + " " + _("Send /help to see what I can do.")
+    )
+
+
+@localized
+async def stale_button(update: Update, context: BotContext) -> None:
+    await update.callback_query.answer(_("This button no longer works. Send /help to start again."))

@@ -1,0 +1,60 @@
+"""/start: a warm welcome in the detected language, with buttons to confirm or change it."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import i18n
+from bot.handlers import menus
+from bot.handlers.common import BotContext, esc, is_private, localized, open_private_chat_button
+from bot.handlers.language import MENU, choose_data
+from bot.i18n import _
+
+
+def welcome_text(first_name: str, locale: str) -> str:
+    return "\n\n".join(
+        (
+            _("👋 Welcome to Common Ground, {name}!").format(name=esc(first_name)),
+            _(
+                "I help neighbours stay in touch: sign-ups for your building, event reminders, "
+                "quick polls and news from your stewards, all in your own language."
+            ),
+            _("I'll write to you in <b>{language}</b>. Is that right?").format(
+                language=i18n.language_name(locale, in_sentence=True)
+            ),
+        )
+    )
+
+
+def welcome_keyboard(locale: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("✅ Yes, continue in {language}").format(
+                        language=i18n.language_name(locale, in_sentence=True)
+                    ),
+                    callback_data=choose_data(locale),
+                )
+            ],
+            [InlineKeyboardButton(_("🌐 Choose another language"), callback_data=MENU)],
+        ]
+    )
+
+
+@localized
+async def start_command(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if not is_private(update):
+        await update.effective_message.reply_text(
+            _("Hello! Write to me in a private chat to get started."),
+            reply_markup=open_private_chat_button(context),
+        )
+        return
+    await context.services.users.remember(user.id)
+    locale = i18n.current_locale()
+    await update.effective_message.reply_text(
+        welcome_text(user.first_name, locale), reply_markup=welcome_keyboard(locale)
+    )
+    if user.id in context.services.config.admin_ids:
+        await menus.set_chat_menu(context, user.id, locale)

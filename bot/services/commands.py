@@ -1,0 +1,39 @@
+"""The command catalogue: one place that says which commands exist and who may use them.
+
+``/help`` and the per-language command menus are both built from it, so a new command shows
+up everywhere once it is listed here (and registered in ``bot.app``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import N_
+from bot.services.roles import Role
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # msgid, translate with _() when rendering
+    role: Role = Role.RESIDENT
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Start, or see the welcome again")),
+    Command("help", N_("What I can do for you")),
+    Command("language", N_("Change your language")),
+    Command("privacy", N_("What we store and why")),
+    Command("mydata", N_("See everything we store about you")),
+    Command("forget", N_("Erase your data")),
+    Command("status", N_("Bot health and numbers"), Role.ADMIN),
+)
+
+
+def commands_for(role: Role) -> list[Command]:
+    """The commands a user with ``role`` may use, residents' first."""
+    return [c for c in COMMANDS if c.role <= role]
+
+
+def get(name: str) -> Command | None:
+    return next((c for c in COMMANDS if c.name == name), None)

@@ -1,0 +1,37 @@
+"""Health figures for admins: uptime, schema version and how many people use the bot."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from bot import __version__
+from bot.services.users import UserService
+from bot.storage.db import Database
+from bot.storage.migrations import current_version
+
+
+@dataclass(frozen=True)
+class StatusSnapshot:
+    version: str
+    uptime_seconds: float
+    schema_version: int
+    users_total: int
+    users_by_locale: dict[str, int]  # "" = follows Telegram's language
+
+
+class StatusService:
+    def __init__(self, db: Database, users: UserService) -> None:
+        self.db = db
+        self.users = users
+        self.started = time.monotonic()
+
+    async def snapshot(self) -> StatusSnapshot:
+        counts = await self.users.count_by_locale()
+        return StatusSnapshot(
+            version=__version__,
+            uptime_seconds=time.monotonic() - self.started,
+            schema_version=await current_version(self.db),
+            users_total=sum(counts.values()),
+            users_by_locale={(k or ""): v for k, v in counts.items()},
+        )

@@ -1,0 +1,110 @@
+"""End-to-end: the real ``python -m bot`` process against the sandbox Bot API on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.core import FakeBotApi
+from bot.sandbox.server import SandboxServer
+from tests.support import ADMIN_ID, SENDING
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT = 30.0
+
+
+class BotProcess:
+    """One running bot process, its log, and the sandbox it talks to."""
+
+    def __init__(self, api: FakeBotApi, server: SandboxServer, workdir: Path, **env: str):
+        self.api = api
+        self.server = server
+        self.workdir = workdir
+        self.log_path = workdir / "bot.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("BOT_")},
+            "BOT_TOKEN": api.token,
+            "BOT_API_BASE_URL": server.base_url,
+            "BOT_DB_PATH": str(workdir / "bot.sqlite3"),
+            "BOT_ADMIN_IDS": str(ADMIN_ID),
+            "BOT_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+        self.proc: subprocess.Popen | None = None
+
+    async def start(self, *, wait: bool = True) -> None:
+        start = len(self.api.calls)
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(  # noqa: ASYNC220 (starting is instant)
+                [sys.executable, "-m", "bot", "run"],
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        if wait:
+            await self.api.wait_for_call(
+                lambda c: c.method.lower() == "getupdates", start=start, timeout=READY_TIMEOUT
+            )
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    async def wait_exit(self, timeout: float = 15.0) -> int:
+        assert self.proc is not None
+        for _ in range(int(timeout * 20)):
+            if self.proc.poll() is not None:
+                return self.proc.returncode
+            await asyncio.sleep(0.05)
+        self.proc.kill()
+        raise AssertionError(f"the bot did not stop within {timeout}s:\n{self.log[-3000:]}")
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return await self.wait_exit(timeout)
+
+    async def reply_to(self, user: dict, text: str, timeout: float = 10.0) -> dict:
+        """The user sends ``text``; returns the bot's first message back to them."""
+        start = len(self.api.calls)
+        self.api.send_message(user, text)
+        call = await self.api.wait_for_call(
+            lambda c: (
+                c.method.lower() in SENDING
+                and c.status == 200
+                and c.params.get("chat_id") == user["id"]
+            ),
+            start=start,
+            timeout=timeout,
+        )
+        return call.response["result"]
+
+
+@pytest.fixture
+async def sandbox():
+    api = FakeBotApi()
+    async with SandboxServer(api) as server:
+        yield api, server
+
+
+@pytest.fixture
+async def bot_process(sandbox, tmp_path):
+    api, server = sandbox
+    process = BotProcess(api, server, tmp_path)
+    await process.start()
+    yield process
+    if process.alive():
+        await process.stop()

@@ -1,0 +1,31 @@
+import pytest
+
+from bot.app import build_application
+from bot.config import Config
+from bot.sandbox.core import FakeBotApi
+from bot.sandbox.request import SandboxRequest
+from tests.support import ADMIN_ID, Harness
+
+
+@pytest.fixture
+async def harness(tmp_path):
+    api = FakeBotApi()
+    config = Config(
+        token=api.token, db_path=tmp_path / "bot.sqlite3", admin_ids=frozenset({ADMIN_ID})
+    )
+    app = build_application(config, request=SandboxRequest(api))
+    await app.initialize()
+    await app.post_init(app)
+    yield Harness(api, app)
+    await app.post_shutdown(app)
+    await app.shutdown()
+
+
+@pytest.fixture
+def resident(harness):
+    return harness.api.make_user(2000, "Amina", language_code="en")
+
+
+@pytest.fixture
+def admin(harness):
+    return harness.api.make_user(ADMIN_ID, "Sam", language_code="en")

@@ -1,0 +1,72 @@
+"""Test helpers shared by the handler and end-to-end tests."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.sandbox.core import FakeBotApi
+
+SENDING = {"sendmessage", "senddocument", "sendphoto", "sendpoll", "editmessagetext"}
+ADMIN_ID = 1000
+TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """Message text without HTML tags, as a person reads it."""
+    return TAG.sub("", text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class Harness:
+    """Drive the real Application in-process: users act on the sandbox, the bot answers."""
+
+    def __init__(self, api: FakeBotApi, app: Application) -> None:
+        self.api = api
+        self.app = app
+        self._ids = itertools.count(1)
+
+    async def process(self, update: dict) -> list[Any]:
+        start = len(self.api.calls)
+        update.setdefault("update_id", next(self._ids))
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        return self.api.calls[start:]
+
+    async def send(self, user: dict, text: str | None = None, **kwargs: Any) -> list[dict]:
+        """The user sends a message; returns the texts/documents the bot sent or edited."""
+        message = self.api.send_message(user, text, **kwargs)
+        calls = await self.process({"message": message})
+        return self.outgoing(calls)
+
+    async def press(self, user: dict, message: dict, data: str) -> tuple[list[dict], list[Any]]:
+        """The user presses a button; returns (bot messages, answerCallbackQuery calls)."""
+        update = self.api.press_button(user, message, data)
+        calls = await self.process(update)
+        answers = [c for c in calls if c.method.lower() == "answercallbackquery"]
+        return self.outgoing(calls), answers
+
+    @staticmethod
+    def outgoing(calls: list[Any]) -> list[dict]:
+        return [
+            c.response["result"]
+            for c in calls
+            if c.method.lower() in SENDING
+            and c.status == 200
+            and isinstance(c.response.get("result"), dict)
+        ]
+
+    def calls(self, method: str) -> list[Any]:
+        return [c for c in self.api.calls if c.method.lower() == method.lower()]
+
+
+def buttons(message: dict) -> list[tuple[str, str]]:
+    """(text, callback_data or url) of every inline button of a bot message."""
+    markup = message.get("reply_markup") or {}
+    return [
+        (b["text"], b.get("callback_data") or b.get("url"))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]

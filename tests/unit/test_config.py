@@ -1,0 +1,85 @@
+"""Configuration: sensible defaults, and one clear named error for every bad value."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_API_BASE_URL, ConfigError, load_config
+
+TOKEN = "123456789:AAE_abcdefghijklmnopqrstuvwxyz01234"
+
+
+def test_defaults_when_only_the_token_is_set():
+    config = load_config({"BOT_TOKEN": TOKEN}, env_file=None)
+    assert config.token == TOKEN
+    assert config.api_base_url == DEFAULT_API_BASE_URL
+    assert config.db_path == Path("data/commonground.sqlite3")
+    assert config.admin_ids == frozenset()
+    assert config.default_locale == "en"
+    assert config.timezone.key == "UTC"
+    assert config.log_level == "INFO"
+
+
+def test_every_variable_is_read():
+    config = load_config(
+        {
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_BASE_URL": "http://127.0.0.1:8081/bot/",
+            "BOT_DB_PATH": "/tmp/x.sqlite3",
+            "BOT_ADMIN_IDS": " 12, 34 ,",
+            "BOT_DEFAULT_LOCALE": "zh_Hans",
+            "BOT_TIMEZONE": "America/Mexico_City",
+            "BOT_LOG_LEVEL": "debug",
+        },
+        env_file=None,
+    )
+    assert config.api_base_url == "http://127.0.0.1:8081/bot"
+    assert config.file_base_url == "http://127.0.0.1:8081/file/bot"
+    assert config.db_path == Path("/tmp/x.sqlite3")
+    assert config.admin_ids == {12, 34}
+    assert config.default_locale == "zh_Hans"
+    assert config.timezone.key == "America/Mexico_City"
+    assert config.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BOT_TOKEN", "not-a-token"),
+        ("BOT_API_BASE_URL", "ftp://example.org/bot"),
+        ("BOT_API_BASE_URL", "api.telegram.org"),
+        ("BOT_ADMIN_IDS", "12,abc"),
+        ("BOT_ADMIN_IDS", "-5"),
+        ("BOT_DEFAULT_LOCALE", "de"),
+        ("BOT_TIMEZONE", "Mars/Olympus_Mons"),
+        ("BOT_LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_invalid_values_name_the_variable(variable, value):
+    with pytest.raises(ConfigError) as info:
+        load_config({"BOT_TOKEN": TOKEN, variable: value}, env_file=None)
+    assert info.value.variable == variable
+
+
+def test_a_bad_token_is_never_echoed():
+    secret = "123456789:short"
+    with pytest.raises(ConfigError) as info:
+        load_config({"BOT_TOKEN": secret}, env_file=None)
+    assert secret not in str(info.value)
+
+
+def test_missing_token_is_reported_only_when_needed():
+    config = load_config({}, env_file=None)
+    assert config.token is None
+    with pytest.raises(ConfigError) as info:
+        config.require_token()
+    assert info.value.variable == "BOT_TOKEN"
+    assert "@BotFather" in info.value.problem
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f'BOT_TOKEN="{TOKEN}"\n# a comment\nBOT_DEFAULT_LOCALE=fr\n')
+    config = load_config({"BOT_DEFAULT_LOCALE": "vi"}, env_file=env_file)
+    assert config.token == TOKEN
+    assert config.default_locale == "vi"
