@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 16
 # Retries after a 429 (the rate limiter waits the `retry_after` Telegram asks for).
 MAX_RETRIES = 3
+# Telegram allows about 30 messages per second overall. A bucket of one message refilled 30
+# times a second paces sends evenly; PTB's default bucket of 30 lets a burst of 30 go out at
+# once on top of the steady rate, which Telegram may answer with 429s.
+OVERALL_MAX_RATE, OVERALL_TIME_PERIOD = 1, 1 / 30
 
 
 def register_handlers(app: Application) -> None:
@@ -106,8 +110,12 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    rate_limited: bool = True,
 ) -> Application:
-    """The Application for ``config``; tests pass a request that talks to the sandbox."""
+    """The Application for ``config``; tests pass a request that talks to the sandbox.
+
+    ``rate_limited=False`` drops the rate limiter, only so benchmarks can measure raw capacity.
+    """
     i18n.set_default_locale(config.default_locale)
     builder = (
         ApplicationBuilder()
@@ -121,11 +129,18 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    if rate_limited:
+        builder = builder.rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=OVERALL_MAX_RATE,
+                overall_time_period=OVERALL_TIME_PERIOD,
+                max_retries=MAX_RETRIES,
+            )
+        )
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     app = builder.build()

@@ -39,7 +39,8 @@ class Harness:
         """The user sends a message; returns the texts/documents the bot sent or edited."""
         message = self.api.send_message(user, text, **kwargs)
         calls = await self.process({"message": message})
-        return self.outgoing(calls)
+        chat_id = message["chat"]["id"]
+        return [m for m in self.outgoing(calls) if m["chat"]["id"] == chat_id]
 
     async def press(self, user: dict, message: dict, data: str) -> tuple[list[dict], list[Any]]:
         """The user presses a button; returns (bot messages, answerCallbackQuery calls)."""

@@ -45,10 +45,17 @@ async def locale_of_update(update: object, context: BotContext) -> str:
 
 
 def localized(handler: H) -> H:
-    """Run ``handler`` with the update's user locale active, and restore it afterwards."""
+    """Run ``handler`` with the update's user locale active, and restore it afterwards.
+
+    Updates with no user behind them (channel posts, anonymous senders) are ignored: every
+    handler here answers a person.
+    """
 
     @functools.wraps(handler)
     async def wrapper(update: Update, context: BotContext) -> Any:
+        if update.effective_user is None:
+            log.debug("Ignoring update %s: no user", update.update_id)
+            return None
         with i18n.use_locale(await locale_of_update(update, context)):
             return await handler(update, context)
 

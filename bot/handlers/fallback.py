@@ -21,9 +21,9 @@ async def ignore_update(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-def _command_name(text: str) -> str:
-    word = text.split(maxsplit=1)[0] if text.strip() else text
-    word = word.split("@", 1)[0]
+def _command_name(text: str | None) -> str:
+    words = (text or "").split(maxsplit=1)
+    word = words[0].split("@", 1)[0] if words else "/"
     if len(word) > MAX_ECHOED_COMMAND:
         word = word[:MAX_ECHOED_COMMAND] + "…"
     return word

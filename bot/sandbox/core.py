@@ -8,6 +8,7 @@ files) and returns ``(http_status, json_body)`` shaped like the real Bot API.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
@@ -163,6 +164,7 @@ _PERMISSION_FIELDS = (
     "can_pin_messages",
     "can_manage_topics",
     "can_edit_tag",
+    "can_react_to_messages",
 )
 
 
@@ -311,7 +313,8 @@ class FakeBotApi:
         self._file_counter = itertools.count(1)
         self._callback_counter = itertools.count(1)
         self._poll_counter = itertools.count(1)
-        self._callbacks: dict[str, float] = {}  # pending callback query id -> pressed at
+        # callback query id -> [answers still allowed, first delivered at (None: not yet)]
+        self._callbacks: dict[str, list] = {}
         self.callback_answers: dict[str, dict] = {}
         self._polls: dict[str, tuple[int, int]] = {}
         self._poll_votes: dict[str, dict[int, list[int]]] = {}
@@ -568,9 +571,78 @@ class FakeBotApi:
         if "update_id" not in update:
             update["update_id"] = self._next_update_id
         self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
+        # junk updates are delivered as they are, whatever they contain
+        with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
+            self._observe(update)
         self._updates.append(update)
         self._notify()
         return update["update_id"]
+
+    def _observe(self, update: dict) -> None:
+        """Learn from a (possibly raw) update what Telegram would know: users, chats, ids."""
+        for key in ("message", "edited_message"):
+            message = update.get(key)
+            if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+                continue
+            chat = message["chat"]
+            chat_id = int(chat["id"])
+            sender = message.get("from")
+            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+                self._users.setdefault(sender["id"], dict(sender))
+            if chat.get("type") in ("group", "supergroup") and chat_id not in self._groups:
+                self._groups[chat_id] = _Group(chat=dict(chat))
+            if chat_id in self._groups:
+                self._groups[chat_id].bot_left = False
+                if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+                    self._groups[chat_id].members.add(sender["id"])
+            self._chats.setdefault(chat_id, dict(chat))
+            message_id = message.get("message_id")
+            if isinstance(message_id, int):
+                stored = self._messages.setdefault(chat_id, {})
+                if key == "edited_message" or message_id not in stored:
+                    stored[message_id] = copy.deepcopy(message)
+                self._next_message_id[chat_id] = max(
+                    self._next_message_id.get(chat_id, 0), message_id
+                )
+        query = update.get("callback_query")
+        if isinstance(query, dict):
+            sender = query.get("from")
+            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+                self._users.setdefault(sender["id"], dict(sender))
+                self._chats.setdefault(sender["id"], self._private_chat(sender))
+            message = query.get("message")
+            if (
+                isinstance(message, dict)
+                and isinstance(message.get("chat"), dict)
+                and isinstance(message.get("message_id"), int)
+                and message.get("date")  # date 0 = inaccessible message
+            ):
+                # buttons only exist on the bot's own messages: remember it as one
+                chat_id = int(message["chat"]["id"])
+                self._chats.setdefault(chat_id, dict(message["chat"]))
+                stored = self._messages.setdefault(chat_id, {})
+                if message["message_id"] not in stored:
+                    stored[message["message_id"]] = {
+                        **copy.deepcopy(message),
+                        "from": dict(self.bot_user),
+                    }
+                    self._next_message_id[chat_id] = max(
+                        self._next_message_id.get(chat_id, 0), message["message_id"]
+                    )
+            if query.get("id") is not None:
+                entry = self._callbacks.setdefault(str(query["id"]), [0, None])
+                entry[0] += 1
+        request = update.get("chat_join_request")
+        if isinstance(request, dict) and isinstance(request.get("from"), dict):
+            sender = request["from"]
+            self._users.setdefault(sender["id"], dict(sender))
+            self._chats.setdefault(sender["id"], self._private_chat(sender))
+            group = self._groups.get(request.get("chat", {}).get("id"))
+            if group is not None:
+                group.join_requests.add(sender["id"])
+        answer = update.get("poll_answer")
+        if isinstance(answer, dict) and isinstance(answer.get("user"), dict):
+            self._users.setdefault(answer["user"]["id"], dict(answer["user"]))
 
     def _store_message(self, chat: dict, sender: dict, **fields: Any) -> dict:
         chat_id = chat["id"]
@@ -662,7 +734,6 @@ class FakeBotApi:
                 chat = {"id": chat_id, "type": "supergroup", "title": "Unknown"}
             msg = {"chat": chat, "message_id": message_id, "date": 0}  # inaccessible message
         query_id = f"{next(self._callback_counter)}{user['id'] % 100000:05d}"
-        self._callbacks[query_id] = self.clock()
         update = {
             "callback_query": {
                 "id": query_id,
@@ -693,7 +764,14 @@ class FakeBotApi:
                 for index, option in enumerate(poll["options"]):
                     option["voter_count"] = sum(index in v for v in votes.values())
                 poll["total_voter_count"] = len(votes)
-        update = {"poll_answer": {"poll_id": poll_id, "user": dict(user), "option_ids": option_ids}}
+        update = {
+            "poll_answer": {
+                "poll_id": poll_id,
+                "user": dict(user),
+                "option_ids": list(option_ids),
+                "option_persistent_ids": [str(i) for i in option_ids],
+            }
+        }
         update["update_id"] = self.inject_update(update)
         return update
 
@@ -770,7 +848,7 @@ class FakeBotApi:
             await self._wait_change(remaining)
 
     async def wait_until(self, condition: Callable[[], bool], *, timeout: float = 10.0) -> bool:
-        """Wait until `condition()` is true (re-checked on every sandbox change); False on timeout."""
+        """Wait until `condition()` holds (checked on every sandbox change); False on timeout."""
         deadline = self.clock() + timeout
         while not condition():
             remaining = deadline - self.clock()
@@ -1062,6 +1140,12 @@ class FakeBotApi:
                 break
             await self._wait_change(remaining)
         batch = copy.deepcopy(self._updates[:limit])
+        now = self.clock()
+        for update in batch:
+            query = update.get("callback_query")
+            entry = self._callbacks.get(str(query.get("id"))) if isinstance(query, dict) else None
+            if entry is not None and entry[1] is None:
+                entry[1] = now  # Telegram's answer window starts when the bot gets the query
         if batch:
             self.max_delivered_update_id = max(self.max_delivered_update_id, batch[-1]["update_id"])
         return batch
@@ -1273,9 +1357,14 @@ class FakeBotApi:
 
     def _m_answercallbackquery(self, params: dict, files: dict) -> bool:
         query_id = str(params.get("callback_query_id") or "")
-        pressed_at = self._callbacks.pop(query_id, None)
-        if pressed_at is None or self.clock() - pressed_at > CALLBACK_ANSWER_WINDOW:
+        entry = self._callbacks.get(query_id)
+        if (
+            entry is None
+            or entry[0] <= 0
+            or (entry[1] is not None and self.clock() - entry[1] > CALLBACK_ANSWER_WINDOW)
+        ):
             raise _bad("query is too old and response timeout expired or query ID is invalid")
+        entry[0] -= 1
         text = params.get("text")
         if isinstance(text, str) and len(text) > 200:
             raise _bad("MESSAGE_TOO_LONG")
@@ -1496,7 +1585,7 @@ class FakeBotApi:
         permissions = params.get("permissions")
         if not isinstance(permissions, dict):
             raise _bad("can't parse permissions JSON object")
-        if all(permissions.get(k, False) for k in _PERMISSION_FIELDS if k != "can_edit_tag"):
+        if all(permissions.get(k, False) for k in _PERMISSION_FIELDS[:14]):
             group.restricted.pop(user_id, None)
         else:
             group.restricted[user_id] = {**permissions, "until_date": params.get("until_date", 0)}

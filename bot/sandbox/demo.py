@@ -7,6 +7,7 @@ it, and turns terminal lines into a user's Telegram messages / button presses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import subprocess
@@ -257,12 +258,10 @@ class _DemoSession:
     async def settle(self, update_id: int, proc: asyncio.subprocess.Process) -> None:
         """Wait until the bot fetched the update and then went quiet (max ~8 s)."""
         deadline = time.monotonic() + 8.0
-        while (
-            self.api.max_delivered_update_id < update_id
-            and time.monotonic() < deadline
-            and proc.returncode is None
-        ):
-            await asyncio.sleep(0.05)
+        await self.api.wait_until(
+            lambda: self.api.max_delivered_update_id >= update_id or proc.returncode is not None,
+            timeout=8.0,
+        )
         delivered = time.monotonic()
         while time.monotonic() < deadline and proc.returncode is None:
             if time.monotonic() - max(self.last_activity, delivered) >= QUIET_AFTER:
@@ -360,10 +359,8 @@ def _start_stdin_reader(stdin: TextIO, queue: asyncio.Queue) -> None:
     loop = asyncio.get_running_loop()
 
     def put(item: str | None) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop may already be closed
             loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # loop already closed
-            pass
 
     def reader() -> None:
         try:

@@ -7,12 +7,11 @@ import signal
 import sqlite3
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from bot import i18n
 from bot.i18n import _
 from tests.e2e.conftest import BotProcess
+from tests.strategies import generate_junk
 
 pytestmark = pytest.mark.e2e
 
@@ -83,135 +82,6 @@ async def test_sigterm_stops_cleanly_and_the_token_is_never_logged(sandbox, tmp_
     assert "Traceback" not in log
 
 
-# --- a burst of junk -------------------------------------------------------------------------
-
-JUNK_USER_ID = 6000
-text = st.text(max_size=300) | st.sampled_from(
-    [
-        "/",
-        "/start@OtherBot",
-        "/help extra args",
-        "/language@CommonGroundBot",
-        "/" + "x" * 200,
-        "x" * 5000,
-        "<b>unclosed",
-        "&",
-        "\u202e",
-        "\x00",
-        "/mydata",
-        "/forget",
-        "/status",
-    ]
-)
-user_strategy = st.fixed_dictionaries(
-    {
-        "id": st.integers(JUNK_USER_ID, JUNK_USER_ID + 5),
-        "is_bot": st.just(False),
-        "first_name": st.text(min_size=1, max_size=80),
-    },
-    optional={
-        "language_code": st.sampled_from(["es", "zh-TW", "ar", "xx-YY", "", "EN"]),
-        "username": st.from_regex(r"[a-z]{5,10}", fullmatch=True),
-    },
-)
-
-
-@st.composite
-def junk_update(draw) -> dict:
-    user = draw(user_strategy)
-    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-    if draw(st.booleans()):
-        chat = {
-            "id": draw(st.integers(-(10**12), -1)),
-            "type": draw(st.sampled_from(["group", "supergroup", "channel"])),
-            "title": draw(text),
-        }
-    kind = draw(
-        st.sampled_from(
-            [
-                "message",
-                "edited_message",
-                "callback_query",
-                "channel_post",
-                "sticker",
-                "unknown",
-                "no_from",
-            ]
-        )
-    )
-    body = draw(text)
-    message = {
-        "message_id": draw(st.integers(1, 10**6)),
-        "date": 1700000000,
-        "chat": chat,
-        "from": user,
-        "text": body,
-    }
-    if body.startswith("/") and draw(st.booleans()):
-        message["entities"] = [
-            {"type": "bot_command", "offset": 0, "length": draw(st.integers(0, len(body) + 5))}
-        ]
-    if kind == "message":
-        return {"message": message}
-    if kind == "edited_message":
-        return {"edited_message": {**message, "edit_date": 1700000001}}
-    if kind == "channel_post":
-        message.pop("from")
-        return {"channel_post": message}
-    if kind == "sticker":
-        message.pop("text")
-        message["sticker"] = {
-            "file_id": "s",
-            "file_unique_id": "s",
-            "type": "regular",
-            "width": 1,
-            "height": 1,
-            "is_animated": False,
-            "is_video": False,
-        }
-        return {"message": message}
-    if kind == "no_from":
-        message.pop("from")
-        return {"message": message}
-    if kind == "unknown":
-        return {"some_future_update": {"x": body}}
-    return {
-        "callback_query": {
-            "id": str(draw(st.integers(1, 10**9))),
-            "from": user,
-            "chat_instance": "c",
-            "data": draw(
-                st.text(max_size=64)
-                | st.sampled_from(
-                    [
-                        "lang:set:es",
-                        "lang:set:",
-                        "lang:menu",
-                        "forget:yes",
-                        "forget:no",
-                        "lang:set:zz",
-                    ]
-                )
-            ),
-            "message": message,
-        }
-    }
-
-
-def generate_junk(count: int) -> list[dict]:
-    batches: list[dict] = []
-
-    @settings(
-        max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-    )
-    @given(junk_update())
-    def collect(update):
-        batches.append(update)
-
-    collect()
-    return batches
-
-
 async def test_keeps_serving_after_a_burst_of_junk(bot_process):
     api = bot_process.api
     junk = generate_junk(300)
@@ -223,7 +93,18 @@ async def test_keeps_serving_after_a_burst_of_junk(bot_process):
     assert tr("zh_Hans", "Here is what I can do for you:") in reply["text"]
     await asyncio.sleep(0.5)
     assert bot_process.alive()
-    failed = [c for c in api.calls if c.status >= 400 and c.method.lower() != "getupdates"]
-    assert failed == [], failed[:3]
+    # The only refusals Telegram may give are for edits: of a message that would not change (a
+    # button pressed twice; the bot treats it as done) or cannot be edited (the bot sends a new
+    # message instead).
+    refused = {
+        c.response["description"]
+        for c in api.calls
+        if c.status >= 400 and c.method.lower() != "getupdates"
+    }
+    benign = ("message is not modified", "message can't be edited")
+    assert all(
+        any(d == f"Bad Request: {b}" or d.startswith(f"Bad Request: {b}:") for b in benign)
+        for d in refused
+    ), refused
     assert " ERROR " not in bot_process.log, bot_process.log[-3000:]
     assert "Traceback" not in bot_process.log

@@ -1,5 +1,6 @@
 """The first commands, driven through the real Application and the in-process sandbox."""
 
+import asyncio
 import json
 
 import pytest
@@ -150,3 +151,15 @@ async def test_hostile_names_are_shown_literally(harness, name):
     user = harness.api.make_user(4000, name, language_code="en")
     [welcome] = await harness.send(user, "/start")
     assert name in welcome["text"]  # the sandbox returns the text as shown, like Telegram
+
+
+async def test_concurrent_updates_never_mix_languages(harness):
+    phones = ["en", "es", "fr", "ar", "zh-CN", "vi"]
+    people = [
+        harness.api.make_user(7000 + i, f"P{i}", language_code=phones[i % 6]) for i in range(60)
+    ]
+    results = await asyncio.gather(*(harness.send(person, "/help") for person in people))
+    for person, [reply] in zip(people, results, strict=True):
+        locale = i18n.match_telegram_language(person["language_code"])
+        assert reply["chat"]["id"] == person["id"]
+        assert reply["text"].startswith(tr(locale, "Here is what I can do for you:"))

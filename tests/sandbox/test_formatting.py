@@ -8,7 +8,9 @@ from bot.sandbox.formatting import ParseError, parse_html, parse_markdown_v2, st
 
 
 def test_html_entities_and_offsets() -> None:
-    text, entities = parse_html('<b>Hi</b> &lt;you&gt; <a href="https://x.org/?a=1&amp;b=2">link</a>')
+    text, entities = parse_html(
+        '<b>Hi</b> &lt;you&gt; <a href="https://x.org/?a=1&amp;b=2">link</a>'
+    )
     assert text == "Hi <you> link"
     assert entities == [
         {"type": "bold", "offset": 0, "length": 2},
@@ -27,7 +29,7 @@ def test_html_offsets_are_utf16() -> None:
     "html",
     [
         '<span class="tg-spoiler">s</span><tg-spoiler>t</tg-spoiler>',
-        "<pre><code class=\"language-python\">x = 1</code></pre>",
+        '<pre><code class="language-python">x = 1</code></pre>',
         "<blockquote expandable>q</blockquote><s>a</s><del>b</del><strike>c</strike>",
         "<u>u</u><ins>i</ins><em>e</em><strong>s</strong><code>c</code>",
         '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>',
@@ -71,7 +73,7 @@ def test_html_errors(html: str, fragment: str) -> None:
 
 def test_markdown_v2() -> None:
     assert parse_markdown_v2(r"*bold* and \. `a.b`")[0] == "bold and . a.b"
-    with pytest.raises(ParseError, match="Character '.' is reserved"):
+    with pytest.raises(ParseError, match=r"Character '\.' is reserved"):
         parse_markdown_v2("Hello.")
 
 

@@ -1,0 +1,34 @@
+# Common Ground — production image.
+# Build: docker build -t commonground .
+# Run:   docker run -e BOT_TOKEN=... -v commonground-data:/data commonground
+
+# --- build stage: dependencies into a virtualenv, catalogs compiled ---------------------------
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /venv
+# Dependencies first (read from pyproject.toml), so code changes reuse this layer.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml','rb'))['project']['dependencies']))" > requirements.txt \
+    && /venv/bin/pip install -r requirements.txt
+COPY locales ./locales
+RUN /venv/bin/pybabel compile -d locales -D messages
+
+# --- runtime stage: slim, non-root, database on a volume ---------------------------------------
+FROM python:3.11-slim
+ENV PATH="/venv/bin:$PATH" \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    BOT_DB_PATH=/data/commonground.sqlite3
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin commonground \
+    && mkdir -p /data && chown commonground /data
+WORKDIR /app
+COPY --from=build /venv /venv
+COPY bot ./bot
+COPY migrations ./migrations
+COPY --from=build /src/locales ./locales
+USER commonground
+VOLUME ["/data"]
+# SIGTERM (docker stop) makes the bot finish its updates and exit cleanly.
+STOPSIGNAL SIGTERM
+CMD ["python", "-m", "bot", "run"]

@@ -1,0 +1,132 @@
+"""Hypothesis strategies for hostile or malformed Telegram updates."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+JUNK_USER_ID = 6000
+text = st.text(max_size=300) | st.sampled_from(
+    [
+        "/",
+        "/start@OtherBot",
+        "/help extra args",
+        "/language@CommonGroundBot",
+        "/" + "x" * 200,
+        "x" * 5000,
+        "<b>unclosed",
+        "&",
+        "\u202e",
+        "\x00",
+        "/mydata",
+        "/forget",
+        "/status",
+    ]
+)
+user_strategy = st.fixed_dictionaries(
+    {
+        "id": st.integers(JUNK_USER_ID, JUNK_USER_ID + 5),
+        "is_bot": st.just(False),
+        "first_name": st.text(min_size=1, max_size=80),
+    },
+    optional={
+        "language_code": st.sampled_from(["es", "zh-TW", "ar", "xx-YY", "", "EN"]),
+        "username": st.from_regex(r"[a-z]{5,10}", fullmatch=True),
+    },
+)
+
+
+@st.composite
+def junk_update(draw) -> dict:
+    user = draw(user_strategy)
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    if draw(st.booleans()):
+        chat = {
+            "id": draw(st.integers(-(10**12), -1)),
+            "type": draw(st.sampled_from(["group", "supergroup", "channel"])),
+            "title": draw(text),
+        }
+    kind = draw(
+        st.sampled_from(
+            [
+                "message",
+                "edited_message",
+                "callback_query",
+                "channel_post",
+                "sticker",
+                "unknown",
+                "no_from",
+            ]
+        )
+    )
+    body = draw(text)
+    message = {
+        "message_id": draw(st.integers(1, 10**6)),
+        "date": 1700000000,
+        "chat": chat,
+        "from": user,
+        "text": body,
+    }
+    if body.startswith("/") and draw(st.booleans()):
+        message["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": draw(st.integers(0, len(body) + 5))}
+        ]
+    if kind == "message":
+        return {"message": message}
+    if kind == "edited_message":
+        return {"edited_message": {**message, "edit_date": 1700000001}}
+    if kind == "channel_post":
+        message.pop("from")
+        return {"channel_post": message}
+    if kind == "sticker":
+        message.pop("text")
+        message["sticker"] = {
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        }
+        return {"message": message}
+    if kind == "no_from":
+        message.pop("from")
+        return {"message": message}
+    if kind == "unknown":
+        return {"some_future_update": {"x": body}}
+    return {
+        "callback_query": {
+            "id": str(draw(st.integers(1, 10**9))),
+            "from": user,
+            "chat_instance": "c",
+            "data": draw(
+                st.text(max_size=64)
+                | st.sampled_from(
+                    [
+                        "lang:set:es",
+                        "lang:set:",
+                        "lang:menu",
+                        "forget:yes",
+                        "forget:no",
+                        "lang:set:zz",
+                    ]
+                )
+            ),
+            "message": message,
+        }
+    }
+
+
+def generate_junk(count: int) -> list[dict]:
+    batches: list[dict] = []
+
+    @settings(
+        max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(junk_update())
+    def collect(update):
+        batches.append(update)
+
+    collect()
+    return batches
