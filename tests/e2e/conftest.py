@@ -40,7 +40,7 @@ class BotProcess:
         self.proc: subprocess.Popen | None = None
 
     async def start(self, *, wait: bool = True) -> None:
-        start = len(self.api.calls)
+        polls = self.api.polls_started
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(  # noqa: ASYNC220 (starting is instant)
                 [sys.executable, "-m", "bot", "run"],
@@ -50,10 +50,13 @@ class BotProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        if wait:
-            await self.api.wait_for_call(
-                lambda c: c.method.lower() == "getupdates", start=start, timeout=READY_TIMEOUT
-            )
+        # Ready once it is long-polling (a getUpdates call is recorded only when it returns).
+        if wait and not await self.api.wait_until(
+            lambda: self.api.polls_started > polls or not self.alive(), timeout=READY_TIMEOUT
+        ):
+            raise AssertionError(f"the bot did not start polling:\n{self.log[-3000:]}")
+        if wait and not self.alive():
+            raise AssertionError(f"the bot exited at start-up:\n{self.log[-3000:]}")
 
     @property
     def log(self) -> str:
