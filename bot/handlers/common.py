@@ -124,10 +124,10 @@ async def show(update: Update, text: str, **kwargs: Any) -> None:
         if "not modified" in exc.message.lower():
             return
         log.info("Could not edit message (%s); sending a new one", exc.message)
-        await context_free_send(update, text, **kwargs)
+        await send_to_chat(update, text, **kwargs)
 
 
-async def context_free_send(update: Update, text: str, **kwargs: Any) -> None:
+async def send_to_chat(update: Update, text: str, **kwargs: Any) -> None:
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(text, **kwargs)

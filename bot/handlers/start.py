@@ -9,6 +9,7 @@ from bot.handlers import menus
 from bot.handlers.common import BotContext, esc, is_private, localized, open_private_chat_button
 from bot.handlers.language import MENU, choose_data
 from bot.i18n import _
+from bot.services.roles import Role
 
 
 def welcome_text(first_name: str, locale: str) -> str:
@@ -56,5 +57,5 @@ async def start_command(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(
         welcome_text(user.first_name, locale), reply_markup=welcome_keyboard(locale)
     )
-    if user.id in context.services.config.admin_ids:
-        await menus.set_chat_menu(context, user.id, locale)
+    if await context.services.users.role_of(user.id) > Role.RESIDENT:
+        await menus.set_chat_menu(context, user.id, locale)  # their menu lists their tools
