@@ -27,7 +27,7 @@ from telegram.request import BaseRequest
 
 from bot import i18n
 from bot.config import Config
-from bot.handlers import admin, fallback, help, language, menus, privacy, start
+from bot.handlers import admin, buildings, fallback, help, language, menus, privacy, start
 from bot.handlers.common import BotContext
 from bot.handlers.errors import error_handler
 from bot.services import Services
@@ -63,11 +63,13 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("privacy", privacy.privacy_command))
     app.add_handler(CommandHandler("mydata", privacy.mydata_command))
     app.add_handler(CommandHandler("forget", privacy.forget_command))
+    app.add_handler(CommandHandler("building", buildings.building_command))
     app.add_handler(CommandHandler("status", admin.status_command))
 
     # Buttons. Callback data is only a hint: each handler re-validates it.
     app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:(yes|no)$"))
+    app.add_handler(CallbackQueryHandler(buildings.building_button, pattern=r"^bld:"))
 
     # Fallbacks: whatever is left gets a hint, or a safe silence.
     app.add_handler(

@@ -9,19 +9,9 @@ from babel.numbers import format_decimal
 from telegram import Update
 
 from bot import i18n
-from bot.handlers.common import BotContext, localized
+from bot.handlers.common import BotContext, localized, refuse_unless
 from bot.i18n import _
 from bot.services.roles import Role
-
-
-async def refuse_unless(update: Update, context: BotContext, role: Role) -> bool:
-    """Tell the user politely and return True when they lack ``role``."""
-    if await context.services.users.role_of(update.effective_user.id) >= role:
-        return False
-    await update.effective_message.reply_text(
-        _("Sorry, only stewards and organisers can use that command.")
-    )
-    return True
 
 
 @localized

@@ -16,6 +16,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot import i18n
 from bot.i18n import _
 from bot.services import Services
+from bot.services.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -131,3 +132,17 @@ async def send_to_chat(update: Update, text: str, **kwargs: Any) -> None:
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(text, **kwargs)
+
+
+async def refuse_unless(update: Update, context: BotContext, role: Role) -> bool:
+    """Check, now and on the server, that the user has ``role``; if not, say so politely and
+    return True. Used by every steward/organiser command *and* button: callback data and
+    old messages are never trusted."""
+    if await context.services.users.role_of(update.effective_user.id) >= role:
+        return False
+    text = _("Sorry, only stewards and organisers can use that command.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await reply(update, text)
+    return True

@@ -26,6 +26,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("privacy", N_("What we store and why")),
     Command("mydata", N_("See everything we store about you")),
     Command("forget", N_("Erase your data")),
+    Command("building", N_("Add, rename, archive and list buildings"), Role.ORGANISER),
     Command("status", N_("Bot health and numbers"), Role.ADMIN),
 )
 

@@ -86,8 +86,9 @@ async def test_help_lists_only_what_the_role_may_use(harness, resident, admin):
     for command in ("/start", "/help", "/language", "/privacy", "/mydata", "/forget"):
         assert command in for_resident["text"]
         assert command in for_admin["text"]
-    assert "/status" not in for_resident["text"]
-    assert "/status" in for_admin["text"]
+    for command in ("/status", "/building"):
+        assert command not in for_resident["text"]
+        assert command in for_admin["text"]
 
 
 async def test_status_is_refused_to_residents_and_shown_to_admins(harness, resident, admin):

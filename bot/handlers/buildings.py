@@ -1,0 +1,137 @@
+"""/building list|add|rename|archive, for organisers (and admins)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.handlers.common import BotContext, esc, localized, refuse_unless, reply, show
+from bot.i18n import N_, _
+from bot.services.buildings import BuildingProblem
+from bot.services.roles import Role
+
+ARCHIVE_PREFIX = "bld:archive:"
+CANCEL = "bld:cancel"
+
+USAGE = (
+    N_("/building list — the active buildings"),
+    N_("/building add Maple Court — add a building"),
+    N_("/building rename 3 Maple Court East — rename building #3"),
+    N_("/building archive 3 — archive building #3 (no new sign-ups)"),
+)
+
+
+def usage_text() -> str:
+    return "\n".join([_("<b>Buildings</b>"), *(_(line) for line in USAGE)])
+
+
+def problem_text(problem: BuildingProblem) -> str:
+    if problem.kind == BuildingProblem.EMPTY:
+        return _("Please give the building a name, for example: /building add Maple Court")
+    if problem.kind == BuildingProblem.TOO_LONG:
+        return _("That name is too long: use at most {max} characters.").format(max=problem.detail)
+    if problem.kind == BuildingProblem.DUPLICATE:
+        return _("There is already a building called {name}.").format(name=esc(problem.detail))
+    return _("I can't find an active building {ref}. See /building list.").format(
+        ref=esc(problem.detail)
+    )
+
+
+async def _list(update: Update, context: BotContext) -> None:
+    buildings = await context.services.buildings.active()
+    if not buildings:
+        await reply(update, _("No buildings yet. Add one with /building add and its name."))
+        return
+    lines = [_("<b>Buildings ({count})</b>").format(count=len(buildings))]
+    lines += [f"#{b.id} {esc(b.name)}" for b in buildings]
+    await reply(update, "\n".join(lines))
+
+
+async def _add(update: Update, context: BotContext, args: list[str]) -> None:
+    building = await context.services.buildings.add(update.effective_user.id, " ".join(args))
+    await reply(
+        update,
+        _("Added building #{id}: {name}.").format(id=building.id, name=esc(building.name)),
+    )
+
+
+async def _rename(update: Update, context: BotContext, args: list[str]) -> None:
+    if len(args) < 2:
+        await reply(update, usage_text())
+        return
+    service = context.services.buildings
+    building = await service.resolve(args[0])
+    renamed = await service.rename(update.effective_user.id, building.id, " ".join(args[1:]))
+    await reply(
+        update,
+        _("Building #{id} is now called {name}.").format(id=renamed.id, name=esc(renamed.name)),
+    )
+
+
+async def _archive(update: Update, context: BotContext, args: list[str]) -> None:
+    building = await context.services.buildings.resolve(" ".join(args))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("📦 Archive"), callback_data=f"{ARCHIVE_PREFIX}{building.id}"
+                ),
+                InlineKeyboardButton(_("Cancel"), callback_data=CANCEL),
+            ]
+        ]
+    )
+    await reply(
+        update,
+        _(
+            "Archive building #{id} {name}? Residents will no longer be able to sign up to it."
+        ).format(id=building.id, name=esc(building.name)),
+        reply_markup=keyboard,
+    )
+
+
+@localized
+async def building_command(update: Update, context: BotContext) -> None:
+    if await refuse_unless(update, context, Role.ORGANISER):
+        return
+    args = context.args or []
+    action, rest = (args[0].lower(), args[1:]) if args else ("", [])
+    try:
+        if action == "list":
+            await _list(update, context)
+        elif action == "add":
+            await _add(update, context, rest)
+        elif action == "rename":
+            await _rename(update, context, rest)
+        elif action == "archive" and rest:
+            await _archive(update, context, rest)
+        else:
+            await reply(update, usage_text())
+    except BuildingProblem as problem:
+        await reply(update, problem_text(problem))
+
+
+@localized
+async def building_button(update: Update, context: BotContext) -> None:
+    """Archive confirmation. The role is checked again at the press: an old button in the
+    hands of someone demoted since, or forged callback data, changes nothing."""
+    if await refuse_unless(update, context, Role.ORGANISER):
+        return
+    query = update.callback_query
+    data = query.data or ""
+    number = data.removeprefix(ARCHIVE_PREFIX)
+    if data == CANCEL:
+        await query.answer()
+        await show(update, _("Nothing was changed."))
+        return
+    if not (data.startswith(ARCHIVE_PREFIX) and number.isdigit() and len(number) < 10):
+        await query.answer(_("This button no longer works. Send /help to start again."))
+        return
+    await query.answer()
+    try:
+        building = await context.services.buildings.archive(update.effective_user.id, int(number))
+    except BuildingProblem as problem:
+        await show(update, problem_text(problem))
+        return
+    await show(
+        update,
+        _("Building #{id} {name} is archived.").format(id=building.id, name=esc(building.name)),
+    )

@@ -1,0 +1,85 @@
+"""Buildings (sites): organisers add, rename and archive them; every change is audited."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.storage.buildings import Building, BuildingsRepository, DuplicateName
+
+NAME_MAX = 60
+
+
+class BuildingProblem(Exception):
+    """A request that cannot be done, with a ``kind`` the handler turns into a message."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    DUPLICATE = "duplicate"
+    NOT_FOUND = "not_found"
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(kind, detail)
+        self.kind = kind
+        self.detail = detail
+
+
+def clean_name(raw: str) -> str:
+    """Collapse white space and drop invisible control and direction characters.
+
+    Direction overrides (U+202E...) could make a name display as something else, so only
+    visible characters are kept; letters of every script are fine.
+    """
+    visible = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else " "
+        for ch in unicodedata.normalize("NFC", raw)
+    )
+    name = " ".join(visible.split())
+    if not name:
+        raise BuildingProblem(BuildingProblem.EMPTY)
+    if len(name) > NAME_MAX:
+        raise BuildingProblem(BuildingProblem.TOO_LONG, str(NAME_MAX))
+    return name
+
+
+class BuildingService:
+    def __init__(self, repo: BuildingsRepository) -> None:
+        self.repo = repo
+
+    async def active(self) -> list[Building]:
+        return await self.repo.list()
+
+    async def resolve(self, ref: str) -> Building:
+        """An active building named by number ("3", "#3") or by its exact name."""
+        text = ref.strip().removeprefix("#")
+        building = None
+        if text.isdigit() and len(text) < 10:
+            building = await self.repo.get(int(text))
+        if building is None and text:
+            building = await self.repo.find_active_by_name(" ".join(ref.split()))
+        if building is None or not building.active:
+            raise BuildingProblem(BuildingProblem.NOT_FOUND, ref.strip()[:NAME_MAX])
+        return building
+
+    async def add(self, actor_id: int, raw_name: str) -> Building:
+        name = clean_name(raw_name)
+        try:
+            return await self.repo.add(actor_id, name)
+        except DuplicateName:
+            raise BuildingProblem(BuildingProblem.DUPLICATE, name) from None
+
+    async def rename(self, actor_id: int, building_id: int, raw_name: str) -> Building:
+        name = clean_name(raw_name)
+        building = await self.repo.get(building_id)
+        if building is None or not building.active:
+            raise BuildingProblem(BuildingProblem.NOT_FOUND, str(building_id))
+        try:
+            await self.repo.rename(actor_id, building_id, name, building.name)
+        except DuplicateName:
+            raise BuildingProblem(BuildingProblem.DUPLICATE, name) from None
+        return await self.repo.get(building_id)
+
+    async def archive(self, actor_id: int, building_id: int) -> Building:
+        building = await self.repo.get(building_id)
+        if building is None or not await self.repo.archive(actor_id, building_id):
+            raise BuildingProblem(BuildingProblem.NOT_FOUND, str(building_id))
+        return building

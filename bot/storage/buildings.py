@@ -1,0 +1,101 @@
+"""The ``buildings`` table, and the audit entry written in the same transaction as a change."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bot.storage.audit import write_audit
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class Building:
+    id: int
+    name: str
+    created_at: str
+    archived_at: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.archived_at is None
+
+
+class DuplicateName(Exception):
+    pass
+
+
+_COLUMNS = "id, name, created_at, archived_at"
+
+
+class BuildingsRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, building_id: int) -> Building | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM buildings WHERE id = ?", (building_id,)
+        )
+        return None if row is None else Building(**dict(row))
+
+    async def find_active_by_name(self, name: str) -> Building | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM buildings WHERE name = ? COLLATE NOCASE "
+            "AND archived_at IS NULL",
+            (name,),
+        )
+        return None if row is None else Building(**dict(row))
+
+    async def list(self, *, include_archived: bool = False) -> list[Building]:
+        where = "" if include_archived else "WHERE archived_at IS NULL"
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM buildings {where} ORDER BY name COLLATE NOCASE, id"
+        )
+        return [Building(**dict(r)) for r in rows]
+
+    async def add(self, actor_id: int, name: str) -> Building:
+        try:
+            async with self.db.transaction() as conn:
+                cursor = await conn.execute("INSERT INTO buildings (name) VALUES (?)", (name,))
+                building_id = cursor.lastrowid
+                await write_audit(
+                    conn,
+                    actor_id,
+                    "building.add",
+                    building_id=building_id,
+                    details={"name": name},
+                )
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateName(name) from exc
+        building = await self.get(building_id)
+        assert building is not None
+        return building
+
+    async def rename(self, actor_id: int, building_id: int, name: str, old_name: str) -> None:
+        try:
+            async with self.db.transaction() as conn:
+                await conn.execute(
+                    "UPDATE buildings SET name = ? WHERE id = ?", (name, building_id)
+                )
+                await write_audit(
+                    conn,
+                    actor_id,
+                    "building.rename",
+                    building_id=building_id,
+                    details={"from": old_name, "to": name},
+                )
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateName(name) from exc
+
+    async def archive(self, actor_id: int, building_id: int) -> bool:
+        """Archive an active building; False when it was not active any more."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE buildings SET archived_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                "WHERE id = ? AND archived_at IS NULL",
+                (building_id,),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await write_audit(conn, actor_id, "building.archive", building_id=building_id)
+        return True

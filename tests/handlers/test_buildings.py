@@ -1,0 +1,111 @@
+"""/building for organisers: every command and button checks the role at the time of use."""
+
+import pytest
+
+from bot import i18n
+from bot.i18n import _
+from tests.support import buttons
+
+REFUSAL = "Sorry, only stewards and organisers can use that command."
+
+
+def tr(locale: str, msgid: str, **kwargs) -> str:
+    with i18n.use_locale(locale):
+        return _(msgid).format(**kwargs)
+
+
+async def names(harness) -> list[str]:
+    return [b.name for b in await harness.app.bot_data["services"].buildings.active()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/building",
+        "/building list",
+        "/building add Maple Court",
+        "/building rename 1 X",
+        "/building archive 1",
+    ],
+)
+async def test_residents_are_refused_every_building_command(harness, resident, admin, text):
+    await harness.send(admin, "/building add Elm House")
+    [reply] = await harness.send(resident, text)
+    assert reply["text"] == tr("en", REFUSAL)
+    assert await names(harness) == ["Elm House"]
+
+
+async def test_organiser_manages_buildings(harness, admin):
+    [usage] = await harness.send(admin, "/building")
+    assert "/building add Maple Court" in usage["text"]
+    [empty] = await harness.send(admin, "/building list")
+    assert "/building add" in empty["text"]
+
+    [added] = await harness.send(admin, "/building add   Maple   Court")
+    assert added["text"] == tr("en", "Added building #{id}: {name}.", id=1, name="Maple Court")
+    [duplicate] = await harness.send(admin, "/building add maple court")
+    assert duplicate["text"] == tr(
+        "en", "There is already a building called {name}.", name="maple court"
+    )
+    [renamed] = await harness.send(admin, "/building rename #1 Maple Court East")
+    assert "Maple Court East" in renamed["text"]
+    [listing] = await harness.send(admin, "/building list")
+    assert "#1 Maple Court East" in listing["text"]
+
+    [confirm] = await harness.send(admin, "/building archive 1")
+    assert [d for _t, d in buttons(confirm)] == ["bld:archive:1", "bld:cancel"]
+    [kept], _answers = await harness.press(admin, confirm, "bld:cancel")
+    assert kept["text"] == tr("en", "Nothing was changed.")
+    assert await names(harness) == ["Maple Court East"]
+    [confirm] = await harness.send(admin, "/building archive Maple Court East")
+    [done], _answers = await harness.press(admin, confirm, "bld:archive:1")
+    assert done["text"] == tr(
+        "en", "Building #{id} {name} is archived.", id=1, name="Maple Court East"
+    )
+    assert await names(harness) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "/building add",
+            "Please give the building a name, for example: /building add Maple Court",
+        ),
+        ("/building add " + "x" * 61, "That name is too long: use at most {max} characters."),
+        ("/building archive 99", "I can't find an active building {ref}. See /building list."),
+        ("/building rename 99 New", "I can't find an active building {ref}. See /building list."),
+    ],
+)
+async def test_bad_input_gets_a_clear_answer(harness, admin, text, expected):
+    [reply] = await harness.send(admin, text)
+    assert reply["text"] == tr("en", expected, max=60, ref="99")
+
+
+async def test_archive_button_rechecks_the_role_and_ignores_forgeries(harness, admin, resident):
+    await harness.send(admin, "/building add Elm House")
+    [confirm] = await harness.send(admin, "/building archive 1")
+    # A resident replaying the admin's button (forged callback data) is refused.
+    sent, [answer] = await harness.press(resident, confirm, "bld:archive:1")
+    assert sent == []
+    assert answer.params["text"] == tr("en", REFUSAL)
+    assert answer.params.get("show_alert") is True
+    # Forged data from an organiser changes nothing either.
+    for data in ("bld:archive:abc", "bld:archive:", "bld:archive:99999999999", "bld:zap"):
+        sent, [answer] = await harness.press(admin, confirm, data)
+        assert sent == []
+    assert await names(harness) == ["Elm House"]
+
+
+async def test_hostile_building_names_render_safely(harness, admin):
+    hostile = "<b>Tower</b> & <script>"
+    [added] = await harness.send(admin, f"/building add {hostile}")
+    assert hostile in added["text"]  # shown literally, not as markup
+    [listing] = await harness.send(admin, "/building list")
+    assert f"#1 {hostile}" in listing["text"]
+
+
+async def test_building_answers_in_the_organisers_language(harness):
+    organiser = harness.api.make_user(1000, "Sam", language_code="es")
+    [added] = await harness.send(organiser, "/building add Torre Norte")
+    assert added["text"] == tr("es", "Added building #{id}: {name}.", id=1, name="Torre Norte")
