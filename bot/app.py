@@ -17,6 +17,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -27,7 +28,20 @@ from telegram.request import BaseRequest
 
 from bot import i18n
 from bot.config import Config
-from bot.handlers import admin, buildings, fallback, help, language, menus, privacy, start
+from bot.handlers import (
+    admin,
+    buildings,
+    fallback,
+    help,
+    invites,
+    language,
+    menus,
+    moderation,
+    privacy,
+    reachability,
+    signup,
+    start,
+)
 from bot.handlers.common import BotContext
 from bot.handlers.errors import error_handler
 from bot.services import Services
@@ -63,13 +77,38 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("privacy", privacy.privacy_command))
     app.add_handler(CommandHandler("mydata", privacy.mydata_command))
     app.add_handler(CommandHandler("forget", privacy.forget_command))
+    app.add_handler(CommandHandler("stop", reachability.stop_command))
     app.add_handler(CommandHandler("building", buildings.building_command))
+    app.add_handler(CommandHandler("invite", invites.invite_command))
     app.add_handler(CommandHandler("status", admin.status_command))
+    app.add_handler(CommandHandler("pending", moderation.pending_command))
+    app.add_handler(CommandHandler("approve", moderation.approve_command))
+    app.add_handler(CommandHandler("reject", moderation.reject_command))
+    app.add_handler(CommandHandler("ban", moderation.ban_command))
+    app.add_handler(CommandHandler("unban", moderation.unban_command))
+    app.add_handler(CommandHandler("residents", moderation.residents_command))
+    app.add_handler(CommandHandler("audit", moderation.audit_command))
+    app.add_handler(CommandHandler("promote", moderation.promote_command))
+    app.add_handler(CommandHandler("demote", moderation.demote_command))
 
     # Buttons. Callback data is only a hint: each handler re-validates it.
     app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:(yes|no)$"))
     app.add_handler(CallbackQueryHandler(buildings.building_button, pattern=r"^bld:"))
+    app.add_handler(CallbackQueryHandler(signup.signup_button, pattern=r"^su:"))
+    app.add_handler(CallbackQueryHandler(moderation.moderation_button, pattern=r"^mod:"))
+
+    # Telegram's notice that a user blocked (or unblocked) the bot.
+    app.add_handler(
+        ChatMemberHandler(reachability.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+
+    # Typed answers during a sign-up (name, unit); otherwise the usual hint.
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, signup.signup_text
+        )
+    )
 
     # Fallbacks: whatever is left gets a hint, or a safe silence.
     app.add_handler(

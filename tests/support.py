@@ -43,11 +43,12 @@ class Harness:
         return [m for m in self.outgoing(calls) if m["chat"]["id"] == chat_id]
 
     async def press(self, user: dict, message: dict, data: str) -> tuple[list[dict], list[Any]]:
-        """The user presses a button; returns (bot messages, answerCallbackQuery calls)."""
+        """The user presses a button; returns (bot messages in that chat, callback answers)."""
         update = self.api.press_button(user, message, data)
         calls = await self.process(update)
         answers = [c for c in calls if c.method.lower() == "answercallbackquery"]
-        return self.outgoing(calls), answers
+        chat_id = message["chat"]["id"]
+        return [m for m in self.outgoing(calls) if m["chat"]["id"] == chat_id], answers
 
     @staticmethod
     def outgoing(calls: list[Any]) -> list[dict]:

@@ -6,8 +6,10 @@ import functools
 import html
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
@@ -39,7 +41,7 @@ async def locale_of_update(update: object, context: BotContext) -> str:
     if user is None:
         return i18n.default_locale()
     try:
-        return await context.services.users.locale_for(user.id, user.language_code)
+        return await context.services.users.heard_from(user.id, user.language_code)
     except Exception:  # the database may be what failed; still answer in a sensible language
         log.warning("Could not read the stored language of a user", exc_info=True)
         return i18n.resolve_locale(None, user.language_code)
@@ -138,7 +140,7 @@ async def refuse_unless(update: Update, context: BotContext, role: Role) -> bool
     """Check, now and on the server, that the user has ``role``; if not, say so politely and
     return True. Used by every steward/organiser command *and* button: callback data and
     old messages are never trusted."""
-    if await context.services.users.role_of(update.effective_user.id) >= role:
+    if await context.services.roles.role_of(update.effective_user.id) >= role:
         return False
     text = _("Sorry, only stewards and organisers can use that command.")
     if update.callback_query is not None:
@@ -146,3 +148,14 @@ async def refuse_unless(update: Update, context: BotContext, role: Role) -> bool
     else:
         await reply(update, text)
     return True
+
+
+def local_datetime(context: BotContext, timestamp: str) -> str:
+    """A stored UTC timestamp, in the community's time zone and the reader's language."""
+    moment = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return format_datetime(
+        moment,
+        format="medium",
+        tzinfo=context.services.config.timezone,
+        locale=i18n.current_locale(),
+    )

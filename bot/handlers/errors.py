@@ -23,6 +23,9 @@ async def error_handler(update: object, context: BotContext) -> None:
         return
     if isinstance(error, Forbidden):
         log.info("Update %s: the user blocked the bot or left the chat", update_id)
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is not None and update.effective_chat and update.effective_chat.id == user.id:
+            await context.services.users.unreachable(user.id)
         return
     log.error("Update %s caused an error", update_id, exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:

@@ -39,13 +39,18 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     )
 
 
-@localized
-async def other_message(update: Update, context: BotContext) -> None:
+async def reply_with_hint(update: Update) -> None:
+    """Point a resident who typed or sent something we can't use to /help (private chats)."""
     if not is_private(update):
         return
     await update.effective_message.reply_text(
         _("I work best with buttons and commands.") + " " + _("Send /help to see what I can do.")
     )
+
+
+@localized
+async def other_message(update: Update, context: BotContext) -> None:
+    await reply_with_hint(update)
 
 
 @localized

@@ -24,5 +24,5 @@ def help_text(role: Role) -> str:
 
 @localized
 async def help_command(update: Update, context: BotContext) -> None:
-    role = await context.services.users.role_of(update.effective_user.id)
+    role = await context.services.roles.role_of(update.effective_user.id)
     await update.effective_message.reply_text(help_text(role))

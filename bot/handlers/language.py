@@ -17,12 +17,12 @@ def choose_data(locale: str) -> str:
     return f"lang:set:{locale}"
 
 
-def language_keyboard(current: str | None) -> InlineKeyboardMarkup:
+def language_keyboard(current: str | None, prefix: str = "lang:set:") -> InlineKeyboardMarkup:
     """The six languages, each written in itself; the current one is ticked."""
     buttons = [
         InlineKeyboardButton(
             ("✓ " if loc == current else "") + i18n.language_name(loc),
-            callback_data=choose_data(loc),
+            callback_data=prefix + loc,
         )
         for loc in i18n.LOCALES
     ]
@@ -31,6 +31,12 @@ def language_keyboard(current: str | None) -> InlineKeyboardMarkup:
 
 def chooser_text() -> str:
     return _("Which language should I use with you?")
+
+
+def join_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("🏠 Sign up for my building"), callback_data="su:join")]]
+    )
 
 
 @localized
@@ -57,7 +63,13 @@ async def language_button(update: Update, context: BotContext) -> None:
     if not data.startswith("lang:set:") or locale not in i18n.LOCALES:
         await query.answer(_("This button no longer works. Send /help to start again."))
         return
-    await context.services.users.choose_locale(user.id, locale)
+    services = context.services
+    await services.users.choose_locale(user.id, locale)
+    can_join = (
+        await services.signup.resident(user.id) is None
+        and await services.signup.current(user.id) is None
+        and bool(await services.buildings.active())
+    )
     with i18n.use_locale(locale):
         await query.answer(_("Saved"))
         await show(
@@ -67,5 +79,6 @@ async def language_button(update: Update, context: BotContext) -> None:
             )
             + "\n\n"
             + _("Send /help to see what I can do."),
+            reply_markup=join_keyboard() if can_join else None,
         )
     await menus.set_chat_menu(context, user.id, locale)

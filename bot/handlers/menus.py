@@ -53,7 +53,7 @@ async def publish_profile(bot: Bot, default_locale: str) -> None:
 
 async def set_chat_menu(context: BotContext, user_id: int, locale: str) -> None:
     """Give one private chat the menu of its user's role, in their chosen language."""
-    role = await context.services.users.role_of(user_id)
+    role = await context.services.roles.role_of(user_id)
     try:
         await context.bot.set_my_commands(
             bot_commands(role, locale), scope=BotCommandScopeChat(user_id)

@@ -8,7 +8,8 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import i18n
-from bot.handlers.common import BotContext, localized, private_only, show
+from bot.handlers.common import BotContext, esc, localized, private_only, show
+from bot.handlers.signup import STATUS_LABELS, TENURE_LABELS
 from bot.i18n import _
 
 FORGET_YES = "forget:yes"
@@ -20,13 +21,16 @@ def privacy_text() -> str:
         (
             _("🔒 <b>Your privacy</b>"),
             _(
-                "<b>What we store:</b> your Telegram account number (not your phone number), "
-                "the language you chose, and when you first and last used the bot."
+                "<b>What we store:</b> your Telegram account number and @username (not your "
+                "phone number), your language, and when you first and last used the bot. If you "
+                "sign up for your building: the name you give, your unit, and only if you "
+                "choose, how you live here (renting, owning...)."
             ),
             _("<b>Why:</b> so that messages reach you, in your language."),
             _(
-                "<b>Who sees it:</b> only the people who run the bot for your community. We "
-                "never sell it or share it with your landlord or anyone else."
+                "<b>Who sees it:</b> the stewards of your building and the organisers who run "
+                "the bot for your community. We never sell it or share it with your landlord "
+                "or anyone else."
             ),
             _(
                 "<b>Your rights:</b> /mydata shows everything we store about you, and /forget "
@@ -41,22 +45,14 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(privacy_text())
 
 
-@localized
-@private_only
-async def mydata_command(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    data = await context.services.users.export(user.id)
-    if data is None:
-        await update.effective_message.reply_text(
-            _("We don't store anything about you. Send /start if you want to begin.")
-        )
-        return
-    language = data["language"]
-    summary = "\n".join(
-        (
-            _("<b>Everything we store about you</b>"),
-            "",
-            _("Telegram account number: {id}").format(id=data["telegram_user_id"]),
+def summary_text(data: dict) -> str:
+    lines = [_("<b>Everything we store about you</b>"), ""]
+    lines.append(_("Telegram account number: {id}").format(id=data["telegram_user_id"]))
+    if data.get("telegram_username"):
+        lines.append(f"@{esc(data['telegram_username'])}")
+    if "language" in data:
+        language = data["language"]
+        lines += [
             _("Language: {language}").format(
                 language=i18n.language_name(language)
                 if language
@@ -64,11 +60,45 @@ async def mydata_command(update: Update, context: BotContext) -> None:
             ),
             _("First used the bot: {date}").format(date=data["first_seen"]),
             _("Last used the bot: {date}").format(date=data["last_seen"]),
+        ]
+    resident = data.get("resident")
+    if resident:
+        tenure = resident["tenure"]
+        status_label = STATUS_LABELS[resident["status"]]
+        lines += [
             "",
-            _("The attached file holds the same data, for your records."),
+            _("Building: {building}").format(building=esc(resident["building"])),
+            _("Name shown to stewards: {name}").format(name=esc(resident["display_name"])),
+            _("Unit: {unit}").format(unit=esc(resident["unit"])),
+            _("How you live here: {tenure}").format(
+                tenure=_(TENURE_LABELS[tenure]) if tenure else "—"
+            ),
+            _("Sign-up: {status}").format(status=_(status_label)),
+        ]
+    if data.get("signup_in_progress"):
+        lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]
+    for record in data.get("consent", []):
+        label = (
+            _("You agreed to our privacy terms (version {version}) on {date}.")
+            if record["decision"] == "given"
+            else _("You declined our privacy terms (version {version}) on {date}.")
         )
-    )
-    await update.effective_message.reply_text(summary)
+        lines += ["", label.format(version=record["version"], date=record["at"])]
+    lines += ["", _("The attached file holds the same data, for your records.")]
+    return "\n".join(lines)
+
+
+@localized
+@private_only
+async def mydata_command(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    data = await context.services.privacy.export(user.id)
+    if data is None:
+        await update.effective_message.reply_text(
+            _("We don't store anything about you. Send /start if you want to begin.")
+        )
+        return
+    await update.effective_message.reply_text(summary_text(data))
     document = io.BytesIO(json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
     await update.effective_message.reply_document(document, filename="common-ground-my-data.json")
 
@@ -97,7 +127,7 @@ async def forget_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     await query.answer()
     if query.data == FORGET_YES:
-        await context.services.users.forget(update.effective_user.id)
+        await context.services.privacy.forget(update.effective_user.id)
         await show(update, _("Done: your data is erased. Goodbye for now, and take care!"))
     else:
         await show(update, _("Nothing was erased."))

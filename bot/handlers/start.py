@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import i18n
-from bot.handlers import menus
+from bot.handlers import menus, signup
 from bot.handlers.common import BotContext, esc, is_private, localized, open_private_chat_button
 from bot.handlers.language import MENU, choose_data
 from bot.i18n import _
@@ -45,6 +45,7 @@ def welcome_keyboard(locale: str) -> InlineKeyboardMarkup:
 
 @localized
 async def start_command(update: Update, context: BotContext) -> None:
+    """``/start`` (welcome, or resume a sign-up) and ``/start <invite code>`` (sign up)."""
     user = update.effective_user
     if not is_private(update):
         await update.effective_message.reply_text(
@@ -52,10 +53,33 @@ async def start_command(update: Update, context: BotContext) -> None:
             reply_markup=open_private_chat_button(context),
         )
         return
-    await context.services.users.remember(user.id)
+    services = context.services
+    await services.users.remember(user.id, user.username, user.language_code)
+    if await services.users.pause(user.id, False):
+        await update.effective_message.reply_text(_("Announcements are on again. Welcome back!"))
+    if await services.roles.role_of(user.id) > Role.RESIDENT:
+        await menus.set_chat_menu(context, user.id, i18n.current_locale())  # lists their tools
+    if context.args:
+        await signup.start_with_invite(update, context, context.args[0])
+        return
+    in_progress = await services.signup.current(user.id)
+    if in_progress is not None:
+        await signup.resume(update, context, in_progress)
+        return
+    resident = await services.signup.resident(user.id)
+    if resident is not None and resident.status in ("pending", "approved"):
+        status_label = signup.STATUS_LABELS[resident.status]
+        await update.effective_message.reply_text(
+            _("Welcome back, {name}! You are signed up for {building} ({status}).").format(
+                name=esc(resident.display_name),
+                building=esc(resident.building_name),
+                status=_(status_label),
+            )
+            + "\n\n"
+            + _("Send /help to see what I can do.")
+        )
+        return
     locale = i18n.current_locale()
     await update.effective_message.reply_text(
         welcome_text(user.first_name, locale), reply_markup=welcome_keyboard(locale)
     )
-    if await context.services.users.role_of(user.id) > Role.RESIDENT:
-        await menus.set_chat_menu(context, user.id, locale)  # their menu lists their tools

@@ -6,10 +6,19 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.services.buildings import BuildingService
+from bot.services.invites import InviteService
+from bot.services.moderation import ModerationService
+from bot.services.privacy import PrivacyService
+from bot.services.roles import RoleService
+from bot.services.signup import SignupService
 from bot.services.status import StatusService
 from bot.services.users import UserService
+from bot.storage.audit import AuditRepository
 from bot.storage.buildings import BuildingsRepository
 from bot.storage.db import Database
+from bot.storage.invites import InvitesRepository
+from bot.storage.residents import ResidentsRepository
+from bot.storage.roles import RolesRepository
 from bot.storage.users import UsersRepository
 
 
@@ -20,16 +29,30 @@ class Services:
     config: Config
     db: Database
     users: UserService
+    roles: RoleService
     status: StatusService
     buildings: BuildingService
+    invites: InviteService
+    signup: SignupService
+    privacy: PrivacyService
+    moderation: ModerationService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
-        users = UserService(UsersRepository(db), admin_ids=config.admin_ids)
+        users = UserService(UsersRepository(db))
+        buildings = BuildingService(BuildingsRepository(db))
+        residents = ResidentsRepository(db)
+        signup = SignupService(residents)
+        roles = RoleService(RolesRepository(db), config.admin_ids)
         return cls(
             config=config,
             db=db,
             users=users,
+            roles=roles,
             status=StatusService(db, users),
-            buildings=BuildingService(BuildingsRepository(db)),
+            buildings=buildings,
+            invites=InviteService(InvitesRepository(db), buildings),
+            signup=signup,
+            privacy=PrivacyService(users, signup),
+            moderation=ModerationService(residents, roles, AuditRepository(db)),
         )

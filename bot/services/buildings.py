@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
-
+from bot.services.text import TextProblem, visible_text
 from bot.storage.buildings import Building, BuildingsRepository, DuplicateName
 
 NAME_MAX = 60
@@ -24,21 +23,13 @@ class BuildingProblem(Exception):
 
 
 def clean_name(raw: str) -> str:
-    """Collapse white space and drop invisible control and direction characters.
-
-    Direction overrides (U+202E...) could make a name display as something else, so only
-    visible characters are kept; letters of every script are fine.
-    """
-    visible = "".join(
-        ch if unicodedata.category(ch)[0] != "C" else " "
-        for ch in unicodedata.normalize("NFC", raw)
-    )
-    name = " ".join(visible.split())
-    if not name:
-        raise BuildingProblem(BuildingProblem.EMPTY)
-    if len(name) > NAME_MAX:
-        raise BuildingProblem(BuildingProblem.TOO_LONG, str(NAME_MAX))
-    return name
+    try:
+        return visible_text(raw, NAME_MAX)
+    except TextProblem as problem:
+        kind = (
+            BuildingProblem.EMPTY if problem.kind == TextProblem.EMPTY else BuildingProblem.TOO_LONG
+        )
+        raise BuildingProblem(kind, str(NAME_MAX)) from None
 
 
 class BuildingService:

@@ -26,7 +26,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("privacy", N_("What we store and why")),
     Command("mydata", N_("See everything we store about you")),
     Command("forget", N_("Erase your data")),
+    Command("stop", N_("Pause announcements (/start turns them back on)")),
+    Command("pending", N_("Sign-ups waiting for approval"), Role.STEWARD),
+    Command("approve", N_("Approve a resident's sign-up"), Role.STEWARD),
+    Command("reject", N_("Turn down a sign-up, with a reason"), Role.STEWARD),
+    Command("ban", N_("Block a resident, with a reason"), Role.STEWARD),
+    Command("unban", N_("Unblock a resident"), Role.STEWARD),
+    Command("residents", N_("The residents of your buildings"), Role.STEWARD),
+    Command("audit", N_("The latest steward and organiser actions"), Role.STEWARD),
+    Command("promote", N_("Make someone a steward or an organiser"), Role.ORGANISER),
+    Command("demote", N_("Take a steward's or organiser's role away"), Role.ORGANISER),
     Command("building", N_("Add, rename, archive and list buildings"), Role.ORGANISER),
+    Command("invite", N_("Invite links and QR codes for a building"), Role.ORGANISER),
     Command("status", N_("Bot health and numbers"), Role.ADMIN),
 )
 

@@ -1,8 +1,15 @@
-"""Who may do what. Higher roles include everything lower roles may do."""
+"""Who may do what.
+
+Roles, highest first: admin (from ``BOT_ADMIN_IDS``), organiser (every building), steward (of
+one or more buildings), resident. A higher role may do everything a lower one may. Nobody
+acts on themselves or on someone of their own or a higher role.
+"""
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+from bot.storage.roles import RolesRepository
 
 
 class Role(IntEnum):
@@ -10,3 +17,67 @@ class Role(IntEnum):
     STEWARD = 2
     ORGANISER = 3
     ADMIN = 4
+
+
+class RoleProblem(Exception):
+    SELF = "self"  # acting on yourself
+    OUTRANKED = "outranked"  # the target's role is the same or higher
+    NOT_ALLOWED = "not_allowed"  # the actor may not grant that role
+    NO_CHANGE = "no_change"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class RoleService:
+    def __init__(self, repo: RolesRepository, admin_ids: frozenset[int]) -> None:
+        self.repo = repo
+        self.admin_ids = admin_ids
+
+    async def role_of(self, user_id: int) -> Role:
+        if user_id in self.admin_ids:
+            return Role.ADMIN
+        roles = {role for role, _building in await self.repo.roles_of(user_id)}
+        if "organiser" in roles:
+            return Role.ORGANISER
+        if "steward" in roles:
+            return Role.STEWARD
+        return Role.RESIDENT
+
+    async def stewarded_buildings(self, user_id: int) -> set[int] | None:
+        """The buildings this user looks after; ``None`` means all of them."""
+        if await self.role_of(user_id) >= Role.ORGANISER:
+            return None
+        return {b for role, b in await self.repo.roles_of(user_id) if role == "steward" and b}
+
+    async def can_moderate(self, user_id: int, building_id: int) -> bool:
+        buildings = await self.stewarded_buildings(user_id)
+        return buildings is None or building_id in buildings
+
+    async def check_can_act_on(self, actor_id: int, target_id: int) -> None:
+        """Raise unless ``actor_id`` outranks ``target_id`` (and they are different people)."""
+        if actor_id == target_id:
+            raise RoleProblem(RoleProblem.SELF)
+        if await self.role_of(target_id) >= await self.role_of(actor_id):
+            raise RoleProblem(RoleProblem.OUTRANKED)
+
+    async def promote(
+        self, actor_id: int, target_id: int, role: Role, building_id: int | None = None
+    ) -> None:
+        """Stewards are named by organisers and admins; organisers only by admins."""
+        actor_role = await self.role_of(actor_id)
+        if role not in (Role.STEWARD, Role.ORGANISER) or role >= actor_role:
+            raise RoleProblem(RoleProblem.NOT_ALLOWED)
+        await self.check_can_act_on(actor_id, target_id)
+        name = "organiser" if role == Role.ORGANISER else "steward"
+        if not await self.repo.grant(
+            actor_id, target_id, name, building_id if role == Role.STEWARD else None
+        ):
+            raise RoleProblem(RoleProblem.NO_CHANGE)
+
+    async def demote(self, actor_id: int, target_id: int) -> None:
+        """Back to resident. Only someone of a higher role may do it."""
+        await self.check_can_act_on(actor_id, target_id)
+        if not await self.repo.revoke_all(actor_id, target_id):
+            raise RoleProblem(RoleProblem.NO_CHANGE)

@@ -1,10 +1,36 @@
-"""Users: language choice, role, and the data-rights operations (export and erase)."""
+"""Users: language choice, role, and what the account record holds."""
 
 from __future__ import annotations
 
 from bot import i18n
-from bot.services.roles import Role
 from bot.storage.users import UsersRepository
+
+# "stop" as residents write it in each shipped language: any of them pauses announcements.
+STOP_WORDS = frozenset(
+    {
+        "stop",
+        "unsubscribe",
+        "parar",
+        "alto",
+        "detener",
+        "basta",
+        "arrêt",
+        "arrêter",
+        "arret",
+        "arreter",
+        "توقف",
+        "قف",
+        "إيقاف",
+        "ايقاف",
+        "停止",
+        "退订",
+        "取消订阅",
+        "dừng",
+        "dung",
+        "ngừng",
+        "ngung",
+    }
+)
 
 
 class UnsupportedLocale(ValueError):
@@ -12,28 +38,56 @@ class UnsupportedLocale(ValueError):
 
 
 class UserService:
-    def __init__(self, repo: UsersRepository, admin_ids: frozenset[int]) -> None:
+    def __init__(self, repo: UsersRepository) -> None:
         self.repo = repo
-        self.admin_ids = admin_ids
 
-    async def locale_for(self, user_id: int, telegram_code: str | None) -> str:
-        """The language to speak to this user in: stored choice > Telegram's > default."""
-        return i18n.resolve_locale(await self.repo.get_locale(user_id), telegram_code)
+    async def locale_for(self, user_id: int, telegram_code: str | None = None) -> str:
+        """The language to speak to this user in: their choice in the bot, else their
+        Telegram app's language (from this update, or as last seen), else the default.
+        Jobs and notices call it without ``telegram_code``: the recipient's own language."""
+        chosen, last_seen = await self.repo.get_locale(user_id)
+        return i18n.resolve_locale(chosen, telegram_code or last_seen)
+
+    async def heard_from(self, user_id: int, telegram_code: str | None) -> str:
+        """The user wrote to us: they are reachable again. Returns their language."""
+        return i18n.resolve_locale(await self.repo.seen(user_id, telegram_code), telegram_code)
+
+    async def unreachable(self, user_id: int) -> None:
+        """Telegram said 403 (they blocked the bot): keep them, but stop trying."""
+        await self.repo.set_unreachable(user_id)
+
+    async def pause(self, user_id: int, paused: bool = True) -> bool:
+        """/stop pauses announcements, /start resumes them; True if that changed anything."""
+        return await self.repo.set_paused(user_id, paused)
+
+    @staticmethod
+    def is_stop_word(text: str | None) -> bool:
+        return " ".join((text or "").split()).casefold() in STOP_WORDS
 
     async def stored_locale(self, user_id: int) -> str | None:
-        return await self.repo.get_locale(user_id)
+        """The language the user picked in the bot, if any."""
+        return (await self.repo.get_locale(user_id))[0]
 
-    async def remember(self, user_id: int) -> None:
-        await self.repo.touch(user_id)
+    async def remember(
+        self, user_id: int, username: str | None = None, telegram_code: str | None = None
+    ) -> None:
+        await self.repo.touch(user_id, username, telegram_code)
+
+    async def find(self, reference: str) -> int | None:
+        """A known user named by ``@username`` or by Telegram id."""
+        reference = reference.strip()
+        if reference.startswith("@") and len(reference) > 1:
+            return await self.repo.find_by_username(reference[1:])
+        if reference.isdigit() and len(reference) < 16:
+            user_id = int(reference)
+            return user_id if await self.repo.exists(user_id) else None
+        return None
 
     async def choose_locale(self, user_id: int, locale: str) -> str:
         if locale not in i18n.LOCALES:
             raise UnsupportedLocale(locale)
         await self.repo.set_locale(user_id, locale)
         return locale
-
-    async def role_of(self, user_id: int) -> Role:
-        return Role.ADMIN if user_id in self.admin_ids else Role.RESIDENT
 
     async def export(self, user_id: int) -> dict | None:
         """Everything stored about the user, as plain JSON-ready data (None: nothing stored)."""
@@ -45,11 +99,10 @@ class UserService:
             "language": record.locale,
             "first_seen": record.created_at,
             "last_seen": record.last_seen_at,
+            "announcements_paused": record.paused,
+            "telegram_username": record.username,
+            "telegram_app_language": record.telegram_language,
         }
-
-    async def forget(self, user_id: int) -> bool:
-        """Erase the user; afterwards the bot no longer knows them. True if anything was held."""
-        return await self.repo.delete(user_id)
 
     async def count_by_locale(self) -> dict[str | None, int]:
         return await self.repo.count_by_locale()

@@ -13,6 +13,10 @@ class UserRecord:
     locale: str | None
     created_at: str
     last_seen_at: str
+    paused: bool
+    unreachable_since: str | None
+    username: str | None
+    telegram_language: str | None
 
 
 class UsersRepository:
@@ -21,20 +25,71 @@ class UsersRepository:
 
     async def get(self, user_id: int) -> UserRecord | None:
         row = await self.db.fetch_one(
-            "SELECT id, locale, created_at, last_seen_at FROM users WHERE id = ?", (user_id,)
-        )
-        return None if row is None else UserRecord(**dict(row))
-
-    async def get_locale(self, user_id: int) -> str | None:
-        return await self.db.fetch_value("SELECT locale FROM users WHERE id = ?", (user_id,))
-
-    async def touch(self, user_id: int) -> None:
-        """Create the user if new, and record that they were seen now."""
-        await self.db.execute(
-            "INSERT INTO users (id) VALUES (?) ON CONFLICT (id) DO UPDATE SET "
-            "last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+            "SELECT id, locale, created_at, last_seen_at, paused, unreachable_since, username, "
+            "telegram_language FROM users WHERE id = ?",
             (user_id,),
         )
+        return None if row is None else UserRecord(**{**dict(row), "paused": bool(row[4])})
+
+    async def get_locale(self, user_id: int) -> tuple[str | None, str | None]:
+        """(chosen locale, Telegram app language as last seen)."""
+        row = await self.db.fetch_one(
+            "SELECT locale, telegram_language FROM users WHERE id = ?", (user_id,)
+        )
+        return (None, None) if row is None else (row[0], row[1])
+
+    async def seen(self, user_id: int, telegram_language: str | None) -> str | None:
+        """The stored locale. Also notes a changed app language, and that a formerly
+        unreachable user is reachable again (writing only when something changed)."""
+        row = await self.db.fetch_one(
+            "SELECT locale, unreachable_since, telegram_language FROM users WHERE id = ?",
+            (user_id,),
+        )
+        if row is None:
+            return None
+        if row[1] is not None or (telegram_language and row[2] != telegram_language):
+            await self.db.execute(
+                "UPDATE users SET unreachable_since = NULL, "
+                "telegram_language = coalesce(?, telegram_language) WHERE id = ?",
+                (telegram_language, user_id),
+            )
+        return row[0]
+
+    async def set_unreachable(self, user_id: int) -> None:
+        await self.db.execute(
+            "UPDATE users SET unreachable_since = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+            "WHERE id = ? AND unreachable_since IS NULL",
+            (user_id,),
+        )
+
+    async def set_paused(self, user_id: int, paused: bool) -> bool:
+        """True when this changed something."""
+        changed = await self.db.execute(
+            "UPDATE users SET paused = ? WHERE id = ? AND paused != ?",
+            (int(paused), user_id, int(paused)),
+        )
+        return changed > 0
+
+    async def touch(
+        self, user_id: int, username: str | None = None, telegram_language: str | None = None
+    ) -> None:
+        """Create the user if new, and record that they were seen now (with their @username
+        and app language)."""
+        await self.db.execute(
+            "INSERT INTO users (id, username, telegram_language) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
+            "telegram_language = coalesce(excluded.telegram_language, telegram_language), "
+            "last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+            (user_id, username, telegram_language),
+        )
+
+    async def find_by_username(self, username: str) -> int | None:
+        return await self.db.fetch_value(
+            "SELECT id FROM users WHERE username = ? COLLATE NOCASE", (username,)
+        )
+
+    async def exists(self, user_id: int) -> bool:
+        return bool(await self.db.fetch_value("SELECT 1 FROM users WHERE id = ?", (user_id,)))
 
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self.db.execute(
@@ -42,9 +97,6 @@ class UsersRepository:
             "locale = excluded.locale, last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
             (user_id, locale),
         )
-
-    async def delete(self, user_id: int) -> bool:
-        return await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,)) > 0
 
     async def count_by_locale(self) -> dict[str | None, int]:
         rows = await self.db.fetch_all("SELECT locale, count(*) FROM users GROUP BY locale")

@@ -80,6 +80,12 @@ class BotProcess:
             self.proc.send_signal(sig)
         return await self.wait_exit(timeout)
 
+    async def press(self, user: dict, message: dict, data: str, timeout: float = 10.0) -> dict:
+        """The user presses a button; returns the bot's next message or edit in that chat."""
+        start = len(self.api.calls)
+        self.api.press_button(user, message, data)
+        return await self.api.wait_for_message(user["id"], start=start, timeout=timeout)
+
     async def reply_to(self, user: dict, text: str, timeout: float = 10.0) -> dict:
         """The user sends ``text``; returns the bot's first message back to them."""
         start = len(self.api.calls)

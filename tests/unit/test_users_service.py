@@ -14,7 +14,7 @@ from bot.storage.users import UsersRepository
 async def users(tmp_path):
     db = await Database.open(tmp_path / "u.sqlite3")
     await migrate(db)
-    yield UserService(UsersRepository(db), admin_ids=frozenset({7}))
+    yield UserService(UsersRepository(db))
     await db.close()
 
 
@@ -32,21 +32,26 @@ async def test_unsupported_locale_is_refused_and_nothing_stored(users):
     assert await users.export(1) is None
 
 
-async def test_export_shows_everything_and_forget_erases_it(users):
+async def test_export_shows_the_account_record(users):
     await users.choose_locale(5, "vi")
     data = await users.export(5)
     assert data["telegram_user_id"] == 5
     assert data["language"] == "vi"
     assert data["first_seen"] and data["last_seen"]
-    assert await users.forget(5) is True
-    assert await users.export(5) is None
-    assert await users.locale_for(5, None) == "en"
-    assert await users.forget(5) is False
+    assert await users.export(6) is None
 
 
-async def test_roles_and_visible_commands(users):
-    assert await users.role_of(7) == Role.ADMIN
-    assert await users.role_of(8) == Role.RESIDENT
+async def test_users_are_found_by_username_or_id(users):
+    await users.remember(11, "amina_k")
+    assert await users.find("@Amina_K") == 11
+    assert await users.find("11") == 11
+    assert await users.find("12") is None
+    assert await users.find("@nobody") is None
+    assert await users.find("amina_k") is None
+    assert await users.find("9" * 40) is None
+
+
+async def test_visible_commands_by_role():
     resident = {c.name for c in commands_for(Role.RESIDENT)}
     admin = {c.name for c in commands_for(Role.ADMIN)}
     assert "status" not in resident

@@ -1,0 +1,117 @@
+"""/invite: printable invite links (deep link + QR code) per building, for organisers."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.handlers.buildings import problem_text
+from bot.handlers.common import BotContext, esc, local_datetime, localized, refuse_unless, reply
+from bot.i18n import N_, _, ngettext
+from bot.services.buildings import BuildingProblem
+from bot.services.invites import MAX_DAYS, InviteProblem, deep_link, qr_png
+from bot.services.roles import Role
+from bot.storage.invites import Invite
+
+USAGE = (
+    N_("/invite 3 — a new invite link and QR code for building #3"),
+    N_("/invite 3 30 — the same, valid for 30 days"),
+    N_("/invite list — the invites that still work, and how often each was used"),
+    N_("/invite revoke CODE — stop an invite from working"),
+)
+
+
+def usage_text() -> str:
+    return "\n".join([_("<b>Invites</b>"), *(_(line) for line in USAGE)])
+
+
+def invite_problem_text(problem: InviteProblem) -> str:
+    if problem.kind == InviteProblem.BAD_DAYS:
+        return _("An invite can last from 1 to {max} days.").format(max=MAX_DAYS)
+    if problem.kind == InviteProblem.REVOKED:
+        return _("That invite was already withdrawn.")
+    return _("I can't find that invite. See /invite list.")
+
+
+def describe(context: BotContext, invite: Invite) -> str:
+    link = deep_link(context.bot.username, invite.code)
+    if invite.expires_at is None:
+        expiry = _("Never expires")
+    else:
+        expiry = _("Works until {date}").format(date=local_datetime(context, invite.expires_at))
+    return "\n".join(
+        (
+            _("<b>Invite to #{id} {name}</b>").format(
+                id=invite.building_id, name=esc(invite.building_name)
+            ),
+            link,
+            expiry,
+            ngettext(
+                "Used {count} time · code {code}", "Used {count} times · code {code}", invite.uses
+            ).format(count=invite.uses, code=invite.code),
+        )
+    )
+
+
+async def _create(update: Update, context: BotContext, args: list[str]) -> None:
+    buildings = context.services.buildings
+    days = None
+    try:
+        building = await buildings.resolve(" ".join(args))
+    except BuildingProblem:
+        if len(args) < 2 or not args[-1].isdigit():
+            raise
+        building, days = await buildings.resolve(" ".join(args[:-1])), int(args[-1][:4])
+    invite = await context.services.invites.create(update.effective_user.id, building.id, days)
+    caption = (
+        describe(context, invite)
+        + "\n\n"
+        + _(
+            "Print the QR code for the lobby, or share the link: residents who open it can sign up "
+            "for this building in their own language."
+        )
+    )
+    png = qr_png(deep_link(context.bot.username, invite.code))
+    await update.effective_message.reply_photo(png, caption=caption)
+
+
+async def _list(update: Update, context: BotContext) -> None:
+    invites = await context.services.invites.active()
+    if not invites:
+        await reply(
+            update, _("No invite works at the moment. Make one with /invite and a building number.")
+        )
+        return
+    await reply(update, "\n\n".join(describe(context, invite) for invite in invites))
+
+
+async def _revoke(update: Update, context: BotContext, args: list[str]) -> None:
+    invite = await context.services.invites.revoke(update.effective_user.id, args[0])
+    await reply(
+        update,
+        _("The invite {code} to {name} no longer works.").format(
+            code=invite.code, name=esc(invite.building_name)
+        ),
+    )
+
+
+@localized
+async def invite_command(update: Update, context: BotContext) -> None:
+    if await refuse_unless(update, context, Role.ORGANISER):
+        return
+    args = context.args or []
+    action = args[0].lower() if args else ""
+    try:
+        if not args:
+            await reply(update, usage_text())
+        elif action == "list":
+            await _list(update, context)
+        elif action == "revoke" and len(args) == 2:
+            await _revoke(update, context, args[1:])
+        elif action == "revoke":
+            await reply(update, usage_text())
+        else:
+            await _create(update, context, args)
+    except BuildingProblem as problem:
+        await reply(update, problem_text(problem))
+    except InviteProblem as problem:
+        await reply(update, invite_problem_text(problem))

@@ -1,0 +1,105 @@
+"""Invite links per building: create (with an optional expiry), list, revoke, check, count."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import qrcode
+from qrcode.image.pure import PyPNGImage
+
+from bot.services.buildings import BuildingService
+from bot.storage.invites import Invite, InvitesRepository
+
+MAX_DAYS = 365
+TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class InviteProblem(Exception):
+    NOT_FOUND = "not_found"  # unknown code (or a typo)
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    CLOSED = "closed"  # the building was archived
+    BAD_DAYS = "bad_days"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def new_code() -> str:
+    """12 URL-safe random characters: unguessable, and valid as a /start payload."""
+    return secrets.token_urlsafe(9)
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+def qr_png(link: str) -> bytes:
+    """A QR code PNG of ``link``, large enough to scan from a lobby poster."""
+    image = qrcode.make(
+        link,
+        image_factory=PyPNGImage,
+        box_size=16,
+        border=4,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
+def parse_timestamp(value: str) -> datetime:
+    return datetime.strptime(value, TIMESTAMP).replace(tzinfo=UTC)
+
+
+class InviteService:
+    def __init__(
+        self,
+        repo: InvitesRepository,
+        buildings: BuildingService,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.repo = repo
+        self.buildings = buildings
+        self.clock = clock
+
+    def _now(self) -> str:
+        return self.clock().strftime(TIMESTAMP)
+
+    async def create(self, actor_id: int, building_id: int, days: int | None = None) -> Invite:
+        if days is not None and not 1 <= days <= MAX_DAYS:
+            raise InviteProblem(InviteProblem.BAD_DAYS)
+        expires = None
+        if days is not None:
+            expires = (self.clock() + timedelta(days=days)).strftime(TIMESTAMP)
+        return await self.repo.create(actor_id, new_code(), building_id, expires)
+
+    async def active(self, building_id: int | None = None) -> list[Invite]:
+        return await self.repo.list_active(self._now(), building_id)
+
+    async def get(self, code: str) -> Invite:
+        invite = await self.repo.get(code) if 8 <= len(code) <= 64 else None
+        if invite is None:
+            raise InviteProblem(InviteProblem.NOT_FOUND)
+        return invite
+
+    async def revoke(self, actor_id: int, code: str) -> Invite:
+        invite = await self.get(code)
+        if not await self.repo.revoke(actor_id, code, invite.building_id):
+            raise InviteProblem(InviteProblem.REVOKED)
+        return invite
+
+    async def check(self, code: str) -> Invite:
+        """The invite behind a /start payload, if it can still be used to sign up."""
+        invite = await self.get(code)
+        if invite.revoked_at is not None:
+            raise InviteProblem(InviteProblem.REVOKED)
+        if invite.building_archived_at is not None:
+            raise InviteProblem(InviteProblem.CLOSED)
+        if invite.expires_at is not None and invite.expires_at <= self._now():
+            raise InviteProblem(InviteProblem.EXPIRED)
+        return invite

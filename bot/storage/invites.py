@@ -1,0 +1,88 @@
+"""The ``invites`` table: one row per printed or shared invite link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.storage.audit import write_audit
+from bot.storage.db import Database
+
+_COLUMNS = (
+    "i.code, i.building_id, b.name AS building_name, i.created_by, i.created_at, "
+    "i.expires_at, i.revoked_at, i.uses, b.archived_at AS building_archived_at"
+)
+
+
+@dataclass(frozen=True)
+class Invite:
+    code: str
+    building_id: int
+    building_name: str
+    created_by: int
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+    uses: int
+    building_archived_at: str | None
+
+
+class InvitesRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self, actor_id: int, code: str, building_id: int, expires_at: str | None
+    ) -> Invite:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO invites (code, building_id, created_by, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (code, building_id, actor_id, expires_at),
+            )
+            await write_audit(
+                conn,
+                actor_id,
+                "invite.create",
+                building_id=building_id,
+                details={"code": code, "expires_at": expires_at},
+            )
+        invite = await self.get(code)
+        assert invite is not None
+        return invite
+
+    async def get(self, code: str) -> Invite | None:
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM invites i JOIN buildings b ON b.id = i.building_id "
+            "WHERE i.code = ?",
+            (code,),
+        )
+        return None if row is None else Invite(**dict(row))
+
+    async def list_active(self, now: str, building_id: int | None = None) -> list[Invite]:
+        sql = (
+            f"SELECT {_COLUMNS} FROM invites i JOIN buildings b ON b.id = i.building_id "
+            "WHERE i.revoked_at IS NULL AND (i.expires_at IS NULL OR i.expires_at > ?) "
+            "AND b.archived_at IS NULL"
+        )
+        params: tuple = (now,)
+        if building_id is not None:
+            sql += " AND i.building_id = ?"
+            params += (building_id,)
+        rows = await self.db.fetch_all(
+            sql + " ORDER BY b.name COLLATE NOCASE, i.created_at", params
+        )
+        return [Invite(**dict(r)) for r in rows]
+
+    async def revoke(self, actor_id: int, code: str, building_id: int) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE invites SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                "WHERE code = ? AND revoked_at IS NULL",
+                (code,),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await write_audit(
+                conn, actor_id, "invite.revoke", building_id=building_id, details={"code": code}
+            )
+        return True

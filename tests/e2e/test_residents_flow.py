@@ -1,0 +1,92 @@
+"""The whole resident journey in the real process, in all six languages:
+invite -> sign-up -> pending -> approve -> /mydata -> /forget."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot import i18n
+from bot.i18n import _
+from tests.support import ADMIN_ID
+
+pytestmark = pytest.mark.e2e
+
+PHONES = {"en": "en", "es": "es-MX", "fr": "fr", "ar": "ar", "zh_Hans": "zh-CN", "vi": "vi"}
+
+
+def tr(locale: str, msgid: str, **kwargs) -> str:
+    with i18n.use_locale(locale):
+        return _(msgid).format(**kwargs)
+
+
+@pytest.mark.parametrize("locale", list(PHONES))
+async def test_invite_to_forget(bot_process, locale):
+    api = bot_process.api
+    admin = api.make_user(ADMIN_ID, "Sam", language_code="en")
+    await bot_process.reply_to(admin, "/start")
+    await bot_process.reply_to(admin, "/building add Maple Court")
+    photo = await bot_process.reply_to(admin, "/invite 1")
+    code = re.search(r"start=([A-Za-z0-9_-]{12})", photo["caption"]).group(1)
+
+    user = api.make_user(
+        2000 + len(locale),
+        "Résidente",
+        language_code=PHONES[locale],
+        username=f"res_{locale.lower()}",
+    )
+    welcome = await bot_process.reply_to(user, f"/start {code}")
+    assert tr(locale, "👋 Welcome to Common Ground, {name}!", name="Résidente") in welcome["text"]
+    consent = await bot_process.press(user, welcome, f"su:lang:{locale}")
+    assert consent["text"].startswith(tr(locale, "<b>Before we start</b>")[3:-4])
+    name_step = await bot_process.press(user, consent, "su:yes")
+    await bot_process.press(user, name_step, "su:name")
+    tenure_step = await bot_process.reply_to(user, "12-03")
+    done = await bot_process.press(user, tenure_step, "su:ten:assisted")
+    assert "Maple Court" in done["text"]
+
+    start = len(api.calls)
+    pending = await bot_process.reply_to(admin, "/pending")
+    assert "(1)" in pending["text"]
+    card = await api.wait_for_call(
+        lambda c: (
+            c.method == "sendMessage"
+            and c.params.get("chat_id") == ADMIN_ID
+            and c.ok
+            and c.result["message_id"] > pending["message_id"]
+        ),
+        start=start,
+    )
+    assert "Résidente" in card.result["text"]
+    approved = await bot_process.reply_to(admin, f"/approve @res_{locale.lower()}")
+    assert "Résidente" in approved["text"]
+    told = api.last_bot_message(user["id"])
+    assert (
+        tr(
+            locale,
+            "Good news: your sign-up for {building} is approved. Welcome! Send /help "
+            "to see what you can do.",
+            building="Maple Court",
+        )
+        == told["text"]
+    )
+
+    start = len(api.calls)
+    summary = await bot_process.reply_to(user, "/mydata")
+    assert tr(locale, "Unit: {unit}", unit="12-03") in summary["text"]
+    document = await api.wait_for_call(
+        lambda c: c.method == "sendDocument" and c.params.get("chat_id") == user["id"],
+        start=start,
+    )
+    data = json.loads(api.files()[document.result["document"]["file_id"]][1])
+    assert data["resident"]["tenure"] == "assisted"
+    assert data["resident"]["status"] == "approved"
+
+    confirm = await bot_process.reply_to(user, "/forget")
+    await bot_process.press(user, confirm, "forget:yes")
+    nothing = await bot_process.reply_to(user, "/mydata")
+    assert nothing["text"] == tr(
+        locale, "We don't store anything about you. Send /start if you want to begin."
+    )

@@ -1,0 +1,76 @@
+"""/invite: deep links and printable QR codes per building, expiring and revocable."""
+
+import re
+
+import png
+import pytest
+
+from bot import i18n
+from bot.i18n import _
+
+LINK = re.compile(r"https://t\.me/CommonGroundBot\?start=([A-Za-z0-9_-]{12})")
+
+
+def tr(locale: str, msgid: str, **kwargs) -> str:
+    with i18n.use_locale(locale):
+        return _(msgid).format(**kwargs)
+
+
+@pytest.fixture
+async def maple(harness, admin):
+    await harness.send(admin, "/building add Maple Court")
+    return 1
+
+
+async def test_invite_sends_a_scannable_qr_and_the_link(harness, admin, maple):
+    [photo] = await harness.send(admin, "/invite 1")
+    code = LINK.search(photo["caption"]).group(1)
+    assert "Maple Court" in photo["caption"]
+    assert tr("en", "Never expires") in photo["caption"]
+    _name, content = harness.api.files()[photo["photo"][-1]["file_id"]]
+    width, height, _rows, _info = png.Reader(bytes=content).read()
+    assert width == height >= 300  # big enough to print and scan
+    invite = await harness.app.bot_data["services"].invites.check(code)
+    assert invite.building_id == maple
+
+
+async def test_expiring_invites_and_names_ending_in_numbers(harness, admin, maple):
+    [photo] = await harness.send(admin, "/invite Maple Court 30")
+    assert "Maple Court" in photo["caption"]
+    assert tr("en", "Works until {date}", date="") in photo["caption"]
+    await harness.send(admin, "/building add Tower 2")
+    [photo] = await harness.send(admin, "/invite Tower 2")
+    assert "#2 Tower 2" in photo["caption"]
+    assert tr("en", "Never expires") in photo["caption"]
+
+
+@pytest.mark.parametrize("days", ["0", "366", "99999"])
+async def test_invalid_durations_are_refused(harness, admin, maple, days):
+    [reply] = await harness.send(admin, f"/invite 1 {days}")
+    assert reply["text"] == tr("en", "An invite can last from 1 to {max} days.", max=365)
+
+
+async def test_list_and_revoke(harness, admin, maple):
+    [empty] = await harness.send(admin, "/invite list")
+    assert "/invite" in empty["text"]
+    [photo] = await harness.send(admin, "/invite 1")
+    code = LINK.search(photo["caption"]).group(1)
+    [listing] = await harness.send(admin, "/invite list")
+    assert code in listing["text"]
+    [revoked] = await harness.send(admin, f"/invite revoke {code}")
+    assert code in revoked["text"]
+    [again] = await harness.send(admin, f"/invite revoke {code}")
+    assert again["text"] == tr("en", "That invite was already withdrawn.")
+    [unknown] = await harness.send(admin, "/invite revoke nope")
+    assert unknown["text"] == tr("en", "I can't find that invite. See /invite list.")
+    [empty] = await harness.send(admin, "/invite list")
+    assert code not in empty["text"]
+
+
+async def test_residents_cannot_make_invites(harness, admin, resident, maple):
+    for text in ("/invite 1", "/invite list", "/invite revoke x"):
+        [reply] = await harness.send(resident, text)
+        assert reply["text"] == tr(
+            "en", "Sorry, only stewards and organisers can use that command."
+        )
+    assert await harness.app.bot_data["services"].invites.active() == []

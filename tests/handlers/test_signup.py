@@ -1,0 +1,167 @@
+"""Signing up on a phone: invite link -> language -> consent -> name -> unit -> tenure."""
+
+import json
+import re
+
+import pytest
+
+from bot import i18n
+from bot.i18n import _
+from tests.support import buttons
+
+LINK = re.compile(r"start=([A-Za-z0-9_-]{12})")
+
+
+def tr(locale: str, msgid: str, **kwargs) -> str:
+    with i18n.use_locale(locale):
+        return _(msgid).format(**kwargs)
+
+
+@pytest.fixture
+async def invite(harness, admin):
+    await harness.send(admin, "/building add Maple Court")
+    [photo] = await harness.send(admin, "/invite 1")
+    return LINK.search(photo["caption"]).group(1)
+
+
+def data_of(message) -> list[str]:
+    return [d for _t, d in buttons(message)]
+
+
+async def test_invite_to_pending_in_spanish(harness, invite):
+    maria = harness.api.make_user(3001, "María", language_code="es-MX")
+    [welcome] = await harness.send(maria, f"/start {invite}")
+    assert (
+        tr("es", "You are invited to join <b>{building}</b>.", building="Maple Court")
+        .replace("<b>", "")
+        .replace("</b>", "")
+        in welcome["text"]
+    )
+    assert data_of(welcome) == ["su:lang:es", "su:langs"]
+
+    [consent], _a = await harness.press(maria, welcome, "su:lang:es")
+    assert (
+        tr("es", "<b>Before we start</b>").replace("<b>", "").replace("</b>", "") in consent["text"]
+    )
+    assert data_of(consent) == ["su:yes", "su:no", "su:back"]
+    [name_step], _a = await harness.press(maria, consent, "su:yes")
+    assert data_of(name_step) == ["su:name", "su:back"]
+    [unit_step], _a = await harness.press(maria, name_step, "su:name")
+    assert unit_step["text"] == tr(
+        "es", "Which unit or apartment do you live in? Type it, for example 4B or 12-03."
+    )
+    [bad] = await harness.send(maria, "<b>4B</b>")
+    assert bad["text"] == tr(
+        "es",
+        "Please type your unit in up to {max} letters or numbers (spaces, - and / are fine).",
+        max=12,
+    )
+    [tenure_step] = await harness.send(maria, "4b")
+    assert data_of(tenure_step)[:5] == [
+        f"su:ten:{t}" for t in ("renter", "owner", "assisted", "market", "undisclosed")
+    ]
+    [done], _a = await harness.press(maria, tenure_step, "su:ten:renter")
+    assert "María" in done["text"]
+    assert "Maple Court" in done["text"]
+
+    resident = await harness.app.bot_data["services"].signup.resident(3001)
+    assert (resident.unit, resident.tenure, resident.status) == ("4B", "renter", "pending")
+    assert (await harness.app.bot_data["services"].invites.check(invite)).uses == 1
+    # Old buttons from finished steps do nothing.
+    sent, [answer] = await harness.press(maria, consent, "su:yes")
+    assert sent == []
+    assert answer.params["text"] == tr(
+        "es", "This button no longer works. Send /help to start again."
+    )
+
+
+async def test_back_and_resume(harness, invite, resident):
+    [welcome] = await harness.send(resident, f"/start {invite}")
+    [consent], _a = await harness.press(resident, welcome, "su:lang:en")
+    [name_step], _a = await harness.press(resident, consent, "su:yes")
+    [consent_again], _a = await harness.press(resident, name_step, "su:back")
+    assert data_of(consent_again) == ["su:yes", "su:no", "su:back"]
+    [name_step], _a = await harness.press(resident, consent_again, "su:yes")
+    # She leaves, and comes back later with a plain /start.
+    [resumed] = await harness.send(resident, "/start")
+    assert resumed["text"].startswith(tr("en", "Welcome back! Let's finish your sign-up."))
+    assert data_of(resumed) == ["su:name", "su:back"]
+    [_unit_step] = await harness.send(resident, "Amina <script>")
+    [tenure_step] = await harness.send(resident, "12-03")
+    [done], _a = await harness.press(resident, tenure_step, "su:ten:undisclosed")
+    assert "Amina <script>" in done["text"]  # a typed name is shown literally
+
+
+async def test_no_thanks_keeps_only_the_refusal(harness, invite, resident):
+    [welcome] = await harness.send(resident, f"/start {invite}")
+    [consent], _a = await harness.press(resident, welcome, "su:lang:en")
+    [bye], _a = await harness.press(resident, consent, "su:no")
+    assert "said no" in bye["text"]
+    _summary, document = await harness.send(resident, "/mydata")
+    data = json.loads(harness.api.files()[document["document"]["file_id"]][1])
+    assert data["resident"] is None
+    assert [r["decision"] for r in data["consent"]] == ["refused"]
+    assert "language" not in data
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("revoke", "This invite link no longer works. Please ask your steward for a new one."),
+        ("unknown", "I don't recognise this invite link. Please check it, or ask your steward."),
+    ],
+)
+async def test_bad_invites_get_a_clear_answer(harness, admin, invite, resident, command, expected):
+    code = invite
+    if command == "revoke":
+        await harness.send(admin, f"/invite revoke {invite}")
+    else:
+        code = "NOT-A-REAL-CODE-1234"
+    [reply] = await harness.send(resident, f"/start {code}")
+    assert reply["text"] == tr("en", expected)
+
+
+async def test_expired_invite(harness, admin, invite, resident):
+    await harness.app.bot_data["services"].db.execute(
+        "UPDATE invites SET expires_at = '2020-01-01T00:00:00Z'"
+    )
+    [reply] = await harness.send(resident, f"/start {invite}")
+    assert reply["text"] == tr(
+        "en", "This invite link has expired. Please ask your steward for a new one."
+    )
+
+
+async def test_sign_up_from_a_plain_start(harness, admin, invite, resident):
+    [welcome] = await harness.send(resident, "/start")
+    [done], _a = await harness.press(resident, welcome, "lang:set:en")
+    assert data_of(done) == ["su:join"]
+    [picker], _a = await harness.press(resident, done, "su:join")
+    assert buttons(picker) == [("Maple Court", "su:bld:1")]
+    [consent], _a = await harness.press(resident, picker, "su:bld:1")
+    assert data_of(consent) == ["su:yes", "su:no", "su:back"]
+    sent, [_answer] = await harness.press(resident, picker, "su:bld:99")
+    assert sent == []
+
+
+async def test_signed_up_residents_are_welcomed_back_and_can_forget(harness, invite, resident):
+    [welcome] = await harness.send(resident, f"/start {invite}")
+    [consent], _a = await harness.press(resident, welcome, "su:lang:en")
+    [name_step], _a = await harness.press(resident, consent, "su:yes")
+    [_unit_step], _a = await harness.press(resident, name_step, "su:name")
+    [tenure_step] = await harness.send(resident, "7")
+    await harness.press(resident, tenure_step, "su:ten:owner")
+    [again] = await harness.send(resident, f"/start {invite}")
+    assert again["text"] == tr(
+        "en", "You are already signed up for {building}. See /mydata.", building="Maple Court"
+    )
+    [back] = await harness.send(resident, "/start")
+    assert "Maple Court" in back["text"]
+    summary, _doc = await harness.send(resident, "/mydata")
+    assert tr("en", "Unit: {unit}", unit="7") in summary["text"]
+    [confirm] = await harness.send(resident, "/forget")
+    await harness.press(resident, confirm, "forget:yes")
+    assert await harness.app.bot_data["services"].signup.resident(resident["id"]) is None
+    [nothing] = await harness.send(resident, "/mydata")
+    assert nothing["text"] == tr(
+        "en", "We don't store anything about you. Send /start if you want to begin."
+    )
