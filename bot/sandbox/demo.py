@@ -71,6 +71,9 @@ class Command:
     number: int | None = None
 
 
+_DEEP_LINK = re.compile(r"(?:https?://)?t\.me/\w+\?start=([A-Za-z0-9_-]{1,64})")
+
+
 def parse_console_line(line: str) -> Command:
     text = line.rstrip("\r\n")
     stripped = text.strip()
@@ -78,6 +81,9 @@ def parse_console_line(line: str) -> Command:
         return Command("empty")
     if re.fullmatch(r"\d{1,3}", stripped):
         return Command("press", arg=stripped, number=int(stripped))
+    link = _DEEP_LINK.fullmatch(stripped)
+    if link:  # pasting an invite link opens it, as tapping it in Telegram would
+        return Command("text", arg=f"/start {link.group(1)}")
     if not stripped.startswith(":"):
         return Command("text", arg=text)
     parts = stripped[1:].split()
@@ -195,11 +201,29 @@ class _DemoSession:
         self.user = self.users[RESIDENT_ID]
         self.my_queries: set[str] = set()
         self.last_activity = time.monotonic()
+        self.files_dir: Path | None = None
         api.listeners.append(self.on_call)
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+    def save_file(self, message: dict) -> Path | None:
+        """Keep a photo or document the bot sent (a QR code, a data export) to look at."""
+        if "photo" in message:
+            file_id, name = message["photo"][-1]["file_id"], f"photo-{message['message_id']}.png"
+        elif "document" in message:
+            file_id = message["document"]["file_id"]
+            name = message["document"].get("file_name") or f"file-{message['message_id']}"
+        else:
+            return None
+        stored = self.api.files().get(file_id)
+        if stored is None or self.files_dir is None:
+            return None
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / Path(name).name
+        path.write_bytes(stored[1])
+        return path
 
     def describe(self, user: dict) -> str:
         role = (
@@ -232,6 +256,9 @@ class _DemoSession:
             buttons = number_buttons(message.get("reply_markup"))
             if chat_id == self.user["id"]:
                 self.say(_indent(f"bot{_SEND_OR_EDIT[method]}> ", text))
+                saved = self.save_file(message)
+                if saved:
+                    self.say(f"     (saved to {saved})")
                 if buttons:
                     self.say("     " + format_buttons(buttons))
             else:
@@ -390,6 +417,7 @@ async def _demo(
     api = FakeBotApi()
     echo = not (hasattr(stdin, "isatty") and stdin.isatty())
     session = _DemoSession(api, stdout, admin_ids, echo_input=echo)
+    session.files_dir = log_path.parent / "demo-files"
     say = session.say
 
     def died(proc: asyncio.subprocess.Process, when: str) -> int:

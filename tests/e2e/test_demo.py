@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import subprocess
 import sys
 
@@ -37,3 +39,75 @@ def test_demo_chat_with_the_real_bot(tmp_path):
     latest = discover()[-1].version
     assert f"Database schema version: {latest}" in out  # the admin's /status
     assert (tmp_path / "data" / "demo-bot.log").is_file()
+
+
+async def test_demo_walks_the_whole_resident_journey(tmp_path):
+    """invite -> sign-up -> pending -> approve -> /mydata -> /forget, typed into the demo."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        "--db",
+        str(tmp_path / "demo.sqlite3"),
+        cwd=tmp_path,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    seen: list[str] = []
+
+    async def expect(pattern: str, timeout: float = 30) -> re.Match:
+        async def read() -> re.Match:
+            while True:
+                line = (await proc.stdout.readline()).decode()
+                if not line:
+                    raise AssertionError(f"demo ended before {pattern!r}:\n{''.join(seen)}")
+                seen.append(line)
+                if match := re.search(pattern, line):
+                    return match
+
+        return await asyncio.wait_for(read(), timeout)
+
+    async def type_(line: str) -> None:
+        proc.stdin.write((line + "\n").encode())
+        await proc.stdin.drain()
+
+    try:
+        await expect("Ready")
+        for line in (":as admin", "/start", "/building add Maple Court", "/invite 1"):
+            await type_(line)
+        link = (await expect(r"(https://t\.me/\S+\?start=\S+)")).group(1)
+        await expect(r"saved to .*\.png")
+        await type_(":as resident")
+        await type_(link)  # pasting the link opens it, like tapping it
+        await expect(r"invited to join Maple Court")
+        await type_("1")  # keep English
+        await expect(r"Before we start")
+        await type_("1")  # I agree
+        await expect(r"What name should")
+        await type_("1")  # use my Telegram name
+        await expect(r"Which unit")
+        await type_("4b")
+        await expect(r"how do you live here")
+        await type_("1")  # I rent
+        await expect(r"waiting for a steward's approval")
+        await type_(":as admin")
+        await type_("/approve 2000")
+        await expect(r"Done: Amina \(Maple Court\) is approved")
+        await type_(":as resident")
+        await type_("/mydata")
+        await expect(r"Unit: 4B")
+        await expect(r"saved to .*common-ground-my-data\.json")
+        await type_("/forget")
+        await expect(r"Erase your data now\?")
+        await type_("1")
+        await expect(r"your data is erased")
+        await type_(":quit")
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
