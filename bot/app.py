@@ -17,6 +17,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatJoinRequestHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -32,15 +33,18 @@ from bot.handlers import (
     admin,
     buildings,
     fallback,
+    groups,
     help,
     invites,
     language,
     menus,
     moderation,
     privacy,
+    profile,
     reachability,
     signup,
     start,
+    typed,
 )
 from bot.handlers.common import BotContext
 from bot.handlers.errors import error_handler
@@ -77,13 +81,20 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("privacy", privacy.privacy_command))
     app.add_handler(CommandHandler("mydata", privacy.mydata_command))
     app.add_handler(CommandHandler("forget", privacy.forget_command))
+    app.add_handler(CommandHandler("profile", profile.profile_command))
     app.add_handler(CommandHandler("stop", reachability.stop_command))
+    app.add_handler(CommandHandler("warn", groups.warn_command))
+    app.add_handler(CommandHandler("mute", groups.mute_command))
+    app.add_handler(CommandHandler("linkgroup", groups.linkgroup_command))
     app.add_handler(CommandHandler("building", buildings.building_command))
     app.add_handler(CommandHandler("invite", invites.invite_command))
     app.add_handler(CommandHandler("status", admin.status_command))
     app.add_handler(CommandHandler("pending", moderation.pending_command))
     app.add_handler(CommandHandler("approve", moderation.approve_command))
     app.add_handler(CommandHandler("reject", moderation.reject_command))
+    app.add_handler(
+        CommandHandler("ban", groups.group_ban_command, filters=filters.ChatType.GROUPS)
+    )
     app.add_handler(CommandHandler("ban", moderation.ban_command))
     app.add_handler(CommandHandler("unban", moderation.unban_command))
     app.add_handler(CommandHandler("residents", moderation.residents_command))
@@ -96,17 +107,21 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:(yes|no)$"))
     app.add_handler(CallbackQueryHandler(buildings.building_button, pattern=r"^bld:"))
     app.add_handler(CallbackQueryHandler(signup.signup_button, pattern=r"^su:"))
+    app.add_handler(CallbackQueryHandler(profile.profile_button, pattern=r"^pf:"))
     app.add_handler(CallbackQueryHandler(moderation.moderation_button, pattern=r"^mod:"))
+
+    # Someone asks to join a building's group.
+    app.add_handler(ChatJoinRequestHandler(groups.join_request))
 
     # Telegram's notice that a user blocked (or unblocked) the bot.
     app.add_handler(
         ChatMemberHandler(reachability.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
     )
 
-    # Typed answers during a sign-up (name, unit); otherwise the usual hint.
+    # Typed text in private: sign-up answers, /profile changes, "stop"; else the usual hint.
     app.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, signup.signup_text
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, typed.private_text
         )
     )
 

@@ -72,3 +72,13 @@ def buttons(message: dict) -> list[tuple[str, str]]:
         for row in markup.get("inline_keyboard", [])
         for b in row
     ]
+
+
+async def sign_up(services, user: dict, building_id: int, unit: str = "4B") -> None:
+    """Sign ``user`` up through the services (pending), skipping the buttons."""
+    await services.users.remember(user["id"], user.get("username"))
+    await services.signup.begin(user["id"], building_id, language_confirmed=True)
+    await services.signup.consent(user["id"], agreed=True)
+    await services.signup.set_name(user["id"], user["first_name"])
+    await services.signup.set_unit(user["id"], unit)
+    await services.signup.finish(user["id"], "renter")

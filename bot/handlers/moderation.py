@@ -77,6 +77,10 @@ def name_someone_text() -> str:
     )
 
 
+def outranked_text() -> str:
+    return _("You can't do that to someone whose role is the same as yours or higher.")
+
+
 def problem_text(problem: ModerationProblem | RoleProblem) -> str:
     kind = problem.kind
     if kind == ModerationProblem.UNKNOWN_PERSON:
@@ -88,7 +92,7 @@ def problem_text(problem: ModerationProblem | RoleProblem) -> str:
     if kind in (ModerationProblem.SELF, RoleProblem.SELF):
         return _("You can't do that to yourself.")
     if kind in (ModerationProblem.OUTRANKED, RoleProblem.OUTRANKED):
-        return _("You can't do that to someone whose role is the same as yours or higher.")
+        return outranked_text()
     if kind == ModerationProblem.REASON_REQUIRED:
         return _("Please add a reason after the name, for example: /ban @sam spamming the group")
     if kind == RoleProblem.NOT_ALLOWED:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import i18n
 from bot.handlers.common import BotContext, esc, localized, private_only, show
-from bot.handlers.signup import STATUS_LABELS, TENURE_LABELS
+from bot.handlers.signup import resident_lines
 from bot.i18n import _
 
 FORGET_YES = "forget:yes"
@@ -63,18 +63,14 @@ def summary_text(data: dict) -> str:
         ]
     resident = data.get("resident")
     if resident:
-        tenure = resident["tenure"]
-        status_label = STATUS_LABELS[resident["status"]]
-        lines += [
-            "",
-            _("Building: {building}").format(building=esc(resident["building"])),
-            _("Name shown to stewards: {name}").format(name=esc(resident["display_name"])),
-            _("Unit: {unit}").format(unit=esc(resident["unit"])),
-            _("How you live here: {tenure}").format(
-                tenure=_(TENURE_LABELS[tenure]) if tenure else "—"
-            ),
-            _("Sign-up: {status}").format(status=_(status_label)),
-        ]
+        lines.append("")
+        lines += resident_lines(
+            resident["building"],
+            resident["display_name"],
+            resident["unit"],
+            resident["tenure"],
+            resident["status"],
+        )
     if data.get("signup_in_progress"):
         lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]
     for record in data.get("consent", []):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import i18n
-from bot.handlers import fallback, reachability
+from bot.handlers import moderation
 from bot.handlers.common import BotContext, esc, localized, reply, show
 from bot.handlers.language import language_keyboard
 from bot.i18n import N_, _
@@ -33,6 +33,20 @@ STATUS_LABELS = {
     "rejected": N_("not approved"),
     "banned": N_("blocked"),
 }
+
+
+def resident_lines(
+    building: str, name: str, unit: str, tenure: str | None, status: str
+) -> list[str]:
+    """What a resident told us at sign-up, as lines for /profile and /mydata."""
+    status_label, tenure_label = STATUS_LABELS[status], TENURE_LABELS.get(tenure or "")
+    return [
+        _("Building: {building}").format(building=esc(building)),
+        _("Name shown to stewards: {name}").format(name=esc(name)),
+        _("Unit: {unit}").format(unit=esc(unit)),
+        _("How you live here: {tenure}").format(tenure=_(tenure_label) if tenure_label else "—"),
+        _("Sign-up: {status}").format(status=_(status_label)),
+    ]
 
 
 def back_button() -> InlineKeyboardButton:
@@ -150,6 +164,22 @@ def finished_text(finished: Finished) -> str:
     ).format(building=building, name=name)
 
 
+async def tell_stewards(context: BotContext, finished: Finished) -> None:
+    """A new sign-up is waiting: tell whoever looks after the building, in their language."""
+    resident = finished.resident
+    for steward_id in await context.services.roles.who_looks_after(resident.building_id):
+
+        def render() -> str:
+            text = _("🆕 New sign-up waiting: {name}, unit {unit}, {building}. See /pending.")
+            return text.format(
+                name=esc(resident.display_name),
+                unit=esc(resident.unit),
+                building=esc(resident.building_name),
+            )
+
+        await moderation.tell(context, steward_id, render)
+
+
 async def start_with_invite(update: Update, context: BotContext, code: str) -> None:
     """``/start <code>``: check the invite, then begin (or resume) the sign-up."""
     services = context.services
@@ -248,6 +278,8 @@ async def signup_button(update: Update, context: BotContext) -> None:
             finished = await service.finish(user.id, data.removeprefix("su:ten:"))
             await query.answer()
             await show(update, finished_text(finished))
+            if finished.resident.status == "pending":
+                await tell_stewards(context, finished)
             return
         elif data == "su:back":
             signup = await service.back(user.id)
@@ -262,29 +294,3 @@ async def signup_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await _show_step(update, signup)
-
-
-@localized
-async def signup_text(update: Update, context: BotContext) -> None:
-    """Typed answers for the name and unit steps; "stop" in any language pauses
-    announcements; anything else gets the usual hint."""
-    user = update.effective_user
-    service = context.services.signup
-    signup = await service.current(user.id) if update.effective_message.text else None
-    if signup is None or signup.step not in ("name", "unit"):
-        if context.services.users.is_stop_word(update.effective_message.text):
-            await reachability.pause_announcements(update, context)
-        else:
-            await fallback.reply_with_hint(update)
-        return
-    text = update.effective_message.text
-    try:
-        if signup.step == "name":
-            signup = await service.set_name(user.id, text)
-        else:
-            signup = await service.set_unit(user.id, text)
-    except SignupProblem as problem:
-        await reply(update, problem_text(problem))
-        return
-    text, keyboard = step_view(signup, user.first_name)
-    await reply(update, text, reply_markup=keyboard)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.services.buildings import BuildingService
+from bot.services.groups import GroupService
 from bot.services.invites import InviteService
 from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
+from bot.services.profile import ProfileService
 from bot.services.roles import RoleService
 from bot.services.signup import SignupService
 from bot.services.status import StatusService
@@ -16,6 +18,7 @@ from bot.services.users import UserService
 from bot.storage.audit import AuditRepository
 from bot.storage.buildings import BuildingsRepository
 from bot.storage.db import Database
+from bot.storage.groups import GroupsRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.residents import ResidentsRepository
 from bot.storage.roles import RolesRepository
@@ -36,6 +39,8 @@ class Services:
     signup: SignupService
     privacy: PrivacyService
     moderation: ModerationService
+    groups: GroupService
+    profile: ProfileService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -55,4 +60,6 @@ class Services:
             signup=signup,
             privacy=PrivacyService(users, signup),
             moderation=ModerationService(residents, roles, AuditRepository(db)),
+            groups=GroupService(GroupsRepository(db), residents, roles),
+            profile=ProfileService(residents),
         )

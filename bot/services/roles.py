@@ -51,6 +51,14 @@ class RoleService:
             return None
         return {b for role, b in await self.repo.roles_of(user_id) if role == "steward" and b}
 
+    async def who_looks_after(self, building_id: int) -> list[int]:
+        """Whom to tell about something in a building: its stewards, or if it has none yet,
+        the organisers and admins."""
+        stewards = await self.repo.holders("steward", building_id)
+        if stewards:
+            return stewards
+        return sorted(set(await self.repo.holders("organiser")) | self.admin_ids)
+
     async def can_moderate(self, user_id: int, building_id: int) -> bool:
         buildings = await self.stewarded_buildings(user_id)
         return buildings is None or building_id in buildings

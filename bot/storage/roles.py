@@ -16,6 +16,20 @@ class RolesRepository:
         )
         return [(r[0], r[1]) for r in rows]
 
+    async def holders(self, role: str, building_id: int | None = None) -> list[int]:
+        """Who holds ``role`` (stewards: of ``building_id``)."""
+        if building_id is None:
+            rows = await self.db.fetch_all(
+                "SELECT DISTINCT user_id FROM roles WHERE role = ? ORDER BY user_id", (role,)
+            )
+        else:
+            rows = await self.db.fetch_all(
+                "SELECT DISTINCT user_id FROM roles WHERE role = ? AND building_id = ? "
+                "ORDER BY user_id",
+                (role, building_id),
+            )
+        return [r[0] for r in rows]
+
     async def grant(self, actor_id: int, user_id: int, role: str, building_id: int | None) -> bool:
         """False when the user already had that role there."""
         async with self.db.transaction() as conn:

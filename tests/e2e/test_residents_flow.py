@@ -44,8 +44,12 @@ async def test_invite_to_forget(bot_process, locale):
     name_step = await bot_process.press(user, consent, "su:yes")
     await bot_process.press(user, name_step, "su:name")
     tenure_step = await bot_process.reply_to(user, "12-03")
+    start = len(api.calls)
     done = await bot_process.press(user, tenure_step, "su:ten:assisted")
     assert "Maple Court" in done["text"]
+    # With no steward yet, the admin hears of the new sign-up (in the admin's language).
+    notice = await api.wait_for_message(ADMIN_ID, start=start)
+    assert notice["text"].startswith("🆕 New sign-up waiting: Résidente")
 
     start = len(api.calls)
     pending = await bot_process.reply_to(admin, "/pending")

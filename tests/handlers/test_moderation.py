@@ -7,7 +7,7 @@ import pytest
 from bot import i18n
 from bot.i18n import _
 from bot.services.roles import Role
-from tests.support import ADMIN_ID, buttons
+from tests.support import ADMIN_ID, buttons, sign_up
 
 REFUSAL = "Sorry, only stewards and organisers can use that command."
 OTHER_BUILDING = "That resident is in a building you don't look after."
@@ -26,15 +26,6 @@ class Community:
     steward_b: dict
     resident: dict  # pending in building A, Spanish phone
     neighbour: dict  # signed up nowhere
-
-
-async def sign_up(services, user: dict, building_id: int, unit: str = "4B") -> None:
-    await services.users.remember(user["id"], user.get("username"))
-    await services.signup.begin(user["id"], building_id, language_confirmed=True)
-    await services.signup.consent(user["id"], agreed=True)
-    await services.signup.set_name(user["id"], user["first_name"])
-    await services.signup.set_unit(user["id"], unit)
-    await services.signup.finish(user["id"], "renter")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 
 from bot import i18n
 from bot.i18n import _
+from bot.services.roles import Role
 from tests.support import buttons
 
 LINK = re.compile(r"start=([A-Za-z0-9_-]{12})")
@@ -164,4 +165,27 @@ async def test_signed_up_residents_are_welcomed_back_and_can_forget(harness, inv
     [nothing] = await harness.send(resident, "/mydata")
     assert nothing["text"] == tr(
         "en", "We don't store anything about you. Send /start if you want to begin."
+    )
+
+
+async def test_the_buildings_stewards_hear_of_a_new_sign_up_in_their_language(
+    harness, admin, invite, resident
+):
+    services = harness.app.bot_data["services"]
+    steward = harness.api.make_user(1201, "Thu", language_code="vi")
+    await harness.send(steward, "/start")
+    await services.roles.promote(admin["id"], 1201, Role.STEWARD, 1)
+    [welcome] = await harness.send(resident, f"/start {invite}")
+    [consent], _a = await harness.press(resident, welcome, "su:lang:en")
+    [name_step], _a = await harness.press(resident, consent, "su:yes")
+    await harness.press(resident, name_step, "su:name")
+    [tenure_step] = await harness.send(resident, "9C")
+    await harness.press(resident, tenure_step, "su:ten:market")
+    notice = harness.api.last_bot_message(1201)
+    assert notice["text"] == tr(
+        "vi",
+        "🆕 New sign-up waiting: {name}, unit {unit}, {building}. See /pending.",
+        name="Amina",
+        unit="9C",
+        building="Maple Court",
     )

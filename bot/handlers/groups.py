@@ -1,0 +1,274 @@
+"""A building's Telegram group: /linkgroup, join requests, and /warn, /mute, /ban by reply.
+
+In a group, every moderation command re-checks, each time, that the sender looks after the
+group's building *and* is an admin of the group in Telegram right now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from babel.dates import format_timedelta
+from telegram import ChatMember, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden, TelegramError
+
+from bot import i18n
+from bot.handlers.buildings import problem_text as building_problem_text
+from bot.handlers.common import BotContext, esc, localized, reply
+from bot.handlers.moderation import apply_decision, outranked_text
+from bot.i18n import _
+from bot.services.buildings import BuildingProblem
+from bot.services.groups import WARN_LIMIT, GroupProblem, clean_reason, parse_duration
+from bot.services.moderation import ModerationProblem
+from bot.services.roles import RoleProblem
+
+log = logging.getLogger(__name__)
+
+ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+MUTED = ChatPermissions.no_permissions()
+
+
+def problem_text(problem: GroupProblem) -> str:
+    if problem.kind == GroupProblem.NOT_LINKED:
+        return _(
+            "This group is not linked to a building yet. A steward can send /linkgroup "
+            "followed by the building's name."
+        )
+    if problem.kind == GroupProblem.BAD_DURATION:
+        return _("Please give a duration like 30m, 2h, 1d or 1w (at most a year).")
+    return _("Only the stewards of this building can do that here.")
+
+
+async def is_group_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
+    """Asked fresh from Telegram every time: roles in a group change without telling us."""
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+def in_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in ("group", "supergroup")
+
+
+@localized
+async def linkgroup_command(update: Update, context: BotContext) -> None:
+    if not in_group(update):
+        await reply(
+            update,
+            _(
+                "Send /linkgroup in your building's Telegram group, after adding "
+                "me to it as an admin."
+            ),
+        )
+        return
+    chat_id, user_id = update.effective_chat.id, update.effective_user.id
+    if not context.args:
+        await reply(update, _("For example: /linkgroup Maple Court"))
+        return
+    if not await is_group_admin(context, chat_id, user_id):
+        await reply(update, _("Only an admin of this group can do that."))
+        return
+    if not await is_group_admin(context, chat_id, context.bot.id):
+        await reply(
+            update,
+            _(
+                "Please make me an admin of this group first, with the rights to "
+                "add and restrict members."
+            ),
+        )
+        return
+    try:
+        building = await context.services.buildings.resolve(" ".join(context.args))
+        await context.services.groups.link(user_id, building.id, chat_id)
+    except BuildingProblem as problem:
+        await reply(update, building_problem_text(problem))
+        return
+    except GroupProblem as problem:
+        await reply(update, problem_text(problem))
+        return
+    await reply(
+        update,
+        _(
+            "This is now the group of {building}. I will let in its verified residents when "
+            "they ask to join."
+        ).format(building=esc(building.name)),
+    )
+
+
+@localized
+async def join_request(update: Update, context: BotContext) -> None:
+    """Approve verified residents of the group's building; invite others to sign up."""
+    request = update.chat_join_request
+    allowed, building = await context.services.groups.may_join(
+        request.from_user.id, request.chat.id
+    )
+    if building is None:
+        return  # not a building's group: the group's own admins decide
+    try:
+        if allowed:
+            await request.approve()
+            return
+        await request.decline()
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        _("🏠 Sign up for my building"), callback_data=f"su:bld:{building.id}"
+                    )
+                ]
+            ]
+        )
+        await context.bot.send_message(
+            request.user_chat_id,
+            _(
+                "Hello! The {building} group is for its verified residents. Sign up here first; "
+                "once a steward approves you, ask to join again."
+            ).format(building=esc(building.name)),
+            reply_markup=keyboard,
+        )
+    except Forbidden:
+        log.info("Could not answer a join request: the bot lacks rights or was blocked")
+    except TelegramError as exc:
+        log.warning("Could not answer a join request: %s", exc.message)
+
+
+async def _target(update: Update, context: BotContext):
+    """The author of the replied-to message, and the group's building, after every check.
+    Returns None (having answered) when the command cannot go ahead."""
+    if not in_group(update):
+        await reply(update, _("Use this in your building's group, as a reply to a message."))
+        return None
+    message = update.effective_message
+    chat_id, actor_id = update.effective_chat.id, update.effective_user.id
+    replied = message.reply_to_message
+    try:
+        building = await context.services.groups.moderator_building(actor_id, chat_id)
+    except GroupProblem as problem:
+        await reply(update, problem_text(problem))
+        return None
+    if not await is_group_admin(context, chat_id, actor_id):
+        await reply(update, _("Only an admin of this group can do that."))
+        return None
+    target = replied.from_user if replied is not None else None
+    if target is None or target.is_bot:
+        await reply(update, _("Reply to a message of the person, then send the command."))
+        return None
+    if target.id == actor_id:
+        await reply(update, _("You can't do that to yourself."))
+        return None
+    if await is_group_admin(context, chat_id, target.id):
+        await reply(update, _("I can't do that to an admin of this group."))
+        return None
+    return target, building
+
+
+@localized
+async def warn_command(update: Update, context: BotContext) -> None:
+    found = await _target(update, context)
+    if found is None:
+        return
+    target, building = found
+    chat_id = update.effective_chat.id
+    reason = clean_reason(context.args or [])
+    try:
+        count = await context.services.groups.warn(
+            update.effective_user.id, building, chat_id, target.id, reason
+        )
+    except RoleProblem:
+        await reply(update, outranked_text())
+        return
+    text = _("⚠️ {name} has been warned ({count}/{limit}).").format(
+        name=esc(target.full_name), count=count, limit=WARN_LIMIT
+    )
+    if reason:
+        text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
+    if count >= WARN_LIMIT:
+        until = datetime.now(UTC) + parse_duration("1d")
+        await context.bot.restrict_chat_member(chat_id, target.id, MUTED, until_date=until)
+        await context.services.groups.record(
+            update.effective_user.id,
+            "group.mute",
+            building,
+            target.id,
+            reason,
+            {"seconds": 86400, "after_warnings": count},
+        )
+        text += "\n" + _("That is {limit} warnings: they can't write here for a day.").format(
+            limit=WARN_LIMIT
+        )
+    await reply(update, text)
+
+
+@localized
+async def mute_command(update: Update, context: BotContext) -> None:
+    args = context.args or []
+    try:
+        duration = parse_duration(args[0] if args else None)
+    except GroupProblem as problem:
+        await reply(update, problem_text(problem))
+        return
+    found = await _target(update, context)
+    if found is None:
+        return
+    target, building = found
+    reason = clean_reason(args[1:])
+    try:
+        await context.services.roles.check_can_act_on(update.effective_user.id, target.id)
+    except RoleProblem:
+        await reply(update, outranked_text())
+        return
+    await context.bot.restrict_chat_member(
+        update.effective_chat.id, target.id, MUTED, until_date=datetime.now(UTC) + duration
+    )
+    await context.services.groups.record(
+        update.effective_user.id,
+        "group.mute",
+        building,
+        target.id,
+        reason,
+        {"seconds": int(duration.total_seconds())},
+    )
+    text = _("🔇 {name} can't write here for {duration}.").format(
+        name=esc(target.full_name),
+        duration=format_timedelta(duration, locale=i18n.current_locale(), threshold=1.1),
+    )
+    if reason:
+        text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
+    await reply(update, text)
+
+
+@localized
+async def group_ban_command(update: Update, context: BotContext) -> None:
+    """/ban in a group, as a reply: remove them from the group (and block them as a
+    resident of this building, if they are one). A reason is required."""
+    reason = clean_reason(context.args or [])
+    if reason is None:
+        await reply(update, _("Please add a reason, for example: /ban spamming the group"))
+        return
+    found = await _target(update, context)
+    if found is None:
+        return
+    target, building = found
+    actor_id = update.effective_user.id
+    try:
+        await context.services.roles.check_can_act_on(actor_id, target.id)
+    except RoleProblem:
+        await reply(update, outranked_text())
+        return
+    await context.bot.ban_chat_member(update.effective_chat.id, target.id)
+    await context.services.groups.record(actor_id, "group.ban", building, target.id, reason)
+    # If they are a resident of this building, block them there too (and tell them); if not
+    # (or already blocked) the group ban stands alone.
+    with contextlib.suppress(ModerationProblem):
+        await apply_decision(update, context, target.id, "ban", reason)
+    await reply(
+        update,
+        _("🚫 {name} has been removed from this group.").format(name=esc(target.full_name))
+        + "\n"
+        + _("Reason: {reason}").format(reason=esc(reason)),
+    )

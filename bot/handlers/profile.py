@@ -1,0 +1,127 @@
+"""/profile: a resident sees and changes their answers (name, unit, tenure, language)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import i18n
+from bot.handlers.common import BotContext, localized, private_only, reply, show
+from bot.handlers.language import join_keyboard, language_keyboard
+from bot.handlers.signup import TENURE_LABELS, problem_text, resident_lines
+from bot.i18n import _
+from bot.services.signup import SignupProblem
+from bot.storage.residents import Resident
+
+
+def card(resident: Resident) -> tuple[str, InlineKeyboardMarkup]:
+    text = "\n".join(
+        [
+            _("<b>Your profile</b>"),
+            "",
+            *resident_lines(
+                resident.building_name,
+                resident.display_name,
+                resident.unit,
+                resident.tenure,
+                resident.status,
+            ),
+        ]
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(_("✏️ Change my name"), callback_data="pf:name")],
+            [InlineKeyboardButton(_("✏️ Change my unit"), callback_data="pf:unit")],
+            [InlineKeyboardButton(_("✏️ Change how I live here"), callback_data="pf:ten")],
+            [InlineKeyboardButton(_("🌐 Change my language"), callback_data="pf:lang")],
+        ]
+    )
+    return text, keyboard
+
+
+@localized
+@private_only
+async def profile_command(update: Update, context: BotContext) -> None:
+    resident = await context.services.profile.get(update.effective_user.id)
+    if resident is None:
+        has_buildings = bool(await context.services.buildings.active())
+        await reply(
+            update,
+            _("You haven't signed up for a building yet."),
+            reply_markup=join_keyboard() if has_buildings else None,
+        )
+        return
+    text, keyboard = card(resident)
+    await reply(update, text, reply_markup=keyboard)
+
+
+@localized
+async def profile_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    data = query.data or ""
+    user_id = update.effective_user.id
+    profile = context.services.profile
+    cancel = InlineKeyboardMarkup([[InlineKeyboardButton(_("Cancel"), callback_data="pf:card")]])
+    try:
+        if data == "pf:name":
+            await profile.start_edit(user_id, "name")
+            await query.answer()
+            await show(update, _("Type your new name."), reply_markup=cancel)
+            return
+        if data == "pf:unit":
+            await profile.start_edit(user_id, "unit")
+            await query.answer()
+            await show(
+                update, _("Type your new unit, for example 4B or 12-03."), reply_markup=cancel
+            )
+            return
+        if data == "pf:ten":
+            keyboard = [
+                [InlineKeyboardButton(_(label), callback_data=f"pf:ten:{key}")]
+                for key, label in TENURE_LABELS.items()
+            ]
+            keyboard.append([InlineKeyboardButton(_("Cancel"), callback_data="pf:card")])
+            await query.answer()
+            await show(
+                update, _("How do you live here?"), reply_markup=InlineKeyboardMarkup(keyboard)
+            )
+            return
+        if data == "pf:lang":
+            await query.answer()
+            await show(
+                update,
+                _("Which language should I use with you?"),
+                reply_markup=language_keyboard(i18n.current_locale()),
+            )
+            return
+        if data.startswith("pf:ten:"):
+            resident = await profile.set_tenure(user_id, data.removeprefix("pf:ten:"))
+            await query.answer(_("Saved"))
+        elif data == "pf:card":
+            resident = await profile.get(user_id)
+            if resident is None:
+                raise SignupProblem(SignupProblem.NO_SIGNUP)
+            await profile.cancel_edit(user_id)
+            await query.answer()
+        else:
+            raise SignupProblem(SignupProblem.NO_SIGNUP)
+    except SignupProblem:
+        await query.answer(_("This button no longer works. Send /help to start again."))
+        return
+    text, keyboard = card(resident)
+    await show(update, text, reply_markup=keyboard)
+
+
+async def typed_answer(update: Update, context: BotContext) -> bool:
+    """A new name or unit typed after pressing "Change"; False if no change was under way."""
+    user_id = update.effective_user.id
+    profile = context.services.profile
+    if await profile.editing(user_id) is None:
+        return False
+    try:
+        resident = await profile.apply_text(user_id, update.effective_message.text or "")
+    except SignupProblem as problem:
+        await reply(update, problem_text(problem))
+        return True
+    text, keyboard = card(resident)
+    await reply(update, _("Saved") + "\n\n" + text, reply_markup=keyboard)
+    return True

@@ -1,0 +1,78 @@
+"""Building groups: which Telegram group belongs to which building, and warnings given there."""
+
+from __future__ import annotations
+
+from bot.storage.audit import write_audit
+from bot.storage.db import Database
+
+
+class GroupsRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def building_of(self, chat_id: int) -> tuple[int, str] | None:
+        row = await self.db.fetch_one(
+            "SELECT id, name FROM buildings WHERE group_chat_id = ? AND archived_at IS NULL",
+            (chat_id,),
+        )
+        return None if row is None else (row[0], row[1])
+
+    async def link(self, actor_id: int, building_id: int, chat_id: int) -> None:
+        """Make ``chat_id`` the building's group (a group belongs to one building)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE buildings SET group_chat_id = NULL WHERE group_chat_id = ?", (chat_id,)
+            )
+            await conn.execute(
+                "UPDATE buildings SET group_chat_id = ? WHERE id = ?", (chat_id, building_id)
+            )
+            await write_audit(
+                conn,
+                actor_id,
+                "group.link",
+                building_id=building_id,
+                details={"chat_id": chat_id},
+            )
+
+    async def add_warning(
+        self, actor_id: int, building_id: int, chat_id: int, user_id: int, reason: str | None
+    ) -> int:
+        """Record a warning (and its audit entry); returns the member's warning count."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO warnings (chat_id, user_id, given_by, reason) VALUES (?, ?, ?, ?)",
+                (chat_id, user_id, actor_id, reason),
+            )
+            await write_audit(
+                conn,
+                actor_id,
+                "group.warn",
+                subject_id=user_id,
+                building_id=building_id,
+                reason=reason,
+            )
+            async with conn.execute(
+                "SELECT count(*) FROM warnings WHERE chat_id = ? AND user_id = ?",
+                (chat_id, user_id),
+            ) as cursor:
+                return (await cursor.fetchone())[0]
+
+    async def record(
+        self,
+        actor_id: int,
+        action: str,
+        building_id: int,
+        user_id: int,
+        reason: str | None,
+        details: dict | None = None,
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await write_audit(
+                conn,
+                actor_id,
+                action,
+                subject_id=user_id,
+                building_id=building_id,
+                reason=reason,
+                details=details,
+            )

@@ -1,0 +1,81 @@
+"""/profile: residents change their sign-up answers afterwards."""
+
+import pytest
+
+from bot import i18n
+from bot.i18n import _
+from tests.support import buttons, sign_up
+
+
+def tr(locale: str, msgid: str, **kwargs) -> str:
+    with i18n.use_locale(locale):
+        return _(msgid).format(**kwargs)
+
+
+@pytest.fixture
+async def signed_up(harness, admin, resident):
+    await harness.send(admin, "/building add Maple Court")
+    await harness.send(resident, "/start")
+    await sign_up(harness.app.bot_data["services"], resident, 1)
+    return resident
+
+
+async def test_not_signed_up_yet(harness, admin, resident):
+    [reply] = await harness.send(resident, "/profile")
+    assert reply["text"] == tr("en", "You haven't signed up for a building yet.")
+    assert buttons(reply) == []
+    await harness.send(admin, "/building add Maple Court")
+    [reply] = await harness.send(resident, "/profile")
+    assert [d for _t, d in buttons(reply)] == ["su:join"]
+
+
+async def test_change_name_unit_and_tenure(harness, signed_up):
+    resident = signed_up
+    services = harness.app.bot_data["services"]
+    [card] = await harness.send(resident, "/profile")
+    assert tr("en", "Unit: {unit}", unit="4B") in card["text"]
+    assert [d for _t, d in buttons(card)] == ["pf:name", "pf:unit", "pf:ten", "pf:lang"]
+
+    [ask], _a = await harness.press(resident, card, "pf:name")
+    assert ask["text"] == tr("en", "Type your new name.")
+    [saved] = await harness.send(resident, "  Amina <Khan>  ")
+    assert "Amina <Khan>" in saved["text"]
+    assert (await services.profile.get(resident["id"])).display_name == "Amina <Khan>"
+
+    [ask], _a = await harness.press(resident, saved, "pf:unit")
+    [refused] = await harness.send(resident, "<script>")
+    assert "12" in refused["text"]  # the unit rules, with the limit
+    [saved] = await harness.send(resident, "12-03")
+    assert (await services.profile.get(resident["id"])).unit == "12-03"
+
+    [choices], _a = await harness.press(resident, saved, "pf:ten")
+    [card], [answer] = await harness.press(resident, choices, "pf:ten:owner")
+    assert answer.params["text"] == tr("en", "Saved")
+    assert (await services.profile.get(resident["id"])).tenure == "owner"
+    # After the edit, typing is back to normal.
+    [hint] = await harness.send(resident, "hello")
+    assert hint["text"].startswith(tr("en", "I work best with buttons and commands."))
+
+
+async def test_cancel_and_forged_buttons(harness, signed_up):
+    resident = signed_up
+    [card] = await harness.send(resident, "/profile")
+    [ask], _a = await harness.press(resident, card, "pf:unit")
+    [card_again], _a = await harness.press(resident, ask, "pf:card")
+    assert tr("en", "<b>Your profile</b>")[3:-4] in card_again["text"]
+    [hint] = await harness.send(resident, "7A")  # no edit under way any more
+    assert hint["text"].startswith(tr("en", "I work best with buttons and commands."))
+    for forged in ("pf:ten:landlord", "pf:zzz", "pf:"):
+        sent, [_answer] = await harness.press(resident, card, forged)
+        assert sent == []
+    assert (await harness.app.bot_data["services"].profile.get(resident["id"])).tenure == "renter"
+
+
+async def test_a_stranger_pressing_profile_buttons_changes_nothing(harness, signed_up, admin):
+    [card] = await harness.send(signed_up, "/profile")
+    stranger = harness.api.make_user(2999, "Eve")
+    sent, [answer] = await harness.press(stranger, card, "pf:ten:owner")
+    assert sent == []
+    assert answer.params["text"] == tr(
+        "en", "This button no longer works. Send /help to start again."
+    )
