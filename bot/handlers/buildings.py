@@ -17,6 +17,8 @@ USAGE = (
     N_("/building add Maple Court — add a building"),
     N_("/building rename 3 Maple Court East — rename building #3"),
     N_("/building archive 3 — archive building #3 (no new sign-ups)"),
+    N_("/building autoapprove 3 on — approve new residents of #3 at once (or off)"),
+    N_("/building unitlimit 3 6 — flag a sign-up when unit already has 6 residents"),
 )
 
 
@@ -29,6 +31,8 @@ def problem_text(problem: BuildingProblem) -> str:
         return _("Please give the building a name, for example: /building add Maple Court")
     if problem.kind == BuildingProblem.TOO_LONG:
         return _("That name is too long: use at most {max} characters.").format(max=problem.detail)
+    if problem.kind == BuildingProblem.BAD_SETTING:
+        return _("Please give a number from 1 to {max}.").format(max=problem.detail)
     if problem.kind == BuildingProblem.DUPLICATE:
         return _("There is already a building called {name}.").format(name=esc(problem.detail))
     return _("I can't find an active building {ref}. See /building list.").format(
@@ -42,7 +46,11 @@ async def _list(update: Update, context: BotContext) -> None:
         await reply(update, _("No buildings yet. Add one with /building add and its name."))
         return
     lines = [_("<b>Buildings ({count})</b>").format(count=len(buildings))]
-    lines += [f"#{b.id} {esc(b.name)}" for b in buildings]
+    for b in buildings:
+        details = [_("up to {count} per unit").format(count=b.unit_limit)]
+        if b.auto_approve:
+            details.insert(0, _("approves automatically"))
+        lines.append(f"#{b.id} {esc(b.name)} · " + " · ".join(details))
     await reply(update, "\n".join(lines))
 
 
@@ -64,6 +72,30 @@ async def _rename(update: Update, context: BotContext, args: list[str]) -> None:
     await reply(
         update,
         _("Building #{id} is now called {name}.").format(id=renamed.id, name=esc(renamed.name)),
+    )
+
+
+async def _settings(update: Update, context: BotContext, action: str, args: list[str]) -> None:
+    if len(args) < 2:
+        await reply(update, usage_text())
+        return
+    service = context.services.buildings
+    building = await service.resolve(" ".join(args[:-1]))
+    value = args[-1].lower()
+    actor = update.effective_user.id
+    if action == "autoapprove" and value in ("on", "off"):
+        building = await service.set_auto_approve(actor, building.id, value == "on")
+    elif action == "unitlimit" and value.isdigit() and len(value) < 4:
+        building = await service.set_unit_limit(actor, building.id, int(value))
+    else:
+        await reply(update, usage_text())
+        return
+    state = _("approves automatically") if building.auto_approve else _("stewards approve")
+    await reply(
+        update,
+        _("Saved for #{id} {name}: {state}, up to {count} per unit.").format(
+            id=building.id, name=esc(building.name), state=state, count=building.unit_limit
+        ),
     )
 
 
@@ -103,6 +135,8 @@ async def building_command(update: Update, context: BotContext) -> None:
             await _rename(update, context, rest)
         elif action == "archive" and rest:
             await _archive(update, context, rest)
+        elif action in ("autoapprove", "unitlimit"):
+            await _settings(update, context, action, rest)
         else:
             await reply(update, usage_text())
     except BuildingProblem as problem:

@@ -17,7 +17,7 @@ from telegram.error import Forbidden, TelegramError
 from bot import i18n
 from bot.handlers.buildings import problem_text as building_problem_text
 from bot.handlers.common import BotContext, esc, localized, reply
-from bot.handlers.moderation import apply_decision, outranked_text
+from bot.handlers.moderation import apply_decision, outranked_text, tell
 from bot.i18n import _
 from bot.services.buildings import BuildingProblem
 from bot.services.groups import WARN_LIMIT, GroupProblem, clean_reason, parse_duration
@@ -169,12 +169,15 @@ async def _target(update: Update, context: BotContext):
 
 @localized
 async def warn_command(update: Update, context: BotContext) -> None:
+    reason = clean_reason(context.args or [])
+    if reason is None:
+        await reply(update, _("Please add a reason, for example: /warn please keep it friendly"))
+        return
     found = await _target(update, context)
     if found is None:
         return
     target, building = found
     chat_id = update.effective_chat.id
-    reason = clean_reason(context.args or [])
     try:
         count = await context.services.groups.warn(
             update.effective_user.id, building, chat_id, target.id, reason
@@ -185,8 +188,7 @@ async def warn_command(update: Update, context: BotContext) -> None:
     text = _("⚠️ {name} has been warned ({count}/{limit}).").format(
         name=esc(target.full_name), count=count, limit=WARN_LIMIT
     )
-    if reason:
-        text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
+    text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
     if count >= WARN_LIMIT:
         until = datetime.now(UTC) + parse_duration("1d")
         await context.bot.restrict_chat_member(chat_id, target.id, MUTED, until_date=until)
@@ -202,21 +204,40 @@ async def warn_command(update: Update, context: BotContext) -> None:
             limit=WARN_LIMIT
         )
     await reply(update, text)
+    await tell(
+        context,
+        target.id,
+        lambda: _("You received a warning in the {building} group. Reason: {reason}").format(
+            building=esc(building.name), reason=esc(reason)
+        ),
+    )
 
 
 @localized
 async def mute_command(update: Update, context: BotContext) -> None:
     args = context.args or []
     try:
-        duration = parse_duration(args[0] if args else None)
+        # "/mute 2h reason" or "/mute reason" (an hour); "/mute 90x" is a mistyped duration.
+        duration = parse_duration(args[0] if args and args[0][:1].isdigit() else None)
     except GroupProblem as problem:
         await reply(update, problem_text(problem))
         return
+    if args and args[0][:1].isdigit():
+        args = args[1:]
     found = await _target(update, context)
     if found is None:
         return
     target, building = found
-    reason = clean_reason(args[1:])
+    reason = clean_reason(args)
+    if reason is None:
+        await reply(
+            update,
+            _(
+                "Please add a reason after the duration, for example: /mute 2h "
+                "please keep it friendly"
+            ),
+        )
+        return
     try:
         await context.services.roles.check_can_act_on(update.effective_user.id, target.id)
     except RoleProblem:
@@ -237,9 +258,19 @@ async def mute_command(update: Update, context: BotContext) -> None:
         name=esc(target.full_name),
         duration=format_timedelta(duration, locale=i18n.current_locale(), threshold=1.1),
     )
-    if reason:
-        text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
+    text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
     await reply(update, text)
+    await tell(
+        context,
+        target.id,
+        lambda: _(
+            "You can't write in the {building} group for {duration}. Reason: {reason}"
+        ).format(
+            building=esc(building.name),
+            duration=format_timedelta(duration, locale=i18n.current_locale(), threshold=1.1),
+            reason=esc(reason),
+        ),
+    )
 
 
 @localized

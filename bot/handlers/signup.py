@@ -16,7 +16,7 @@ from bot.handlers.language import language_keyboard
 from bot.i18n import N_, _
 from bot.services.buildings import BuildingProblem
 from bot.services.invites import InviteProblem
-from bot.services.signup import DISPLAY_NAME_MAX, Finished, SignupProblem
+from bot.services.signup import CONSENT_VERSION, DISPLAY_NAME_MAX, Finished, SignupProblem
 from bot.services.text import UNIT_MAX
 from bot.storage.residents import Signup
 
@@ -88,6 +88,7 @@ def step_view(signup: Signup, first_name: str) -> tuple[str, InlineKeyboardMarku
                     "informed. We never share it with your landlord or anyone else. You can "
                     "see or erase it at any time with /mydata and /forget."
                 ),
+                _("<i>Privacy terms, version {version}</i>").format(version=CONSENT_VERSION),
             )
         )
         keyboard = [
@@ -273,7 +274,7 @@ async def signup_button(update: Update, context: BotContext) -> None:
                 )
                 return
         elif data == "su:name":
-            signup = await service.set_name(user.id, user.first_name)
+            signup = await service.set_name(user.id, user.first_name[:DISPLAY_NAME_MAX])
         elif data.startswith("su:ten:"):
             finished = await service.finish(user.id, data.removeprefix("su:ten:"))
             await query.answer()

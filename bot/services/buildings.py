@@ -6,6 +6,7 @@ from bot.services.text import TextProblem, visible_text
 from bot.storage.buildings import Building, BuildingsRepository, DuplicateName
 
 NAME_MAX = 60
+UNIT_LIMIT_MAX = 50
 
 
 class BuildingProblem(Exception):
@@ -15,6 +16,7 @@ class BuildingProblem(Exception):
     TOO_LONG = "too_long"
     DUPLICATE = "duplicate"
     NOT_FOUND = "not_found"
+    BAD_SETTING = "bad_setting"
 
     def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(kind, detail)
@@ -74,3 +76,15 @@ class BuildingService:
         if building is None or not await self.repo.archive(actor_id, building_id):
             raise BuildingProblem(BuildingProblem.NOT_FOUND, str(building_id))
         return building
+
+    async def set_auto_approve(self, actor_id: int, building_id: int, on: bool) -> Building:
+        """New residents of this building are approved at once (unless their unit is full)."""
+        await self.repo.set_setting(actor_id, building_id, "auto_approve", int(on))
+        return await self.repo.get(building_id)
+
+    async def set_unit_limit(self, actor_id: int, building_id: int, limit: int) -> Building:
+        """Above this many residents in one unit, a sign-up is flagged to stewards."""
+        if not 1 <= limit <= UNIT_LIMIT_MAX:
+            raise BuildingProblem(BuildingProblem.BAD_SETTING, str(UNIT_LIMIT_MAX))
+        await self.repo.set_setting(actor_id, building_id, "unit_limit", limit)
+        return await self.repo.get(building_id)

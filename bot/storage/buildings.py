@@ -15,6 +15,9 @@ class Building:
     name: str
     created_at: str
     archived_at: str | None
+    auto_approve: bool = False
+    unit_limit: int = 8
+    group_chat_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -25,7 +28,11 @@ class DuplicateName(Exception):
     pass
 
 
-_COLUMNS = "id, name, created_at, archived_at"
+_COLUMNS = "id, name, created_at, archived_at, auto_approve, unit_limit, group_chat_id"
+
+
+def _building(row) -> Building:
+    return Building(**{**dict(row), "auto_approve": bool(row["auto_approve"])})
 
 
 class BuildingsRepository:
@@ -36,7 +43,7 @@ class BuildingsRepository:
         row = await self.db.fetch_one(
             f"SELECT {_COLUMNS} FROM buildings WHERE id = ?", (building_id,)
         )
-        return None if row is None else Building(**dict(row))
+        return None if row is None else _building(row)
 
     async def find_active_by_name(self, name: str) -> Building | None:
         row = await self.db.fetch_one(
@@ -44,14 +51,14 @@ class BuildingsRepository:
             "AND archived_at IS NULL",
             (name,),
         )
-        return None if row is None else Building(**dict(row))
+        return None if row is None else _building(row)
 
     async def list(self, *, include_archived: bool = False) -> list[Building]:
         where = "" if include_archived else "WHERE archived_at IS NULL"
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM buildings {where} ORDER BY name COLLATE NOCASE, id"
         )
-        return [Building(**dict(r)) for r in rows]
+        return [_building(r) for r in rows]
 
     async def add(self, actor_id: int, name: str) -> Building:
         try:
@@ -99,3 +106,18 @@ class BuildingsRepository:
                 return False
             await write_audit(conn, actor_id, "building.archive", building_id=building_id)
         return True
+
+    async def set_setting(self, actor_id: int, building_id: int, name: str, value: int) -> None:
+        """Change ``auto_approve`` or ``unit_limit``, with its audit entry."""
+        assert name in ("auto_approve", "unit_limit"), name
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                f"UPDATE buildings SET {name} = ? WHERE id = ?", (value, building_id)
+            )
+            await write_audit(
+                conn,
+                actor_id,
+                "building.settings",
+                building_id=building_id,
+                details={name: value},
+            )

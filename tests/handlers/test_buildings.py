@@ -4,7 +4,7 @@ import pytest
 
 from bot import i18n
 from bot.i18n import _
-from tests.support import buttons
+from tests.support import buttons, sign_up
 
 REFUSAL = "Sorry, only stewards and organisers can use that command."
 
@@ -109,3 +109,36 @@ async def test_building_answers_in_the_organisers_language(harness):
     organiser = harness.api.make_user(1000, "Sam", language_code="es")
     [added] = await harness.send(organiser, "/building add Torre Norte")
     assert added["text"] == tr("es", "Added building #{id}: {name}.", id=1, name="Torre Norte")
+
+
+async def test_auto_approve_and_unit_limit(harness, admin):
+    services = harness.app.bot_data["services"]
+    await harness.send(admin, "/building add Elm House")
+    [saved] = await harness.send(admin, "/building autoapprove 1 on")
+    assert saved["text"] == tr(
+        "en",
+        "Saved for #{id} {name}: {state}, up to {count} per unit.",
+        id=1,
+        name="Elm House",
+        state=tr("en", "approves automatically"),
+        count=8,
+    )
+    [saved] = await harness.send(admin, "/building unitlimit Elm House 1")
+    assert "1" in saved["text"]
+    [bad] = await harness.send(admin, "/building unitlimit 1 0")
+    assert bad["text"] == tr("en", "Please give a number from 1 to {max}.", max=50)
+    first = harness.api.make_user(2201, "First")
+    second = harness.api.make_user(2202, "Second")
+    await sign_up(services, first, 1, unit="3C")
+    await sign_up(services, second, 1, unit="3C")
+    assert (await services.signup.resident(2201)).status == "approved"
+    assert (await services.signup.resident(2202)).status == "pending"  # the unit is full
+    _header, card = await harness.send(admin, "/pending")
+    assert "Second" in card["text"]
+    assert "⚠️" in card["text"]
+    [listing] = await harness.send(admin, "/building list")
+    assert tr("en", "up to {count} per unit", count=1) in listing["text"]
+    [refused] = await harness.send(
+        harness.api.make_user(2203, "Res"), "/building autoapprove 1 off"
+    )
+    assert refused["text"] == tr("en", REFUSAL)

@@ -82,6 +82,8 @@ async def test_warn_three_times_mutes_for_a_day(harness, setup):
         )
     [restrict] = calls(harness, "restrictChatMember")
     assert restrict.params["user_id"] == 2002
+    # Nia is told privately, in her language, each time.
+    assert "spam" in harness.api.last_bot_message(2002)["text"]
     [audit] = await harness.send(ana, "/audit 10")
     assert "spam" in audit["text"]
 
@@ -93,8 +95,11 @@ async def test_mute_and_ban_by_reply(harness, setup):
     assert reply["text"] == tr(
         "en", "Please give a duration like 30m, 2h, 1d or 1w (at most a year)."
     )
+    [reply] = await harness.send(ana, "/mute 2h", chat=group, reply_to=message)
+    assert "/mute 2h" in reply["text"]  # a reason is needed
     [reply] = await harness.send(ana, "/mute 2h shouting", chat=group, reply_to=message)
     assert "Rosa" in reply["text"]
+    assert "shouting" in harness.api.last_bot_message(2001)["text"]
     assert calls(harness, "restrictChatMember")[-1].params["user_id"] == 2001
     [reply] = await harness.send(ana, "/ban", chat=group, reply_to=message)
     assert reply["text"] == tr("en", "Please add a reason, for example: /ban spamming the group")
@@ -109,23 +114,27 @@ async def test_group_commands_check_everything_each_time(harness, setup):
     group, ana, bo, nia, rosa = (setup[k] for k in ("group", "ana", "bo", "nia", "rosa"))
     message = harness.api.send_message(rosa, "hola", chat=group)
     # A steward of another building, even a group admin, cannot act here.
-    [reply] = await harness.send(bo, "/warn", chat=group, reply_to=message)
+    [reply] = await harness.send(bo, "/warn rude", chat=group, reply_to=message)
     assert reply["text"] == tr("en", "Only the stewards of this building can do that here.")
     # A resident cannot.
-    [reply] = await harness.send(nia, "/mute 1h", chat=group, reply_to=message)
+    [reply] = await harness.send(nia, "/mute 1h rude", chat=group, reply_to=message)
     assert reply["text"] == tr("en", "Only the stewards of this building can do that here.")
     # Ana stops being a Telegram admin of the group: checked fresh, refused at once.
     harness.api.set_chat_admins(GROUP, [1202])
-    [reply] = await harness.send(ana, "/warn", chat=group, reply_to=message)
+    [reply] = await harness.send(ana, "/warn rude", chat=group, reply_to=message)
     assert reply["text"] == tr("en", "Only an admin of this group can do that.")
     harness.api.set_chat_admins(GROUP, [1201, 1202])
     # Admins of the group cannot be targeted; replying is required.
     own = harness.api.send_message(bo, "hi", chat=group)
-    [reply] = await harness.send(ana, "/warn", chat=group, reply_to=own)
+    [reply] = await harness.send(ana, "/warn rude", chat=group, reply_to=own)
     assert reply["text"] == tr("en", "I can't do that to an admin of this group.")
-    [reply] = await harness.send(ana, "/warn", chat=group)
+    [reply] = await harness.send(ana, "/warn rude", chat=group)
     assert reply["text"] == tr("en", "Reply to a message of the person, then send the command.")
+    [reply] = await harness.send(ana, "/warn", chat=group, reply_to=message)
+    assert reply["text"] == tr(
+        "en", "Please add a reason, for example: /warn please keep it friendly"
+    )
     assert calls(harness, "restrictChatMember") == []
     # In a private chat these commands explain where they work.
-    [reply] = await harness.send(ana, "/warn")
+    [reply] = await harness.send(ana, "/warn rude")
     assert reply["text"] == tr("en", "Use this in your building's group, as a reply to a message.")

@@ -212,3 +212,82 @@ async def test_residents_list_is_scoped(harness, community):
     assert "Rosa" not in listing["text"]
     [refused] = await harness.send(community.steward_b, "/residents Maple Court")
     assert refused["text"] == tr("en", OTHER_BUILDING)
+
+
+ACTIONS = {
+    # name: (how the actor does it, status before, status after)
+    "approve": ("/approve @rosa", "pending", "approved"),
+    "reject": ("/reject @rosa wrong building", "pending", "rejected"),
+    "ban": ("/ban @rosa spam", "approved", "banned"),
+    "unban": ("/unban @rosa", "banned", "approved"),
+    "approve button": ("mod:ok:2001", "pending", "approved"),
+    "reject button": ("mod:rj:2001:dup", "pending", "rejected"),
+}
+ROLES = {
+    "neighbour": REFUSAL,
+    "steward_b": OTHER_BUILDING,
+    "steward_a": None,
+    "organiser": None,
+    "admin": None,
+}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("action", list(ACTIONS))
+async def test_permission_matrix(harness, community, role, action):
+    """Every role x every steward command and button: only those who look after the
+    resident's building change anything."""
+    how, before, after = ACTIONS[action]
+    await harness.app.bot_data["services"].db.execute(
+        "UPDATE residents SET status = ? WHERE user_id = 2001", (before,)
+    )
+    actor = getattr(community, role)
+    refusal = ROLES[role]
+    if how.startswith("mod:"):
+        _header, card = await harness.send(community.admin, "/pending")
+        _sent, [answer] = await harness.press(actor, card, how)
+        if refusal:
+            assert answer.params["text"] == tr("en", refusal)
+    else:
+        [reply] = await harness.send(actor, how)
+        if refusal:
+            assert reply["text"] == tr("en", refusal)
+    assert await status_of(harness, 2001) == (before if refusal else after)
+
+
+@pytest.mark.parametrize(
+    ("first_name", "shown"),
+    [
+        ("<b>Boss</b> & <script>x</script>", "<b>Boss</b> & <script>x</script>"),
+        ("مرحبا\u202eevil", "مرحبا evil"),  # direction overrides are dropped
+        ("A" * 300, "A" * 40),  # Telegram allows long names; we keep 40 characters
+    ],
+)
+async def test_hostile_display_names_render_safely_everywhere(
+    harness, community, first_name, shown
+):
+    services = harness.app.bot_data["services"]
+    user = harness.api.make_user(2500, first_name, username="hostile")
+    [welcome] = await harness.send(user, "/start")
+    assert first_name.replace("\u202e", "") in welcome["text"].replace("\u202e", "")
+    await services.users.remember(2500, "hostile")
+    await services.signup.begin(2500, 1, language_confirmed=True)
+    await services.signup.consent(2500, agreed=True)
+    await services.signup.set_name(2500, first_name[:40])
+    await services.signup.set_unit(2500, "5")
+    await services.signup.finish(2500, "renter")
+    views = [
+        (await harness.send(community.steward_a, "/pending"))[-1],
+        *await harness.send(community.steward_a, "/residents"),
+        *await harness.send(community.steward_a, "/approve @hostile"),
+        (await harness.send(user, "/mydata"))[0],
+        *await harness.send(user, "/profile"),
+    ]
+    for view in views:
+        assert shown in view["text"], view["text"]
+    group = harness.api.make_group(-100999, "Maple group")
+    harness.api.set_chat_admins(-100999, [1201])
+    await harness.send(community.steward_a, "/linkgroup Maple Court", chat=group)
+    message = harness.api.send_message(user, "hi", chat=group)
+    [warned] = await harness.send(community.steward_a, "/warn rude", chat=group, reply_to=message)
+    assert first_name.replace("\u202e", "")[:40] in warned["text"].replace("\u202e", "")
