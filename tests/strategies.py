@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 JUNK_USER_ID = 6000
+ADMIN_ID = 1000  # BOT_ADMIN_IDS in the handler and end-to-end tests
 text = st.text(max_size=300) | st.sampled_from(
     [
         "/",
@@ -21,11 +22,34 @@ text = st.text(max_size=300) | st.sampled_from(
         "/mydata",
         "/forget",
         "/status",
+        "/start abcdefghijkl",
+        "/start " + "x" * 64,
+        "/profile",
+        "/pending",
+        "/approve @nobody",
+        "/approve 6001",
+        "/reject 6002 because",
+        "/ban",
+        "/warn rude",
+        "/mute 99999w rude",
+        "/mute 0m",
+        "/linkgroup Maple",
+        "/building add Maple Court",
+        "/building archive 1",
+        "/invite 1 0",
+        "/invite revoke x",
+        "/promote @x steward",
+        "/demote 1",
+        "/residents 99",
+        "/audit 99999",
+        "stop",
+        "停止",
     ]
 )
 user_strategy = st.fixed_dictionaries(
     {
-        "id": st.integers(JUNK_USER_ID, JUNK_USER_ID + 5),
+        # residents, and now and then the configured admin (so steward paths run too)
+        "id": st.integers(JUNK_USER_ID, JUNK_USER_ID + 5) | st.just(ADMIN_ID),
         "is_bot": st.just(False),
         "first_name": st.text(min_size=1, max_size=80),
     },
@@ -110,6 +134,30 @@ def junk_update(draw) -> dict:
                         "forget:yes",
                         "forget:no",
                         "lang:set:zz",
+                        "su:join",
+                        "su:bld:1",
+                        "su:bld:x",
+                        "su:lang:es",
+                        "su:langs",
+                        "su:yes",
+                        "su:no",
+                        "su:name",
+                        "su:ten:renter",
+                        "su:ten:x",
+                        "su:back",
+                        "mod:ok:6001",
+                        "mod:no:6001",
+                        "mod:rj:6001:dup",
+                        "mod:back:6001",
+                        "mod:ok:x",
+                        "bld:archive:1",
+                        "bld:cancel",
+                        "pf:name",
+                        "pf:unit",
+                        "pf:ten",
+                        "pf:ten:owner",
+                        "pf:lang",
+                        "pf:card",
                     ]
                 )
             ),

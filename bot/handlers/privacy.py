@@ -71,6 +71,15 @@ def summary_text(data: dict) -> str:
             resident["tenure"],
             resident["status"],
         )
+    for warning in data.get("group_warnings", []):
+        lines += [
+            "",
+            _("Warning in the {building} group on {date}: {reason}").format(
+                building=esc(warning["building"] or "—"),
+                date=warning["at"],
+                reason=esc(warning["reason"] or "—"),
+            ),
+        ]
     if data.get("signup_in_progress"):
         lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]
     for record in data.get("consent", []):

@@ -49,6 +49,7 @@ class Services:
         residents = ResidentsRepository(db)
         signup = SignupService(residents)
         roles = RoleService(RolesRepository(db), config.admin_ids)
+        groups = GroupService(GroupsRepository(db), residents, roles)
         return cls(
             config=config,
             db=db,
@@ -58,8 +59,8 @@ class Services:
             buildings=buildings,
             invites=InviteService(InvitesRepository(db), buildings),
             signup=signup,
-            privacy=PrivacyService(users, signup),
+            privacy=PrivacyService(users, signup, groups),
             moderation=ModerationService(residents, roles, AuditRepository(db)),
-            groups=GroupService(GroupsRepository(db), residents, roles),
+            groups=groups,
             profile=ProfileService(residents),
         )

@@ -113,3 +113,7 @@ class GroupService:
         details: dict | None = None,
     ) -> None:
         await self.repo.record(actor_id, action, building.id, user_id, reason, details)
+
+    async def warnings_of(self, user_id: int) -> list[dict]:
+        """Warnings given to this person in building groups (for /mydata)."""
+        return await self.repo.warnings_of(user_id)

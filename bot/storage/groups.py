@@ -76,3 +76,12 @@ class GroupsRepository:
                 reason=reason,
                 details=details,
             )
+
+    async def warnings_of(self, user_id: int) -> list[dict]:
+        rows = await self.db.fetch_all(
+            "SELECT w.reason, w.at, b.name AS building FROM warnings w "
+            "LEFT JOIN buildings b ON b.group_chat_id = w.chat_id "
+            "WHERE w.user_id = ? ORDER BY w.id",
+            (user_id,),
+        )
+        return [dict(r) for r in rows]

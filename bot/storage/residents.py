@@ -150,10 +150,13 @@ class ResidentsRepository:
         return [dict(r) for r in rows]
 
     async def erase(self, user_id: int) -> None:
-        """Everything about the user: the user row cascades to residents and sign-ups."""
+        """Everything about the user: the user row (which cascades to residents, sign-ups and
+        roles), consent records and group warnings. The append-only audit log keeps the bare
+        account number of entries about them, and nothing else."""
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
             await conn.execute("DELETE FROM consent_log WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM warnings WHERE user_id = ?", (user_id,))
 
     async def list_residents(
         self, building_ids: set[int] | None, statuses: tuple[str, ...], limit: int = 50

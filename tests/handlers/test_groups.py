@@ -86,6 +86,12 @@ async def test_warn_three_times_mutes_for_a_day(harness, setup):
     assert "spam" in harness.api.last_bot_message(2002)["text"]
     [audit] = await harness.send(ana, "/audit 10")
     assert "spam" in audit["text"]
+    # Nia can see the warnings in /mydata, and /forget erases them.
+    summary, _document = await harness.send(nia, "/mydata")
+    assert summary["text"].count("spam") == 3
+    [confirm] = await harness.send(nia, "/forget")
+    await harness.press(nia, confirm, "forget:yes")
+    assert await harness.app.bot_data["services"].groups.warnings_of(2002) == []
 
 
 async def test_mute_and_ban_by_reply(harness, setup):

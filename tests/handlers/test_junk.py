@@ -10,8 +10,9 @@ from tests.strategies import junk_update
 BENIGN = ("Message is not modified", "Message can't be edited")
 
 
-async def test_no_update_makes_a_handler_fail(harness, caplog):
+async def test_no_update_makes_a_handler_fail(harness, admin, caplog):
     errors: list[BaseException] = []
+    await harness.send(admin, "/building add Maple Court")  # so building #1 exists
 
     async def record(update, context):
         errors.append(context.error)

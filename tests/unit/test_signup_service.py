@@ -121,6 +121,9 @@ async def test_residents_and_banned_people_cannot_sign_up_again(signup, db):
 async def test_erase_forgets_everything(signup, db):
     await walk_to_tenure(signup)
     await signup.finish(USER, "assisted")
+    await db.execute(
+        "INSERT INTO warnings (chat_id, user_id, given_by, reason) VALUES (-1, ?, 1, 'x')", (USER,)
+    )
     await signup.erase(USER)
     assert await signup.resident(USER) is None
     assert await signup.export(USER) == {
