@@ -9,11 +9,19 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from bot import i18n
+from bot.i18n import _
 from bot.sandbox.core import FakeBotApi
 
 SENDING = {"sendmessage", "senddocument", "sendphoto", "sendpoll", "editmessagetext"}
 ADMIN_ID = 1000
 TAG = re.compile(r"<[^>]+>")
+
+
+def tr(locale: str, msgid: str, **kwargs: object) -> str:
+    """What the bot should say: ``msgid`` translated into ``locale`` and filled in."""
+    with i18n.use_locale(locale):
+        return _(msgid).format(**kwargs)
 
 
 def plain(text: str) -> str:

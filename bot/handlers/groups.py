@@ -167,24 +167,40 @@ async def _target(update: Update, context: BotContext):
     return target, building
 
 
-@localized
-async def warn_command(update: Update, context: BotContext) -> None:
-    reason = clean_reason(context.args or [])
+async def _target_with_reason(update: Update, context: BotContext, words: list[str], ask: str):
+    """Like ``_target``, but a reason is required (``ask`` shows how) and the sender must
+    outrank the target. Returns (target, building, reason), or None having answered."""
+    reason = clean_reason(words)
     if reason is None:
-        await reply(update, _("Please add a reason, for example: /warn please keep it friendly"))
-        return
+        await reply(update, ask)
+        return None
     found = await _target(update, context)
     if found is None:
-        return
+        return None
     target, building = found
-    chat_id = update.effective_chat.id
     try:
-        count = await context.services.groups.warn(
-            update.effective_user.id, building, chat_id, target.id, reason
-        )
+        await context.services.roles.check_can_act_on(update.effective_user.id, target.id)
     except RoleProblem:
         await reply(update, outranked_text())
+        return None
+    return target, building, reason
+
+
+@localized
+async def warn_command(update: Update, context: BotContext) -> None:
+    found = await _target_with_reason(
+        update,
+        context,
+        context.args or [],
+        _("Please add a reason, for example: /warn please keep it friendly"),
+    )
+    if found is None:
         return
+    target, building, reason = found
+    chat_id = update.effective_chat.id
+    count = await context.services.groups.warn(
+        update.effective_user.id, building, chat_id, target.id, reason
+    )
     text = _("⚠️ {name} has been warned ({count}/{limit}).").format(
         name=esc(target.full_name), count=count, limit=WARN_LIMIT
     )
@@ -224,25 +240,15 @@ async def mute_command(update: Update, context: BotContext) -> None:
         return
     if args and args[0][:1].isdigit():
         args = args[1:]
-    found = await _target(update, context)
+    found = await _target_with_reason(
+        update,
+        context,
+        args,
+        _("Please add a reason after the duration, for example: /mute 2h please keep it friendly"),
+    )
     if found is None:
         return
-    target, building = found
-    reason = clean_reason(args)
-    if reason is None:
-        await reply(
-            update,
-            _(
-                "Please add a reason after the duration, for example: /mute 2h "
-                "please keep it friendly"
-            ),
-        )
-        return
-    try:
-        await context.services.roles.check_can_act_on(update.effective_user.id, target.id)
-    except RoleProblem:
-        await reply(update, outranked_text())
-        return
+    target, building, reason = found
     await context.bot.restrict_chat_member(
         update.effective_chat.id, target.id, MUTED, until_date=datetime.now(UTC) + duration
     )
@@ -277,20 +283,16 @@ async def mute_command(update: Update, context: BotContext) -> None:
 async def group_ban_command(update: Update, context: BotContext) -> None:
     """/ban in a group, as a reply: remove them from the group (and block them as a
     resident of this building, if they are one). A reason is required."""
-    reason = clean_reason(context.args or [])
-    if reason is None:
-        await reply(update, _("Please add a reason, for example: /ban spamming the group"))
-        return
-    found = await _target(update, context)
+    found = await _target_with_reason(
+        update,
+        context,
+        context.args or [],
+        _("Please add a reason, for example: /ban spamming the group"),
+    )
     if found is None:
         return
-    target, building = found
+    target, building, reason = found
     actor_id = update.effective_user.id
-    try:
-        await context.services.roles.check_can_act_on(actor_id, target.id)
-    except RoleProblem:
-        await reply(update, outranked_text())
-        return
     await context.bot.ban_chat_member(update.effective_chat.id, target.id)
     await context.services.groups.record(actor_id, "group.ban", building, target.id, reason)
     # If they are a resident of this building, block them there too (and tell them); if not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.services.problems import Problem
 from bot.services.text import TextProblem, visible_text
 from bot.storage.buildings import Building, BuildingsRepository, DuplicateName
 
@@ -9,7 +10,7 @@ NAME_MAX = 60
 UNIT_LIMIT_MAX = 50
 
 
-class BuildingProblem(Exception):
+class BuildingProblem(Problem):
     """A request that cannot be done, with a ``kind`` the handler turns into a message."""
 
     EMPTY = "empty"
@@ -17,11 +18,6 @@ class BuildingProblem(Exception):
     DUPLICATE = "duplicate"
     NOT_FOUND = "not_found"
     BAD_SETTING = "bad_setting"
-
-    def __init__(self, kind: str, detail: str = "") -> None:
-        super().__init__(kind, detail)
-        self.kind = kind
-        self.detail = detail
 
 
 def clean_name(raw: str) -> str:

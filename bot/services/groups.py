@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.services.problems import Problem
 from bot.services.roles import RoleService
 from bot.storage.groups import GroupsRepository
 from bot.storage.residents import ResidentsRepository
@@ -20,14 +21,10 @@ _DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-class GroupProblem(Exception):
+class GroupProblem(Problem):
     NOT_LINKED = "not_linked"  # this group is not a building's group
     NOT_STEWARD = "not_steward"  # the sender does not look after this building
     BAD_DURATION = "bad_duration"
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,19 @@ import qrcode
 from qrcode.image.pure import PyPNGImage
 
 from bot.services.buildings import BuildingService
+from bot.services.problems import Problem
 from bot.storage.invites import Invite, InvitesRepository
 
 MAX_DAYS = 365
 TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
-class InviteProblem(Exception):
+class InviteProblem(Problem):
     NOT_FOUND = "not_found"  # unknown code (or a typo)
     EXPIRED = "expired"
     REVOKED = "revoked"
     CLOSED = "closed"  # the building was archived
     BAD_DAYS = "bad_days"
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 def new_code() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.problems import Problem
 from bot.services.roles import RoleProblem, RoleService
 from bot.storage.audit import AuditRepository
 from bot.storage.residents import Resident, ResidentsRepository
@@ -24,7 +25,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
 }
 
 
-class ModerationProblem(Exception):
+class ModerationProblem(Problem):
     UNKNOWN_PERSON = "unknown_person"
     NOT_RESIDENT = "not_resident"
     NOT_YOUR_BUILDING = "not_your_building"
@@ -35,7 +36,6 @@ class ModerationProblem(Exception):
 
     def __init__(self, kind: str, resident: Resident | None = None) -> None:
         super().__init__(kind)
-        self.kind = kind
         self.resident = resident
 
 

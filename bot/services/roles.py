@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from bot.services.problems import Problem
 from bot.storage.roles import RolesRepository
 
 
@@ -19,15 +20,11 @@ class Role(IntEnum):
     ADMIN = 4
 
 
-class RoleProblem(Exception):
+class RoleProblem(Problem):
     SELF = "self"  # acting on yourself
     OUTRANKED = "outranked"  # the target's role is the same or higher
     NOT_ALLOWED = "not_allowed"  # the actor may not grant that role
     NO_CHANGE = "no_change"
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 class RoleService:

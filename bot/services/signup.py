@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.services.problems import Problem
 from bot.services.text import TextProblem, normalise_unit, visible_text
 from bot.storage.residents import Resident, ResidentsRepository, Signup
 
@@ -19,7 +20,7 @@ CONSENT_VERSION = "2026-11-25"
 DISPLAY_NAME_MAX = 40
 
 
-class SignupProblem(Exception):
+class SignupProblem(Problem):
     NO_SIGNUP = "no_signup"  # nothing in progress (an old button)
     WRONG_STEP = "wrong_step"  # a button from another step
     ALREADY_RESIDENT = "already_resident"
@@ -27,11 +28,6 @@ class SignupProblem(Exception):
     BAD_NAME = "bad_name"
     BAD_UNIT = "bad_unit"
     BAD_TENURE = "bad_tenure"
-
-    def __init__(self, kind: str, detail: str = "") -> None:
-        super().__init__(kind, detail)
-        self.kind = kind
-        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.services.problems import Problem
+
 UNIT_MAX = 12
 UNIT_PUNCTUATION = " -/."
 
 
-class TextProblem(ValueError):
+class TextProblem(Problem):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     BAD_CHARACTERS = "bad_characters"
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 def visible_text(raw: str, max_length: int) -> str:

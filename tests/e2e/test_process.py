@@ -8,17 +8,11 @@ import sqlite3
 
 import pytest
 
-from bot import i18n
-from bot.i18n import _
 from tests.e2e.conftest import BotProcess
 from tests.strategies import generate_junk
+from tests.support import tr
 
 pytestmark = pytest.mark.e2e
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
 
 
 async def test_replies_in_spanish_to_a_spanish_phone(bot_process):

@@ -8,18 +8,11 @@ import re
 
 import pytest
 
-from bot import i18n
-from bot.i18n import _
-from tests.support import ADMIN_ID
+from tests.support import ADMIN_ID, tr
 
 pytestmark = pytest.mark.e2e
 
 PHONES = {"en": "en", "es": "es-MX", "fr": "fr", "ar": "ar", "zh_Hans": "zh-CN", "vi": "vi"}
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
 
 
 @pytest.mark.parametrize("locale", list(PHONES))

@@ -2,16 +2,9 @@
 
 import pytest
 
-from bot import i18n
-from bot.i18n import _
-from tests.support import buttons, sign_up
+from tests.support import buttons, sign_up, tr
 
 REFUSAL = "Sorry, only stewards and organisers can use that command."
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
 
 
 async def names(harness) -> list[str]:

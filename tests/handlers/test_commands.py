@@ -7,12 +7,7 @@ import pytest
 
 from bot import i18n
 from bot.i18n import _
-from tests.support import buttons, plain
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
+from tests.support import buttons, plain, tr
 
 
 async def test_start_welcomes_in_the_detected_language(harness):

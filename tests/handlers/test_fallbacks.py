@@ -4,14 +4,7 @@ import logging
 
 from telegram.ext import CommandHandler
 
-from bot import i18n
-from bot.i18n import _
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
-
+from tests.support import tr
 
 HINT = "I work best with buttons and commands."
 

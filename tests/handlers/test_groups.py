@@ -2,17 +2,10 @@
 
 import pytest
 
-from bot import i18n
-from bot.i18n import _
 from bot.services.roles import Role
-from tests.support import ADMIN_ID, buttons, sign_up
+from tests.support import ADMIN_ID, buttons, sign_up, tr
 
 GROUP = -100777
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
 
 
 @pytest.fixture

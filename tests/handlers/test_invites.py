@@ -5,15 +5,9 @@ import re
 import png
 import pytest
 
-from bot import i18n
-from bot.i18n import _
+from tests.support import tr
 
 LINK = re.compile(r"https://t\.me/CommonGroundBot\?start=([A-Za-z0-9_-]{12})")
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
 
 
 @pytest.fixture

@@ -4,18 +4,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot import i18n
-from bot.i18n import _
 from bot.services.roles import Role
-from tests.support import ADMIN_ID, buttons, sign_up
+from tests.support import ADMIN_ID, buttons, sign_up, tr
 
 REFUSAL = "Sorry, only stewards and organisers can use that command."
 OTHER_BUILDING = "That resident is in a building you don't look after."
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
 
 
 @dataclass

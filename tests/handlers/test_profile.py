@@ -2,14 +2,7 @@
 
 import pytest
 
-from bot import i18n
-from bot.i18n import _
-from tests.support import buttons, sign_up
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
+from tests.support import buttons, sign_up, tr
 
 
 @pytest.fixture

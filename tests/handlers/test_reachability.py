@@ -3,14 +3,9 @@
 import pytest
 
 from bot import i18n
-from bot.i18n import _
+from tests.support import tr
 
 PAUSED = "Announcements are paused: I won't send you news until you send /start again."
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
 
 
 async def record(harness, user_id):

@@ -5,17 +5,10 @@ import re
 
 import pytest
 
-from bot import i18n
-from bot.i18n import _
 from bot.services.roles import Role
-from tests.support import buttons
+from tests.support import buttons, tr
 
 LINK = re.compile(r"start=([A-Za-z0-9_-]{12})")
-
-
-def tr(locale: str, msgid: str, **kwargs) -> str:
-    with i18n.use_locale(locale):
-        return _(msgid).format(**kwargs)
 
 
 @pytest.fixture
