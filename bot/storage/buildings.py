@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot.storage.audit import write_audit
-from bot.storage.db import Database
+from bot.storage.db import NOW, Database
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,7 @@ class BuildingsRepository:
         """Archive an active building; False when it was not active any more."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE buildings SET archived_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                "WHERE id = ? AND archived_at IS NULL",
+                f"UPDATE buildings SET archived_at = {NOW} WHERE id = ? AND archived_at IS NULL",
                 (building_id,),
             )
             if cursor.rowcount == 0:

@@ -17,6 +17,8 @@ from typing import Any
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+# SQL for "now" as stored everywhere: UTC, ISO 8601, to the second ("2026-11-25T09:30:00Z").
+NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
 class Database:

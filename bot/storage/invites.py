@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.audit import write_audit
-from bot.storage.db import Database
+from bot.storage.db import NOW, Database
 
 _COLUMNS = (
     "i.code, i.building_id, b.name AS building_name, i.created_by, i.created_at, "
@@ -76,8 +76,7 @@ class InvitesRepository:
     async def revoke(self, actor_id: int, code: str, building_id: int) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                "UPDATE invites SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                "WHERE code = ? AND revoked_at IS NULL",
+                f"UPDATE invites SET revoked_at = {NOW} WHERE code = ? AND revoked_at IS NULL",
                 (code,),
             )
             if cursor.rowcount == 0:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.audit import write_audit
-from bot.storage.db import Database
-
-NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+from bot.storage.db import NOW, Database
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage.db import Database
+from bot.storage.db import NOW, Database
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class UsersRepository:
 
     async def set_unreachable(self, user_id: int) -> None:
         await self.db.execute(
-            "UPDATE users SET unreachable_since = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+            f"UPDATE users SET unreachable_since = {NOW} "
             "WHERE id = ? AND unreachable_since IS NULL",
             (user_id,),
         )
@@ -79,7 +79,7 @@ class UsersRepository:
             "INSERT INTO users (id, username, telegram_language) VALUES (?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
             "telegram_language = coalesce(excluded.telegram_language, telegram_language), "
-            "last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+            f"last_seen_at = {NOW}",
             (user_id, username, telegram_language),
         )
 
@@ -94,7 +94,7 @@ class UsersRepository:
     async def set_locale(self, user_id: int, locale: str) -> None:
         await self.db.execute(
             "INSERT INTO users (id, locale) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET "
-            "locale = excluded.locale, last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+            f"locale = excluded.locale, last_seen_at = {NOW}",
             (user_id, locale),
         )
 
