@@ -313,6 +313,11 @@ async def residents_command(update: Update, context: BotContext) -> None:
     await reply(update, "\n".join(lines))
 
 
+def person(name: str | None, user_id: int) -> str:
+    """How the audit log names someone: "Ana (1201)", or just the number once erased."""
+    return f"{esc(name)} ({user_id})" if name else str(user_id)
+
+
 @localized
 async def audit_command(update: Update, context: BotContext) -> None:
     if await refuse_unless(update, context, Role.STEWARD):
@@ -329,9 +334,10 @@ async def audit_command(update: Update, context: BotContext) -> None:
     for e in entries:
         action = e["action"]
         label = _(AUDIT_LABELS.get(action, action))
-        whom = f" {e['subject_id']}" if e["subject_id"] else ""
+        who = person(e["actor_name"], e["actor_id"])
+        whom = f" {person(e['subject_name'], e['subject_id'])}" if e["subject_id"] else ""
         why = f" — {esc(_(e['reason']))}" if e["reason"] else ""
-        lines.append(f"{local_datetime(context, e['at'])} · {e['actor_id']} {label}{whom}{why}")
+        lines.append(f"{local_datetime(context, e['at'])} · {who} {label}{whom}{why}")
     await reply(update, "\n".join(lines))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import i18n
-from bot.handlers.common import BotContext, esc, localized, private_only, show
+from bot.handlers.common import BotContext, esc, local_datetime, localized, private_only, show
 from bot.handlers.signup import resident_lines
 from bot.i18n import _
 
@@ -45,7 +46,8 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(privacy_text())
 
 
-def summary_text(data: dict) -> str:
+def summary_text(data: dict, when: Callable[[str], str]) -> str:
+    """/mydata's readable summary; ``when`` shows a stored timestamp to the reader."""
     lines = [_("<b>Everything we store about you</b>"), ""]
     lines.append(_("Telegram account number: {id}").format(id=data["telegram_user_id"]))
     if data.get("telegram_username"):
@@ -58,8 +60,8 @@ def summary_text(data: dict) -> str:
                 if language
                 else _("same as your Telegram app")
             ),
-            _("First used the bot: {date}").format(date=data["first_seen"]),
-            _("Last used the bot: {date}").format(date=data["last_seen"]),
+            _("First used the bot: {date}").format(date=when(data["first_seen"])),
+            _("Last used the bot: {date}").format(date=when(data["last_seen"])),
         ]
     resident = data.get("resident")
     if resident:
@@ -76,7 +78,7 @@ def summary_text(data: dict) -> str:
             "",
             _("Warning in the {building} group on {date}: {reason}").format(
                 building=esc(warning["building"] or "—"),
-                date=warning["at"],
+                date=when(warning["at"]),
                 reason=esc(warning["reason"] or "—"),
             ),
         ]
@@ -88,7 +90,7 @@ def summary_text(data: dict) -> str:
             if record["decision"] == "given"
             else _("You declined our privacy terms (version {version}) on {date}.")
         )
-        lines += ["", label.format(version=record["version"], date=record["at"])]
+        lines += ["", label.format(version=record["version"], date=when(record["at"]))]
     lines += ["", _("The attached file holds the same data, for your records.")]
     return "\n".join(lines)
 
@@ -103,7 +105,9 @@ async def mydata_command(update: Update, context: BotContext) -> None:
             _("We don't store anything about you. Send /start if you want to begin.")
         )
         return
-    await update.effective_message.reply_text(summary_text(data))
+    await update.effective_message.reply_text(
+        summary_text(data, lambda timestamp: local_datetime(context, timestamp))
+    )
     document = io.BytesIO(json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
     await update.effective_message.reply_document(document, filename="common-ground-my-data.json")
 

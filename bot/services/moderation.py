@@ -98,7 +98,6 @@ class ModerationService:
         return resident
 
     async def recent_audit(self, actor_id: int, limit: int = 10) -> list[dict]:
+        """The latest audited actions in the buildings the actor looks after."""
         buildings = await self.roles.stewarded_buildings(actor_id)
-        entries = await self.audit.recent(limit=max(limit * 5, 50))
-        visible = [e for e in entries if buildings is None or e["building_id"] in buildings]
-        return visible[:limit]
+        return await self.audit.recent(buildings, limit)

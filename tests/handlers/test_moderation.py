@@ -148,6 +148,8 @@ async def test_harmful_actions_need_a_reason_and_are_audited(harness, community)
     assert await status_of(harness, 2001) == "approved"
     [audit] = await harness.send(community.steward_a, "/audit 5")
     assert "spamming the group" in audit["text"]
+    assert "@ana (1201)" in audit["text"]  # who, by name
+    assert "Rosa (2001)" in audit["text"]  # whom, by name
     assert tr("en", "blocked resident") in audit["text"]
     # Steward B's audit shows nothing of building A.
     [audit_b] = await harness.send(community.steward_b, "/audit")

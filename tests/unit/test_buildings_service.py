@@ -80,7 +80,7 @@ async def test_add_rename_archive_with_audit(buildings, db):
         "building.add",
         "building.add",
     ]
-    entries = await AuditRepository(db).recent(building_id=maple.id)
+    entries = await AuditRepository(db).recent({maple.id})
     assert {e["actor_id"] for e in entries} == {ORGANISER}
 
 
