@@ -15,6 +15,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot import i18n
 from bot.handlers import menus
+from bot.handlers.buildings import problem_text as building_problem_text
 from bot.handlers.common import (
     BotContext,
     esc,
@@ -292,13 +293,8 @@ async def residents_command(update: Update, context: BotContext) -> None:
         residents = await context.services.moderation.residents_of(
             update.effective_user.id, building_id
         )
-    except BuildingProblem:
-        await reply(
-            update,
-            _("I can't find an active building {ref}. See /building list.").format(
-                ref=esc(" ".join(args))
-            ),
-        )
+    except BuildingProblem as problem:
+        await reply(update, building_problem_text(problem))
         return
     except ModerationProblem as problem:
         await reply(update, problem_text(problem))
@@ -368,13 +364,8 @@ async def promote_command(update: Update, context: BotContext) -> None:
     except (ModerationProblem, RoleProblem) as problem:
         await reply(update, problem_text(problem))
         return
-    except BuildingProblem:
-        await reply(
-            update,
-            _("I can't find an active building {ref}. See /building list.").format(
-                ref=esc(" ".join(rest[1:]))
-            ),
-        )
+    except BuildingProblem as problem:
+        await reply(update, building_problem_text(problem))
         return
 
     def told() -> str:

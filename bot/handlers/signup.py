@@ -172,11 +172,16 @@ async def tell_stewards(context: BotContext, finished: Finished) -> None:
 
         def render() -> str:
             text = _("🆕 New sign-up waiting: {name}, unit {unit}, {building}. See /pending.")
-            return text.format(
+            text = text.format(
                 name=esc(resident.display_name),
                 unit=esc(resident.unit),
                 building=esc(resident.building_name),
             )
+            if finished.crowded_unit:
+                text += "\n" + _(
+                    "⚠️ Unit {unit} already has more residents than expected: please check."
+                ).format(unit=esc(resident.unit))
+            return text
 
         await moderation.tell(context, steward_id, render)
 
