@@ -1,4 +1,5 @@
-"""/invite: printable invite links (deep link + QR code) per building, for organisers."""
+"""/invite: printable invite links (deep link + QR code) per building, for stewards (their
+own buildings) and organisers (every building)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def usage_text() -> str:
 def invite_problem_text(problem: InviteProblem) -> str:
     if problem.kind == InviteProblem.BAD_DAYS:
         return _("An invite can last from 1 to {max} days.").format(max=MAX_DAYS)
+    if problem.kind == InviteProblem.NOT_YOURS:
+        return _("You can only make and withdraw invites for the buildings you look after.")
     if problem.kind == InviteProblem.REVOKED:
         return _("That invite was already withdrawn.")
     return _("I can't find that invite. See /invite list.")
@@ -75,7 +78,7 @@ async def _create(update: Update, context: BotContext, args: list[str]) -> None:
 
 
 async def _list(update: Update, context: BotContext) -> None:
-    invites = await context.services.invites.active()
+    invites = await context.services.invites.active(update.effective_user.id)
     if not invites:
         await reply(
             update, _("No invite works at the moment. Make one with /invite and a building number.")
@@ -96,7 +99,7 @@ async def _revoke(update: Update, context: BotContext, args: list[str]) -> None:
 
 @localized
 async def invite_command(update: Update, context: BotContext) -> None:
-    if await refuse_unless(update, context, Role.ORGANISER):
+    if await refuse_unless(update, context, Role.STEWARD):
         return
     args = context.args or []
     action = args[0].lower() if args else ""

@@ -57,7 +57,7 @@ class Services:
             roles=roles,
             status=StatusService(db, users),
             buildings=buildings,
-            invites=InviteService(InvitesRepository(db), buildings),
+            invites=InviteService(InvitesRepository(db), roles),
             signup=signup,
             privacy=PrivacyService(users, signup, groups),
             moderation=ModerationService(residents, roles, AuditRepository(db)),

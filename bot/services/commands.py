@@ -41,7 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("promote", N_("Make someone a steward or an organiser"), Role.ORGANISER),
     Command("demote", N_("Take a steward's or organiser's role away"), Role.ORGANISER),
     Command("building", N_("Add, rename, archive and list buildings"), Role.ORGANISER),
-    Command("invite", N_("Invite links and QR codes for a building"), Role.ORGANISER),
+    Command("invite", N_("Invite links and QR codes for a building"), Role.STEWARD),
     Command("status", N_("Bot health and numbers"), Role.ADMIN),
 )
 

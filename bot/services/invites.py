@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import qrcode
 from qrcode.image.pure import PyPNGImage
 
-from bot.services.buildings import BuildingService
 from bot.services.problems import Problem
+from bot.services.roles import RoleService
 from bot.storage.invites import Invite, InvitesRepository
 
 MAX_DAYS = 365
@@ -24,6 +24,7 @@ class InviteProblem(Problem):
     REVOKED = "revoked"
     CLOSED = "closed"  # the building was archived
     BAD_DAYS = "bad_days"
+    NOT_YOURS = "not_yours"  # a building the actor does not look after
 
 
 def new_code() -> str:
@@ -57,17 +58,23 @@ class InviteService:
     def __init__(
         self,
         repo: InvitesRepository,
-        buildings: BuildingService,
+        roles: RoleService,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.repo = repo
-        self.buildings = buildings
+        self.roles = roles
         self.clock = clock
 
     def _now(self) -> str:
         return self.clock().strftime(TIMESTAMP)
 
+    async def _check_scope(self, actor_id: int, building_id: int) -> None:
+        """Stewards make and withdraw invites for their own buildings only."""
+        if not await self.roles.can_moderate(actor_id, building_id):
+            raise InviteProblem(InviteProblem.NOT_YOURS)
+
     async def create(self, actor_id: int, building_id: int, days: int | None = None) -> Invite:
+        await self._check_scope(actor_id, building_id)
         if days is not None and not 1 <= days <= MAX_DAYS:
             raise InviteProblem(InviteProblem.BAD_DAYS)
         expires = None
@@ -75,8 +82,10 @@ class InviteService:
             expires = (self.clock() + timedelta(days=days)).strftime(TIMESTAMP)
         return await self.repo.create(actor_id, new_code(), building_id, expires)
 
-    async def active(self, building_id: int | None = None) -> list[Invite]:
-        return await self.repo.list_active(self._now(), building_id)
+    async def active(self, actor_id: int) -> list[Invite]:
+        """The invites that still work, in the buildings the actor looks after."""
+        buildings = await self.roles.stewarded_buildings(actor_id)
+        return await self.repo.list_active(self._now(), buildings)
 
     async def get(self, code: str) -> Invite:
         invite = await self.repo.get(code) if 8 <= len(code) <= 64 else None
@@ -86,6 +95,7 @@ class InviteService:
 
     async def revoke(self, actor_id: int, code: str) -> Invite:
         invite = await self.get(code)
+        await self._check_scope(actor_id, invite.building_id)
         if not await self.repo.revoke(actor_id, code, invite.building_id):
             raise InviteProblem(InviteProblem.REVOKED)
         return invite

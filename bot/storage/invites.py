@@ -58,16 +58,19 @@ class InvitesRepository:
         )
         return None if row is None else Invite(**dict(row))
 
-    async def list_active(self, now: str, building_id: int | None = None) -> list[Invite]:
+    async def list_active(self, now: str, building_ids: set[int] | None = None) -> list[Invite]:
+        """Invites that still work, in ``building_ids`` only unless None."""
         sql = (
             f"SELECT {_COLUMNS} FROM invites i JOIN buildings b ON b.id = i.building_id "
             "WHERE i.revoked_at IS NULL AND (i.expires_at IS NULL OR i.expires_at > ?) "
             "AND b.archived_at IS NULL"
         )
-        params: tuple = (now,)
-        if building_id is not None:
-            sql += " AND i.building_id = ?"
-            params += (building_id,)
+        params: list = [now]
+        if building_ids is not None:
+            if not building_ids:
+                return []
+            sql += f" AND i.building_id IN ({', '.join('?' * len(building_ids))})"
+            params += sorted(building_ids)
         rows = await self.db.fetch_all(
             sql + " ORDER BY b.name COLLATE NOCASE, i.created_at", params
         )

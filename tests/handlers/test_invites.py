@@ -5,6 +5,7 @@ import re
 import png
 import pytest
 
+from bot.services.roles import Role
 from tests.support import tr
 
 LINK = re.compile(r"https://t\.me/CommonGroundBot\?start=([A-Za-z0-9_-]{12})")
@@ -67,4 +68,26 @@ async def test_residents_cannot_make_invites(harness, admin, resident, maple):
         assert reply["text"] == tr(
             "en", "Sorry, only stewards and organisers can use that command."
         )
-    assert await harness.app.bot_data["services"].invites.active() == []
+    assert await harness.app.bot_data["services"].invites.active(admin["id"]) == []
+
+
+async def test_stewards_invite_to_their_own_buildings_only(harness, admin, maple):
+    services = harness.app.bot_data["services"]
+    await harness.send(admin, "/building add Oak House")
+    steward = harness.api.make_user(1201, "Ana")
+    await harness.send(steward, "/start")
+    await services.roles.promote(admin["id"], 1201, Role.STEWARD, maple)
+    [photo] = await harness.send(steward, "/invite 1")
+    code = LINK.search(photo["caption"]).group(1)
+    [refused] = await harness.send(steward, "/invite Oak House")
+    assert refused["text"] == tr(
+        "en", "You can only make and withdraw invites for the buildings you look after."
+    )
+    [photo_b] = await harness.send(admin, "/invite 2")
+    code_b = LINK.search(photo_b["caption"]).group(1)
+    [listing] = await harness.send(steward, "/invite list")
+    assert code in listing["text"]
+    assert code_b not in listing["text"]
+    [refused] = await harness.send(steward, f"/invite revoke {code_b}")
+    assert "buildings you look after" in refused["text"]
+    assert (await services.invites.check(code_b)).revoked_at is None
