@@ -55,6 +55,8 @@ from bot.storage.migrations import migrate
 
 log = logging.getLogger(__name__)
 
+# How often unfinished sign-ups are checked for a (single) reminder.
+REMINDER_CHECK_SECONDS = 3600
 # How many updates are processed at once; each runs in its own task with its own locale.
 CONCURRENT_UPDATES = 16
 # Retries after a 429 (the rate limiter waits the `retry_after` Telegram asks for).
@@ -151,6 +153,10 @@ async def post_init(app: Application) -> None:
             )
         except TelegramError as exc:  # the admin has not opened a chat with the bot yet
             log.info("No admin menu for one admin yet: %s", exc.message)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            signup.remind_unfinished_signups, interval=REMINDER_CHECK_SECONDS, first=60
+        )
     log.info("Common Ground is up as @%s", app.bot.username)
 
 

@@ -7,18 +7,24 @@ chat stays short; typed answers (name, unit) get the next step as a new message.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+import logging
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden, TelegramError
 
 from bot import i18n
 from bot.handlers import moderation
 from bot.handlers.common import BotContext, esc, localized, reply, show
 from bot.handlers.language import language_keyboard
 from bot.i18n import N_, _
+from bot.services import Services
 from bot.services.buildings import BuildingProblem
 from bot.services.invites import InviteProblem
 from bot.services.signup import CONSENT_VERSION, DISPLAY_NAME_MAX, Finished, SignupProblem
 from bot.services.text import UNIT_MAX
 from bot.storage.residents import Signup
+
+log = logging.getLogger(__name__)
 
 TENURE_LABELS = {
     "renter": N_("🔑 I rent"),
@@ -186,6 +192,36 @@ async def tell_stewards(context: BotContext, finished: Finished) -> None:
         await moderation.tell(context, steward_id, render)
 
 
+async def send_signup_reminders(bot: Bot, services: Services) -> int:
+    """Nudge, once, everyone whose sign-up has waited a day; in *their* language. Returns
+    how many were reminded."""
+    sent = 0
+    for pending in await services.signup.due_reminders():
+        with i18n.use_locale(await services.users.locale_for(pending.user_id)):
+            text = _(
+                "You started signing up for {building} but haven't finished. It only takes a "
+                "minute: carry on whenever you like."
+            ).format(building=esc(pending.building_name))
+            keyboard = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(_("Carry on"), callback_data="su:resume")]]
+            )
+        try:
+            await bot.send_message(pending.user_id, text, reply_markup=keyboard)
+            sent += 1
+        except Forbidden:
+            await services.users.unreachable(pending.user_id)
+        except TelegramError as exc:
+            log.warning("Could not send a sign-up reminder: %s", exc.message)
+            continue
+        await services.signup.reminded(pending.user_id)
+    return sent
+
+
+async def remind_unfinished_signups(context: BotContext) -> None:
+    """The JobQueue job (hourly); its state is in the database, so restarts lose nothing."""
+    await send_signup_reminders(context.bot, context.services)
+
+
 async def start_with_invite(update: Update, context: BotContext, code: str) -> None:
     """``/start <code>``: check the invite, then begin (or resume) the sign-up."""
     services = context.services
@@ -289,6 +325,10 @@ async def signup_button(update: Update, context: BotContext) -> None:
             return
         elif data == "su:back":
             signup = await service.back(user.id)
+        elif data == "su:resume":
+            signup = await service.current(user.id)
+            if signup is None:
+                raise SignupProblem(SignupProblem.NO_SIGNUP)
         else:
             raise SignupProblem(SignupProblem.NO_SIGNUP)
     except BuildingProblem:  # the building was archived since the button was sent

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.services.problems import Problem
 from bot.services.text import TextProblem, normalise_unit, visible_text
@@ -18,6 +18,7 @@ STEPS = ("language", "consent", "name", "unit", "tenure")
 TENURES = ("renter", "owner", "assisted", "market", "undisclosed")
 CONSENT_VERSION = "2026-11-25"
 DISPLAY_NAME_MAX = 40
+REMIND_AFTER = timedelta(hours=24)
 
 
 class SignupProblem(Problem):
@@ -129,6 +130,15 @@ class SignupService:
         signup = await self._require(user_id)
         index = STEPS.index(signup.step)
         return await self._advance(user_id, step=STEPS[max(index - 1, 0)])
+
+    async def due_reminders(self) -> list[Signup]:
+        """Sign-ups left unfinished for a day that have not been reminded yet."""
+        cutoff = (self.clock() - REMIND_AFTER).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return await self.repo.unreminded_before(cutoff)
+
+    async def reminded(self, user_id: int) -> None:
+        """Only ever one reminder per sign-up (a new sign-up starts afresh)."""
+        await self.repo.mark_reminded(user_id)
 
     async def export(self, user_id: int) -> dict:
         resident = await self.repo.get_resident(user_id)

@@ -85,6 +85,24 @@ class ResidentsRepository:
             (*fields.values(), user_id),
         )
 
+    async def unreminded_before(self, cutoff: str, limit: int = 200) -> list[Signup]:
+        """Sign-ups untouched since ``cutoff``, not yet reminded, of people we may message
+        (announcements not paused, not known to have blocked the bot)."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_SIGNUP} FROM signups s JOIN buildings b ON b.id = s.building_id "
+            "JOIN users u ON u.id = s.user_id "
+            "WHERE s.updated_at < ? AND s.reminded_at IS NULL AND u.paused = 0 "
+            "AND u.unreachable_since IS NULL AND b.archived_at IS NULL "
+            "ORDER BY s.updated_at LIMIT ?",
+            (cutoff, limit),
+        )
+        return [Signup(**dict(r)) for r in rows]
+
+    async def mark_reminded(self, user_id: int) -> None:
+        await self.db.execute(
+            f"UPDATE signups SET reminded_at = {NOW} WHERE user_id = ?", (user_id,)
+        )
+
     async def refuse_consent(self, user_id: int, version: str) -> None:
         """Keep only the refusal: the sign-up and the user record go."""
         async with self.db.transaction() as conn:

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from bot.handlers.signup import send_signup_reminders
 from bot.services.roles import Role
 from tests.support import buttons, tr
 
@@ -182,3 +183,22 @@ async def test_the_buildings_stewards_hear_of_a_new_sign_up_in_their_language(
         unit="9C",
         building="Maple Court",
     )
+
+
+async def test_unfinished_sign_ups_get_one_reminder_in_their_language(harness, invite):
+    services = harness.app.bot_data["services"]
+    lan = harness.api.make_user(3101, "Lan", language_code="vi")
+    [welcome] = await harness.send(lan, f"/start {invite}")
+    await harness.press(lan, welcome, "su:lang:vi")
+    await services.db.execute("UPDATE signups SET updated_at = '2020-01-01T00:00:00Z'")
+    assert await send_signup_reminders(harness.app.bot, services) == 1
+    reminder = harness.api.last_bot_message(3101)
+    assert reminder["text"] == tr(
+        "vi",
+        "You started signing up for {building} but haven't finished. It only takes a "
+        "minute: carry on whenever you like.",
+        building="Maple Court",
+    )
+    [step], _a = await harness.press(lan, reminder, "su:resume")
+    assert [d for _t, d in buttons(step)] == ["su:yes", "su:no", "su:back"]  # consent, again
+    assert await send_signup_reminders(harness.app.bot, services) == 0  # only once

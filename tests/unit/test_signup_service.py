@@ -154,3 +154,20 @@ async def test_bad_names_are_refused(signup, raw):
     with pytest.raises(SignupProblem) as info:
         await signup.set_name(USER, raw)
     assert info.value.kind == SignupProblem.BAD_NAME
+
+
+async def test_one_reminder_for_a_sign_up_left_for_a_day(db):
+    now = [datetime(2026, 11, 25, 12, tzinfo=UTC)]
+    signup = SignupService(ResidentsRepository(db), clock=lambda: now[0])
+    await signup.begin(USER, 1)
+    await db.execute("UPDATE signups SET updated_at = '2026-11-25T11:00:00Z'")
+    assert await signup.due_reminders() == []  # an hour is not a day
+    now[0] = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    [due] = await signup.due_reminders()
+    assert due.user_id == USER
+    await signup.reminded(USER)
+    assert await signup.due_reminders() == []  # only once
+    await db.execute("UPDATE users SET paused = 1")
+    await signup.begin(USER, 1)  # starting again starts afresh...
+    await db.execute("UPDATE signups SET updated_at = '2026-11-20T00:00:00Z'")
+    assert await signup.due_reminders() == []  # ...but /stop means no reminders
