@@ -1154,19 +1154,23 @@ class FakeBotApi:
         chat = self._chat_for_send(params)
         if params.get("text") in (None, ""):
             raise _bad("message text is empty")
-        text, entities = self._format(
-            params["text"],
-            params.get("parse_mode"),
-            params.get("entities"),
-            limit=MAX_TEXT,
-            kind="text",
-        )
+        text, entities = self._format_text(params)
         fields: dict[str, Any] = {"text": text}
         if entities:
             fields["entities"] = entities
         if isinstance(params.get("link_preview_options"), dict):
             fields["link_preview_options"] = params["link_preview_options"]
         return self._send(chat, params, **fields)
+
+    def _format_text(self, params: dict) -> tuple[str, list]:
+        """A message text as Telegram shows it, with its entities, checked like Telegram."""
+        return self._format(
+            params["text"],
+            params.get("parse_mode"),
+            params.get("entities"),
+            limit=MAX_TEXT,
+            kind="text",
+        )
 
     def _caption_fields(self, params: dict) -> dict:
         if params.get("caption") in (None, ""):
@@ -1286,13 +1290,7 @@ class FakeBotApi:
             raise _bad("text must be non-empty")
         if "text" not in message:
             raise _bad("there is no text in the message to edit")
-        text, entities = self._format(
-            params["text"],
-            params.get("parse_mode"),
-            params.get("entities"),
-            limit=MAX_TEXT,
-            kind="text",
-        )
+        text, entities = self._format_text(params)
         markup = self._check_markup(params.get("reply_markup"))
         if (
             text == message["text"]
