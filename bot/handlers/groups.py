@@ -198,24 +198,16 @@ async def warn_command(update: Update, context: BotContext) -> None:
         return
     target, building, reason = found
     chat_id = update.effective_chat.id
-    count = await context.services.groups.warn(
+    warned = await context.services.groups.warn(
         update.effective_user.id, building, chat_id, target.id, reason
     )
     text = _("⚠️ {name} has been warned ({count}/{limit}).").format(
-        name=esc(target.full_name), count=count, limit=WARN_LIMIT
+        name=esc(target.full_name), count=warned.count, limit=WARN_LIMIT
     )
     text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
-    if count >= WARN_LIMIT:
-        until = datetime.now(UTC) + parse_duration("1d")
+    if warned.mute_for is not None:
+        until = datetime.now(UTC) + warned.mute_for
         await context.bot.restrict_chat_member(chat_id, target.id, MUTED, until_date=until)
-        await context.services.groups.record(
-            update.effective_user.id,
-            "group.mute",
-            building,
-            target.id,
-            reason,
-            {"seconds": 86400, "after_warnings": count},
-        )
         text += "\n" + _("That is {limit} warnings: they can't write here for a day.").format(
             limit=WARN_LIMIT
         )

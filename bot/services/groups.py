@@ -13,7 +13,8 @@ from bot.services.roles import RoleService
 from bot.storage.groups import GroupsRepository
 from bot.storage.residents import ResidentsRepository
 
-WARN_LIMIT = 3
+WARN_LIMIT = 3  # this many warnings in a group...
+WARN_MUTE = timedelta(days=1)  # ...mute the member for this long
 DEFAULT_MUTE = timedelta(hours=1)
 MAX_MUTE = timedelta(days=366)
 REASON_MAX = 200
@@ -31,6 +32,12 @@ class GroupProblem(Problem):
 class GroupBuilding:
     id: int
     name: str
+
+
+@dataclass(frozen=True)
+class Warned:
+    count: int
+    mute_for: timedelta | None  # set when this warning reached the limit
 
 
 def parse_duration(text: str | None) -> timedelta:
@@ -96,9 +103,21 @@ class GroupService:
         chat_id: int,
         user_id: int,
         reason: str | None,
-    ) -> int:
+    ) -> Warned:
+        """Record a warning; at the limit, the member is to be muted (and that is audited)."""
         await self.roles.check_can_act_on(actor_id, user_id)
-        return await self.repo.add_warning(actor_id, building.id, chat_id, user_id, reason)
+        count = await self.repo.add_warning(actor_id, building.id, chat_id, user_id, reason)
+        mute_for = WARN_MUTE if count >= WARN_LIMIT else None
+        if mute_for is not None:
+            await self.record(
+                actor_id,
+                "group.mute",
+                building,
+                user_id,
+                reason,
+                {"seconds": int(mute_for.total_seconds()), "after_warnings": count},
+            )
+        return Warned(count, mute_for)
 
     async def record(
         self,
