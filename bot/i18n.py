@@ -108,10 +108,6 @@ def language_name(locale: str, *, in_sentence: bool = False) -> str:
     return name if in_sentence else name[:1].upper() + name[1:]
 
 
-def is_rtl(locale: str) -> bool:
-    return Locale.parse(locale).text_direction == "rtl"
-
-
 def telegram_language_code(locale: str) -> str:
     """The two-letter code Telegram uses for per-language menus and descriptions."""
     return Locale.parse(locale).language

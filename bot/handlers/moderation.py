@@ -27,7 +27,7 @@ from bot.handlers.common import (
 )
 from bot.i18n import N_, _
 from bot.services.buildings import BuildingProblem
-from bot.services.moderation import ModerationProblem
+from bot.services.moderation import ACTIONS, ModerationProblem
 from bot.services.roles import Role, RoleProblem
 from bot.storage.residents import Resident
 
@@ -147,7 +147,11 @@ async def apply_decision(
     return _(DONE[action]).format(name=esc(resident.display_name), building=building)
 
 
-def _decision_command(action: str, min_args_for_reason: bool):
+def _decision_command(action: str):
+    """/approve, /reject, /ban, /unban: the person, then (where the action needs one) a
+    reason; the rest of the words are ignored otherwise."""
+    needs_reason = ACTIONS[action][2]
+
     @localized
     async def command(update: Update, context: BotContext) -> None:
         if await refuse_unless(update, context, Role.STEWARD):
@@ -157,7 +161,7 @@ def _decision_command(action: str, min_args_for_reason: bool):
             if target_id is None:
                 await reply(update, name_someone_text())
                 return
-            reason = " ".join(rest) if min_args_for_reason else None
+            reason = " ".join(rest) if needs_reason else None
             await reply(update, await apply_decision(update, context, target_id, action, reason))
         except ModerationProblem as problem:
             await reply(update, problem_text(problem))
@@ -166,10 +170,10 @@ def _decision_command(action: str, min_args_for_reason: bool):
     return command
 
 
-approve_command = _decision_command("approve", min_args_for_reason=False)
-reject_command = _decision_command("reject", min_args_for_reason=True)
-ban_command = _decision_command("ban", min_args_for_reason=True)
-unban_command = _decision_command("unban", min_args_for_reason=False)
+approve_command = _decision_command("approve")
+reject_command = _decision_command("reject")
+ban_command = _decision_command("ban")
+unban_command = _decision_command("unban")
 
 
 def pending_card(context: BotContext, resident: Resident, crowded: bool) -> str:

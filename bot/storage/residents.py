@@ -46,6 +46,10 @@ _RESIDENT = (
 )
 
 
+def _resident(row) -> Resident:
+    return Resident(**{**dict(row), "auto_approve": bool(row["auto_approve"])})
+
+
 class ResidentsRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -143,7 +147,7 @@ class ResidentsRepository:
             "WHERE r.user_id = ?",
             (user_id,),
         )
-        return None if row is None else Resident(**{**dict(row), "auto_approve": bool(row[-1])})
+        return None if row is None else _resident(row)
 
     async def count_in_unit(self, building_id: int, unit: str) -> int:
         return await self.db.fetch_value(
@@ -190,7 +194,7 @@ class ResidentsRepository:
             params += sorted(building_ids)
         sql += " ORDER BY r.created_at, r.user_id LIMIT ?"
         rows = await self.db.fetch_all(sql, (*params, limit))
-        return [Resident(**{**dict(r), "auto_approve": bool(r[-1])}) for r in rows]
+        return [_resident(r) for r in rows]
 
     async def set_status(
         self, actor_id: int, resident: Resident, status: str, action: str, reason: str | None
