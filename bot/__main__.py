@@ -51,13 +51,25 @@ async def _backup(config: Config, target: Path) -> int:
         await db.close()
 
 
+def database_problem(exc: BaseException) -> str:
+    """One clear line for a database error (no traceback)."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"{text}: another process is writing to it (is another bot running?)"
+    return text
+
+
 def cmd_migrate(config: Config, *, quiet: bool = False) -> int:
+    import sqlite3
+
     from bot.storage.migrations import MigrationError
 
     try:
         applied = asyncio.run(_migrate(config))
     except MigrationError as exc:
         return fail(f"database migration stopped: {exc}", EXIT_DATABASE)
+    except (sqlite3.Error, OSError) as exc:
+        return fail(f"database {config.db_path}: {database_problem(exc)}", EXIT_DATABASE)
     names = ", ".join(m.path.name for m in applied) or "none (already up to date)"
     if quiet:
         log.info("Migrations applied: %s", names)
@@ -84,9 +96,12 @@ def cmd_backup(config: Config, target: Path, force: bool) -> int:
 
 
 def cmd_run(config: Config) -> int:
+    import sqlite3
+
     from telegram.error import InvalidToken, NetworkError
 
     from bot import app
+    from bot.storage.migrations import MigrationError
 
     token = config.require_token()
     setup_logging(logging_level(config), token)
@@ -99,6 +114,8 @@ def cmd_run(config: Config) -> int:
         return fail(f"the Bot API at {config.api_host} rejected BOT_TOKEN", EXIT_CONFIG)
     except NetworkError as exc:
         return fail(f"could not reach the Bot API at {config.api_host}: {exc}", EXIT_ERROR)
+    except (sqlite3.Error, MigrationError) as exc:
+        return fail(f"database {config.db_path}: {database_problem(exc)}", EXIT_DATABASE)
     return EXIT_OK
 
 

@@ -23,6 +23,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -33,12 +34,14 @@ from bot.handlers import (
     admin,
     buildings,
     fallback,
+    gate,
     groups,
     help,
     invites,
     language,
     menus,
     moderation,
+    paging,
     privacy,
     profile,
     reachability,
@@ -68,6 +71,9 @@ OVERALL_MAX_RATE, OVERALL_TIME_PERIOD = 1, 1 / 30
 
 
 def register_handlers(app: Application) -> None:
+    # Group -2: every update, once: replays of handled updates and floods stop here.
+    app.add_handler(TypeHandler(Update, gate.gate), group=-2)
+
     # Group -1: updates we deliberately never act on.
     app.add_handler(
         MessageHandler(
@@ -111,6 +117,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(signup.signup_button, pattern=r"^su:"))
     app.add_handler(CallbackQueryHandler(profile.profile_button, pattern=r"^pf:"))
     app.add_handler(CallbackQueryHandler(moderation.moderation_button, pattern=r"^mod:"))
+    app.add_handler(CallbackQueryHandler(paging.page_button, pattern=r"^pg:"))
 
     # Someone asks to join a building's group.
     app.add_handler(ChatJoinRequestHandler(groups.join_request))
@@ -142,6 +149,7 @@ async def post_init(app: Application) -> None:
     db = await Database.open(config.db_path)
     await migrate(db)  # normally a no-op: the CLI migrated before start-up
     app.bot_data["services"] = Services.build(config, db)
+    await app.bot_data["services"].keys.load()
     await menus.publish_profile(app.bot, config.default_locale)
     for admin_id in config.admin_ids:
         locale = i18n.resolve_locale(
@@ -157,7 +165,15 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(
             signup.remind_unfinished_signups, interval=REMINDER_CHECK_SECONDS, first=60
         )
+        app.job_queue.run_repeating(
+            prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS
+        )
     log.info("Common Ground is up as @%s", app.bot.username)
+
+
+async def prune_processed_updates(context: BotContext) -> None:
+    """Hourly: forget update ids older than Telegram would ever re-deliver."""
+    await context.services.updates.prune()
 
 
 async def post_shutdown(app: Application) -> None:

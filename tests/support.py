@@ -24,6 +24,12 @@ def tr(locale: str, msgid: str, **kwargs: object) -> str:
         return _(msgid).format(**kwargs)
 
 
+def trn(locale: str, singular: str, plural: str, n: int, **kwargs: object) -> str:
+    """Like :func:`tr`, for a message with plural forms."""
+    with i18n.use_locale(locale):
+        return i18n.ngettext(singular, plural, n).format(count=n, **kwargs)
+
+
 def plain(text: str) -> str:
     """Message text without HTML tags, as a person reads it."""
     return TAG.sub("", text or "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -35,7 +41,8 @@ class Harness:
     def __init__(self, api: FakeBotApi, app: Application) -> None:
         self.api = api
         self.app = app
-        self._ids = itertools.count(1)
+        # far above the sandbox's own update ids (button presses): every update is unique
+        self._ids = itertools.count(1_000_000_000)
 
     async def process(self, update: dict) -> list[Any]:
         start = len(self.api.calls)
@@ -82,10 +89,15 @@ def buttons(message: dict) -> list[tuple[str, str]]:
     ]
 
 
-async def sign_up(services, user: dict, building_id: int, unit: str = "4B") -> None:
-    """Sign ``user`` up through the services (pending), skipping the buttons."""
+async def sign_up(
+    services, user: dict, building_id: int, unit: str = "4B", invite: str | None = None
+) -> None:
+    """Sign ``user`` up through the services (pending, unless ``invite`` is a valid invite
+    code of an auto-approving building), skipping the buttons."""
     await services.users.remember(user["id"], user.get("username"))
-    await services.signup.begin(user["id"], building_id, language_confirmed=True)
+    await services.signup.begin(
+        user["id"], building_id, invite_code=invite, language_confirmed=True
+    )
     await services.signup.consent(user["id"], agreed=True)
     await services.signup.set_name(user["id"], user["first_name"])
     await services.signup.set_unit(user["id"], unit)

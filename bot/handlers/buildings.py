@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.handlers import paging
 from bot.handlers.common import BotContext, esc, localized, refuse_unless, reply, show
 from bot.i18n import N_, _
 from bot.services.buildings import BuildingProblem
+from bot.services.numbers import parse_int
 from bot.services.roles import Role
 
 ARCHIVE_PREFIX = "bld:archive:"
@@ -19,6 +21,10 @@ USAGE = (
     N_("/building archive 3 — archive building #3 (no new sign-ups)"),
     N_("/building autoapprove 3 on — approve new residents of #3 at once (or off)"),
     N_("/building unitlimit 3 6 — flag a sign-up when unit already has 6 residents"),
+    N_(
+        "/building listed 3 on — show #3 to people without an invite (they still wait for "
+        "a steward), or off"
+    ),
 )
 
 
@@ -40,18 +46,25 @@ def problem_text(problem: BuildingProblem) -> str:
     )
 
 
-async def _list(update: Update, context: BotContext) -> None:
+BUILDINGS_PAGE = 25  # lines of up to ~140 characters
+
+
+@paging.listing("bld", Role.ORGANISER, BUILDINGS_PAGE)
+async def buildings_page(
+    update: Update, context: BotContext, offset: int, _arg: int
+) -> tuple[str, bool]:
     buildings = await context.services.buildings.active()
     if not buildings:
-        await reply(update, _("No buildings yet. Add one with /building add and its name."))
-        return
+        return _("No buildings yet. Add one with /building add and its name."), False
     lines = [_("<b>Buildings ({count})</b>").format(count=len(buildings))]
-    for b in buildings:
+    for b in buildings[offset : offset + BUILDINGS_PAGE]:
         details = [_("up to {count} per unit").format(count=b.unit_limit)]
         if b.auto_approve:
             details.insert(0, _("approves automatically"))
+        if b.listed:
+            details.append(_("listed for people without an invite"))
         lines.append(f"#{b.id} {esc(b.name)} · " + " · ".join(details))
-    await reply(update, "\n".join(lines))
+    return "\n".join(lines), offset + BUILDINGS_PAGE < len(buildings)
 
 
 async def _add(update: Update, context: BotContext, args: list[str]) -> None:
@@ -85,18 +98,22 @@ async def _settings(update: Update, context: BotContext, action: str, args: list
     actor = update.effective_user.id
     if action == "autoapprove" and value in ("on", "off"):
         building = await service.set_auto_approve(actor, building.id, value == "on")
-    elif action == "unitlimit" and value.isdigit() and len(value) < 4:
-        building = await service.set_unit_limit(actor, building.id, int(value))
+    elif action == "unitlimit" and (limit := parse_int(value, max_digits=3)) is not None:
+        building = await service.set_unit_limit(actor, building.id, limit)
+    elif action == "listed" and value in ("on", "off"):
+        building = await service.set_listed(actor, building.id, value == "on")
     else:
         await reply(update, usage_text())
         return
     state = _("approves automatically") if building.auto_approve else _("stewards approve")
-    await reply(
-        update,
-        _("Saved for #{id} {name}: {state}, up to {count} per unit.").format(
-            id=building.id, name=esc(building.name), state=state, count=building.unit_limit
-        ),
+    text = _("Saved for #{id} {name}: {state}, up to {count} per unit.").format(
+        id=building.id, name=esc(building.name), state=state, count=building.unit_limit
     )
+    if building.listed:
+        text += " " + _("Listed for people without an invite (a steward approves them).")
+    else:
+        text += " " + _("Only people with an invite see it.")
+    await reply(update, text)
 
 
 async def _archive(update: Update, context: BotContext, args: list[str]) -> None:
@@ -128,14 +145,14 @@ async def building_command(update: Update, context: BotContext) -> None:
     action, rest = (args[0].lower(), args[1:]) if args else ("", [])
     try:
         if action == "list":
-            await _list(update, context)
+            await paging.send_first_page(update, context, "bld")
         elif action == "add":
             await _add(update, context, rest)
         elif action == "rename":
             await _rename(update, context, rest)
         elif action == "archive" and rest:
             await _archive(update, context, rest)
-        elif action in ("autoapprove", "unitlimit"):
+        elif action in ("autoapprove", "unitlimit", "listed"):
             await _settings(update, context, action, rest)
         else:
             await reply(update, usage_text())
@@ -156,12 +173,13 @@ async def building_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await show(update, _("Nothing was changed."))
         return
-    if not (data.startswith(ARCHIVE_PREFIX) and number.isdigit() and len(number) < 10):
+    building_id = parse_int(number, max_digits=9) if data.startswith(ARCHIVE_PREFIX) else None
+    if building_id is None:
         await query.answer(_("This button no longer works. Send /help to start again."))
         return
     await query.answer()
     try:
-        building = await context.services.buildings.archive(update.effective_user.id, int(number))
+        building = await context.services.buildings.archive(update.effective_user.id, building_id)
     except BuildingProblem as problem:
         await show(update, problem_text(problem))
         return

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from babel.dates import format_datetime
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
@@ -68,6 +68,20 @@ def localized(handler: H) -> H:
 def esc(value: object) -> str:
     """Escape text that came from a user before it goes into an HTML message."""
     return html.escape(str(value), quote=False)
+
+
+def replied_person(message: Message | None) -> User | None:
+    """The person whose message ``message`` answers, if it really answers one. In a forum
+    topic, a message that replies to no one still points at the topic's first message
+    ("topic created"): that names nobody, and must never pick a target."""
+    replied = message.reply_to_message if message is not None else None
+    if replied is None or replied.from_user is None or replied.from_user.is_bot:
+        return None
+    if replied.forum_topic_created is not None:
+        return None
+    if message.is_topic_message and message.message_thread_id == replied.message_id:
+        return None
+    return replied.from_user
 
 
 def is_private(update: Update) -> bool:

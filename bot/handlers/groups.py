@@ -16,11 +16,17 @@ from telegram.error import Forbidden, TelegramError
 
 from bot import i18n
 from bot.handlers.buildings import problem_text as building_problem_text
-from bot.handlers.common import BotContext, esc, localized, reply
-from bot.handlers.moderation import apply_decision, outranked_text, tell
+from bot.handlers.common import BotContext, esc, localized, replied_person, reply
+from bot.handlers.moderation import apply_decision, group_refused_text, outranked_text, tell
 from bot.i18n import _
 from bot.services.buildings import BuildingProblem
-from bot.services.groups import WARN_LIMIT, GroupProblem, clean_reason, parse_duration
+from bot.services.groups import (
+    WARN_LIMIT,
+    GroupBuilding,
+    GroupProblem,
+    clean_reason,
+    parse_duration,
+)
 from bot.services.moderation import ModerationProblem
 from bot.services.roles import RoleProblem
 
@@ -114,11 +120,14 @@ async def join_request(update: Update, context: BotContext) -> None:
             await request.approve()
             return
         await request.decline()
+        user_id = request.from_user.id
+        signature = await context.services.signup.join_signature(user_id, building.id)
         keyboard = InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
-                        _("🏠 Sign up for my building"), callback_data=f"su:bld:{building.id}"
+                        _("🏠 Sign up for my building"),
+                        callback_data=f"su:grp:{building.id}:{signature}",
                     )
                 ]
             ]
@@ -137,15 +146,39 @@ async def join_request(update: Update, context: BotContext) -> None:
         log.warning("Could not answer a join request: %s", exc.message)
 
 
+async def act_in_group(
+    context: BotContext,
+    update: Update,
+    user_id: int,
+    building: GroupBuilding,
+    action: str,
+    *,
+    until: datetime | None = None,
+) -> bool:
+    """Mute or ban in Telegram, after the audit entry is written. When Telegram refuses, that
+    is audited too, and False is returned."""
+    chat_id = update.effective_chat.id
+    try:
+        if action == "mute":
+            await context.bot.restrict_chat_member(chat_id, user_id, MUTED, until_date=until)
+        else:
+            await context.bot.ban_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.warning("Telegram refused a group %s: %s", action, exc.message)
+        await context.services.groups.record(
+            update.effective_user.id, "group.failed", building, user_id, None, {"action": action}
+        )
+        return False
+    return True
+
+
 async def _target(update: Update, context: BotContext):
     """The author of the replied-to message, and the group's building, after every check.
     Returns None (having answered) when the command cannot go ahead."""
     if not in_group(update):
         await reply(update, _("Use this in your building's group, as a reply to a message."))
         return None
-    message = update.effective_message
     chat_id, actor_id = update.effective_chat.id, update.effective_user.id
-    replied = message.reply_to_message
     try:
         building = await context.services.groups.moderator_building(actor_id, chat_id)
     except GroupProblem as problem:
@@ -154,8 +187,8 @@ async def _target(update: Update, context: BotContext):
     if not await is_group_admin(context, chat_id, actor_id):
         await reply(update, _("Only an admin of this group can do that."))
         return None
-    target = replied.from_user if replied is not None else None
-    if target is None or target.is_bot:
+    target = replied_person(update.effective_message)
+    if target is None:
         await reply(update, _("Reply to a message of the person, then send the command."))
         return None
     if target.id == actor_id:
@@ -205,12 +238,14 @@ async def warn_command(update: Update, context: BotContext) -> None:
         name=esc(target.full_name), count=warned.count, limit=WARN_LIMIT
     )
     text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
-    if warned.mute_for is not None:
+    if warned.mute_for is not None:  # the mute is audited already: now do it
         until = datetime.now(UTC) + warned.mute_for
-        await context.bot.restrict_chat_member(chat_id, target.id, MUTED, until_date=until)
-        text += "\n" + _("That is {limit} warnings: they can't write here for a day.").format(
-            limit=WARN_LIMIT
-        )
+        if await act_in_group(context, update, target.id, building, "mute", until=until):
+            text += "\n" + _("That is {limit} warnings: they can't write here for a day.").format(
+                limit=WARN_LIMIT
+            )
+        else:
+            text += "\n" + group_refused_text()
     await reply(update, text)
     await tell(
         context,
@@ -226,11 +261,12 @@ async def mute_command(update: Update, context: BotContext) -> None:
     args = context.args or []
     try:
         # "/mute 2h reason" or "/mute reason" (an hour); "/mute 90x" is a mistyped duration.
-        duration = parse_duration(args[0] if args and args[0][:1].isdigit() else None)
+        timed = bool(args) and args[0][:1].isascii() and args[0][:1].isdigit()
+        duration = parse_duration(args[0] if timed else None)
     except GroupProblem as problem:
         await reply(update, problem_text(problem))
         return
-    if args and args[0][:1].isdigit():
+    if timed:
         args = args[1:]
     found = await _target_with_reason(
         update,
@@ -241,10 +277,7 @@ async def mute_command(update: Update, context: BotContext) -> None:
     if found is None:
         return
     target, building, reason = found
-    await context.bot.restrict_chat_member(
-        update.effective_chat.id, target.id, MUTED, until_date=datetime.now(UTC) + duration
-    )
-    await context.services.groups.record(
+    await context.services.groups.record(  # audited first, then done
         update.effective_user.id,
         "group.mute",
         building,
@@ -252,6 +285,10 @@ async def mute_command(update: Update, context: BotContext) -> None:
         reason,
         {"seconds": int(duration.total_seconds())},
     )
+    until = datetime.now(UTC) + duration
+    if not await act_in_group(context, update, target.id, building, "mute", until=until):
+        await reply(update, group_refused_text())
+        return
     text = _("🔇 {name} can't write here for {duration}.").format(
         name=esc(target.full_name),
         duration=format_timedelta(duration, locale=i18n.current_locale(), threshold=1.1),
@@ -285,12 +322,16 @@ async def group_ban_command(update: Update, context: BotContext) -> None:
         return
     target, building, reason = found
     actor_id = update.effective_user.id
-    await context.bot.ban_chat_member(update.effective_chat.id, target.id)
     await context.services.groups.record(actor_id, "group.ban", building, target.id, reason)
-    # If they are a resident of this building, block them there too (and tell them); if not
-    # (or already blocked) the group ban stands alone.
+    if not await act_in_group(context, update, target.id, building, "ban"):
+        await reply(update, group_refused_text())
+        return
+    # If they are a resident of *this* building, block them there too (and tell them); a
+    # resident of another building, or someone already blocked, keeps their membership.
     with contextlib.suppress(ModerationProblem):
-        await apply_decision(update, context, target.id, "ban", reason)
+        await apply_decision(
+            update, context, target.id, "ban", reason, building_id=building.id, group_done=True
+        )
     await reply(
         update,
         _("🚫 {name} has been removed from this group.").format(name=esc(target.full_name))

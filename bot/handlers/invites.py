@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.handlers import paging
 from bot.handlers.buildings import problem_text
 from bot.handlers.common import BotContext, esc, local_datetime, localized, refuse_unless, reply
 from bot.i18n import N_, _, ngettext
 from bot.services.buildings import BuildingProblem
 from bot.services.invites import MAX_DAYS, InviteProblem, deep_link, qr_png
+from bot.services.numbers import parse_int
 from bot.services.roles import Role
 from bot.storage.invites import Invite
 
@@ -61,9 +63,10 @@ async def _create(update: Update, context: BotContext, args: list[str]) -> None:
     try:
         building = await buildings.resolve(" ".join(args))
     except BuildingProblem:
-        if len(args) < 2 or not args[-1].isdigit():
+        days = parse_int(args[-1], max_digits=9) if len(args) >= 2 else None
+        if days is None:
             raise
-        building, days = await buildings.resolve(" ".join(args[:-1])), int(args[-1][:4])
+        building = await buildings.resolve(" ".join(args[:-1]))
     invite = await context.services.invites.create(update.effective_user.id, building.id, days)
     caption = (
         describe(context, invite)
@@ -77,14 +80,19 @@ async def _create(update: Update, context: BotContext, args: list[str]) -> None:
     await update.effective_message.reply_photo(png, caption=caption)
 
 
-async def _list(update: Update, context: BotContext) -> None:
+INVITES_PAGE = 10  # entries of up to ~300 characters
+
+
+@paging.listing("inv", Role.STEWARD, INVITES_PAGE)
+async def invites_page(
+    update: Update, context: BotContext, offset: int, _arg: int
+) -> tuple[str, bool]:
     invites = await context.services.invites.active(update.effective_user.id)
     if not invites:
-        await reply(
-            update, _("No invite works at the moment. Make one with /invite and a building number.")
-        )
-        return
-    await reply(update, "\n\n".join(describe(context, invite) for invite in invites))
+        text = _("No invite works at the moment. Make one with /invite and a building number.")
+        return text, False
+    page = invites[offset : offset + INVITES_PAGE]
+    return "\n\n".join(describe(context, i) for i in page), offset + INVITES_PAGE < len(invites)
 
 
 async def _revoke(update: Update, context: BotContext, args: list[str]) -> None:
@@ -107,7 +115,7 @@ async def invite_command(update: Update, context: BotContext) -> None:
         if not args:
             await reply(update, usage_text())
         elif action == "list":
-            await _list(update, context)
+            await paging.send_first_page(update, context, "inv")
         elif action == "revoke" and len(args) == 2:
             await _revoke(update, context, args[1:])
         elif action == "revoke":

@@ -14,20 +14,23 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot import i18n
-from bot.handlers import menus
+from bot.handlers import menus, paging
 from bot.handlers.buildings import problem_text as building_problem_text
 from bot.handlers.common import (
     BotContext,
     esc,
     local_datetime,
     localized,
+    private_only,
     refuse_unless,
+    replied_person,
     reply,
     show,
 )
 from bot.i18n import N_, _
 from bot.services.buildings import BuildingProblem
-from bot.services.moderation import ACTIONS, ModerationProblem
+from bot.services.moderation import ACTIONS, Decision, ModerationProblem
+from bot.services.numbers import parse_int
 from bot.services.roles import Role, RoleProblem
 from bot.storage.residents import Resident
 
@@ -56,19 +59,29 @@ TOLD = {
     "ban": N_("You have been removed from {building} on Common Ground. Reason: {reason}."),
     "unban": N_("You can take part in {building} on Common Ground again."),
 }
-AUDIT_LABELS = {
-    "building.add": N_("added a building"),
-    "building.rename": N_("renamed a building"),
-    "building.archive": N_("archived a building"),
-    "invite.create": N_("made an invite"),
-    "invite.revoke": N_("withdrew an invite"),
-    "resident.approve": N_("approved the sign-up of"),
-    "resident.reject": N_("did not approve the sign-up of"),
-    "resident.ban": N_("blocked resident"),
-    "resident.unban": N_("unblocked resident"),
-    "role.promote": N_("gave a role to"),
-    "role.demote": N_("removed the roles of"),
+# One whole sentence per action, so every language can order and agree it naturally.
+AUDIT_SENTENCES = {
+    "building.add": N_("{actor} added the building {building}."),
+    "building.rename": N_("{actor} renamed the building {building}."),
+    "building.archive": N_("{actor} archived the building {building}."),
+    "building.settings": N_("{actor} changed the settings of {building}."),
+    "invite.create": N_("{actor} made an invite to {building}."),
+    "invite.revoke": N_("{actor} withdrew an invite to {building}."),
+    "resident.approve": N_("{actor} approved the sign-up of {subject} ({building})."),
+    "resident.reject": N_("{actor} turned down the sign-up of {subject} ({building})."),
+    "resident.ban": N_("{actor} blocked {subject} in {building}."),
+    "resident.unban": N_("{actor} unblocked {subject} in {building}."),
+    "role.promote": N_("{actor} gave {subject} a role."),
+    "role.demote": N_("{actor} took the roles of {subject} away."),
+    "role.forget": N_("{subject} erased their data, and their roles with it."),
+    "group.link": N_("{actor} linked a Telegram group to {building}."),
+    "group.warn": N_("{actor} warned {subject} in the group of {building}."),
+    "group.mute": N_("{actor} muted {subject} in the group of {building}."),
+    "group.ban": N_("{actor} removed {subject} from the group of {building}."),
+    "group.failed": N_("{actor} tried to act in the group of {building}, but Telegram refused."),
 }
+AUDIT_PAGE = 8  # entries of up to ~450 characters each: a page stays under 4,096
+RESIDENTS_PAGE = 25  # lines of up to ~120 characters
 
 
 def name_someone_text() -> str:
@@ -98,6 +111,8 @@ def problem_text(problem: ModerationProblem | RoleProblem) -> str:
         return _("Please add a reason after the name, for example: /ban @sam spamming the group")
     if kind == RoleProblem.NOT_ALLOWED:
         return _("Only an admin can make someone an organiser.")
+    if kind == ModerationProblem.ALREADY and problem.detail:
+        return _("Already decided by {name}: nothing was changed.").format(name=esc(problem.detail))
     return _("Nothing to change: that is already the case.")
 
 
@@ -106,9 +121,9 @@ async def target_and_rest(
 ) -> tuple[int | None, list[str]]:
     """The person a command is about: the author of the replied-to message, or the first
     argument (@username or id). ``None`` when nobody was named."""
-    replied = update.effective_message.reply_to_message
-    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        return replied.from_user.id, args
+    replied = replied_person(update.effective_message)
+    if replied is not None:
+        return replied.id, args
     if not args:
         return None, args
     user_id = await context.services.users.find(args[0])
@@ -131,20 +146,59 @@ async def tell(context: BotContext, user_id: int, render: Callable[[], str]) -> 
         log.warning("Could not tell a resident: %s", exc.message)
 
 
+async def apply_in_group(context: BotContext, decision: Decision, action: str) -> bool:
+    """A ban also removes the person from the building's group; an unban lets them ask to
+    join again. False when Telegram refused (the decision itself stands, audited)."""
+    if decision.group_chat_id is None or action not in ("ban", "unban"):
+        return True
+    try:
+        if action == "ban":
+            await context.bot.ban_chat_member(decision.group_chat_id, decision.user_id)
+        else:
+            await context.bot.unban_chat_member(
+                decision.group_chat_id, decision.user_id, only_if_banned=True
+            )
+    except TelegramError as exc:
+        log.warning("Could not apply a %s in the building's group: %s", action, exc.message)
+        return False
+    return True
+
+
 async def apply_decision(
-    update: Update, context: BotContext, target_id: int, action: str, reason: str | None
+    update: Update,
+    context: BotContext,
+    target_id: int,
+    action: str,
+    reason: str | None,
+    *,
+    building_id: int | None = None,
+    group_done: bool = False,
 ) -> str:
-    """Decide, tell the resident, and return the confirmation for the steward."""
-    resident = await context.services.moderation.decide(
-        update.effective_user.id, target_id, action, reason
+    """Decide (audited), tell the resident, and return the confirmation for the steward.
+    ``building_id``: only a resident of that building (a decision made in its group, where
+    ``group_done`` says the group itself was already dealt with)."""
+    decision = await context.services.moderation.decide(
+        update.effective_user.id, target_id, action, reason, building_id=building_id
     )
-    building = esc(resident.building_name)
+    building = esc(decision.building_name)
+    kept = decision.reason
     await tell(
         context,
         target_id,
-        lambda: _(TOLD[action]).format(building=building, reason=esc(_(reason)) if reason else "—"),
+        lambda: _(TOLD[action]).format(building=building, reason=esc(_(kept)) if kept else "—"),
     )
-    return _(DONE[action]).format(name=esc(resident.display_name), building=building)
+    name = esc(decision.name) if decision.name else str(decision.user_id)
+    text = _(DONE[action]).format(name=name, building=building)
+    if not group_done and not await apply_in_group(context, decision, action):
+        text += "\n" + group_refused_text()
+    return text
+
+
+def group_refused_text() -> str:
+    return _(
+        "Telegram did not let me change their place in the building's group: please check "
+        "that I am still an admin there, with the right to ban members."
+    )
 
 
 def _decision_command(action: str):
@@ -206,14 +260,20 @@ def pending_keyboard(user_id: int) -> InlineKeyboardMarkup:
 
 
 @localized
+@private_only
 async def pending_command(update: Update, context: BotContext) -> None:
     if await refuse_unless(update, context, Role.STEWARD):
         return
-    waiting = await context.services.moderation.pending(update.effective_user.id)
+    waiting, total = await context.services.moderation.pending(update.effective_user.id)
     if not waiting:
         await reply(update, _("Nobody is waiting for approval. 🎉"))
         return
-    await reply(update, _("<b>Waiting for approval ({count})</b>").format(count=len(waiting)))
+    heading = _("<b>Waiting for approval ({count})</b>").format(count=total)
+    if total > len(waiting):
+        heading += "\n" + _(
+            "Here are the first {shown}: decide on these, then send /pending again."
+        ).format(shown=len(waiting))
+    await reply(update, heading)
     for item in waiting:
         await reply(
             update,
@@ -230,10 +290,11 @@ async def moderation_button(update: Update, context: BotContext) -> None:
         return
     query = update.callback_query
     parts = (query.data or "").split(":")
-    if len(parts) not in (3, 4) or not parts[2].isdigit() or len(parts[2]) > 15:
+    target_id = parse_int(parts[2], max_digits=15) if len(parts) in (3, 4) else None
+    if target_id is None:
         await query.answer(_("This button no longer works. Send /help to start again."))
         return
-    verb, target_id = parts[1], int(parts[2])
+    verb = parts[1]
     try:
         if verb == "ok" and len(parts) == 3:
             text = await apply_decision(update, context, target_id, "approve", None)
@@ -257,14 +318,10 @@ async def moderation_button(update: Update, context: BotContext) -> None:
             )
             return
         elif verb == "back" and len(parts) == 3:
-            item = next(
-                (
-                    p
-                    for p in await context.services.moderation.pending(update.effective_user.id)
-                    if p.resident.user_id == target_id
-                ),
-                None,
+            waiting, _total = await context.services.moderation.pending(
+                update.effective_user.id, limit=1000
             )
+            item = next((p for p in waiting if p.resident.user_id == target_id), None)
             await query.answer()
             if item is None:
                 await show(update, _("Nothing to change: that is already the case."))
@@ -286,59 +343,89 @@ async def moderation_button(update: Update, context: BotContext) -> None:
 
 
 @localized
+@private_only
 async def residents_command(update: Update, context: BotContext) -> None:
     if await refuse_unless(update, context, Role.STEWARD):
         return
     args = context.args or []
+    building_id = 0  # every building the steward looks after
     try:
-        building_id = None
         if args:
             building_id = (await context.services.buildings.resolve(" ".join(args))).id
-        residents = await context.services.moderation.residents_of(
-            update.effective_user.id, building_id
-        )
+        await paging.send_first_page(update, context, "res", building_id)
     except BuildingProblem as problem:
         await reply(update, building_problem_text(problem))
-        return
     except ModerationProblem as problem:
         await reply(update, problem_text(problem))
-        return
+
+
+@paging.listing("res", Role.STEWARD, RESIDENTS_PAGE)
+async def residents_page(
+    update: Update, context: BotContext, offset: int, building_id: int
+) -> tuple[str, bool]:
+    try:
+        residents, total = await context.services.moderation.residents_of(
+            update.effective_user.id, building_id or None, limit=RESIDENTS_PAGE, offset=offset
+        )
+    except ModerationProblem as problem:
+        return problem_text(problem), False
     if not residents:
-        await reply(update, _("No residents yet."))
-        return
-    lines = [_("<b>Residents ({count})</b>").format(count=len(residents))]
+        return _("No residents yet."), False
+    lines = [_("<b>Residents ({count})</b>").format(count=total)]
     for r in residents:
         waiting = " ⏳" if r.status == "pending" else ""
         lines.append(f"{esc(r.display_name)} · {esc(r.unit)} · {esc(r.building_name)}{waiting}")
-    await reply(update, "\n".join(lines))
+    return "\n".join(lines), offset + len(residents) < total
 
 
-def person(name: str | None, user_id: int) -> str:
+def person(name: str | None, user_id: int | None) -> str:
     """How the audit log names someone: "Ana (1201)", or just the number once erased."""
+    if user_id is None:
+        return "—"
     return f"{esc(name)} ({user_id})" if name else str(user_id)
 
 
+def audit_line(context: BotContext, entry: dict) -> str:
+    sentence = AUDIT_SENTENCES.get(entry["action"])
+    if sentence is None:
+        text = f"{person(entry['actor_name'], entry['actor_id'])}: {esc(entry['action'])}"
+    else:
+        text = _(sentence).format(
+            actor=person(entry["actor_name"], entry["actor_id"]),
+            subject=person(entry["subject_name"], entry["subject_id"]),
+            building=esc(entry["building"] or "—"),
+        )
+    if entry["reason"]:
+        text += " " + _("Reason: {reason}").format(reason=esc(_(entry["reason"])))
+    elif entry["erased_at"]:
+        text += " " + _("(reason erased at the person's request)")
+    return f"{local_datetime(context, entry['at'])} · {text}"
+
+
 @localized
+@private_only
 async def audit_command(update: Update, context: BotContext) -> None:
+    """/audit, or /audit N: the latest actions (N at most), newest first, a page at a time."""
     if await refuse_unless(update, context, Role.STEWARD):
         return
     args = context.args or []
-    count = int(args[0]) if args and args[0].isdigit() and len(args[0]) < 4 else 10
+    most = parse_int(args[0], max_digits=4) if args else None
+    await paging.send_first_page(update, context, "aud", max(1, most or 1000))
+
+
+@paging.listing("aud", Role.STEWARD, AUDIT_PAGE)
+async def audit_page(
+    update: Update, context: BotContext, offset: int, most: int
+) -> tuple[str, bool]:
+    size = max(0, min(AUDIT_PAGE, most - offset))
     entries = await context.services.moderation.recent_audit(
-        update.effective_user.id, max(1, min(count, 50))
+        update.effective_user.id, size + 1, offset
     )
-    if not entries:
-        await reply(update, _("The audit log is empty."))
-        return
+    if not entries[:size]:
+        return _("The audit log is empty."), False
     lines = [_("<b>Latest actions</b>")]
-    for e in entries:
-        action = e["action"]
-        label = _(AUDIT_LABELS.get(action, action))
-        who = person(e["actor_name"], e["actor_id"])
-        whom = f" {person(e['subject_name'], e['subject_id'])}" if e["subject_id"] else ""
-        why = f" — {esc(_(e['reason']))}" if e["reason"] else ""
-        lines.append(f"{local_datetime(context, e['at'])} · {who} {label}{whom}{why}")
-    await reply(update, "\n".join(lines))
+    lines += [audit_line(context, e) for e in entries[:size]]
+    return "\n".join(lines), len(entries) > size and offset + size < most
 
 
 @localized

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import i18n
 from bot.handlers.common import BotContext, esc, local_datetime, localized, private_only, show
 from bot.handlers.signup import resident_lines
-from bot.i18n import _
+from bot.i18n import _, ngettext
 
 FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
@@ -36,6 +36,12 @@ def privacy_text() -> str:
             _(
                 "<b>Your rights:</b> /mydata shows everything we store about you, and /forget "
                 "erases it. You can start again at any time with /start."
+            ),
+            _(
+                "<b>What /forget keeps:</b> the stewards' log keeps a line for each decision "
+                "made about you, with your account number but without your name or any "
+                "reason. If you were blocked from a building, a coded trace of that block "
+                "stays, so that it still applies. Nothing else."
             ),
         )
     )
@@ -82,6 +88,32 @@ def summary_text(data: dict, when: Callable[[str], str]) -> str:
                 reason=esc(warning["reason"] or "—"),
             ),
         ]
+    for role in data.get("roles", []):
+        if role["role"] == "organiser":
+            lines += ["", _("Your role: organiser, for every building.")]
+        else:
+            lines += [
+                "",
+                _("Your role: steward of {building}.").format(building=esc(role["building"])),
+            ]
+    invites = data.get("invites_created", [])
+    if invites:
+        lines += [
+            "",
+            ngettext(
+                "You made {count} invite link.", "You made {count} invite links.", len(invites)
+            ).format(count=len(invites)),
+        ]
+    entries = data.get("audit_log", [])
+    if entries:
+        lines += [
+            "",
+            ngettext(
+                "The stewards' log has {count} entry about you or by you.",
+                "The stewards' log has {count} entries about you or by you.",
+                len(entries),
+            ).format(count=len(entries)),
+        ]
     if data.get("signup_in_progress"):
         lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]
     for record in data.get("consent", []):
@@ -91,6 +123,18 @@ def summary_text(data: dict, when: Callable[[str], str]) -> str:
             else _("You declined our privacy terms (version {version}) on {date}.")
         )
         lines += ["", label.format(version=record["version"], date=when(record["at"]))]
+    kept = data.get("kept_after_forget", {})
+    if kept.get("audit_log_entries") or kept.get("ban_trace"):
+        lines += ["", _("<b>What /forget would keep</b>")]
+        if kept.get("audit_log_entries"):
+            lines.append(
+                _(
+                    "The stewards' log entries, with your account number but without your "
+                    "name or any reason, so that every decision stays accountable."
+                )
+            )
+        if kept.get("ban_trace"):
+            lines.append(_("A coded trace of your block, so that it still applies after /forget."))
     lines += ["", _("The attached file holds the same data, for your records.")]
     return "\n".join(lines)
 

@@ -20,7 +20,14 @@ from bot.i18n import N_, _
 from bot.services import Services
 from bot.services.buildings import BuildingProblem
 from bot.services.invites import InviteProblem
-from bot.services.signup import CONSENT_VERSION, DISPLAY_NAME_MAX, Finished, SignupProblem
+from bot.services.numbers import parse_int
+from bot.services.signup import (
+    CONSENT_VERSION,
+    DISPLAY_NAME_MAX,
+    Finished,
+    Refused,
+    SignupProblem,
+)
 from bot.services.text import UNIT_MAX
 from bot.storage.residents import Signup
 
@@ -158,6 +165,25 @@ def invite_problem_text(problem: InviteProblem) -> str:
     return _("I don't recognise this invite link. Please check it, or ask your steward.")
 
 
+def no_listed_building_text() -> str:
+    return _(
+        "To sign up, open the invite link a steward of your building shared, or scan the QR "
+        "code on the poster in your lobby."
+    )
+
+
+def refused_text(refused: Refused) -> str:
+    if refused.kept_account:
+        return _(
+            "No problem: nothing from this sign-up was kept, except that you said no. "
+            "Your role in the bot is unchanged."
+        )
+    return _(
+        "No problem. We have kept nothing about you except that you said no. "
+        "If you change your mind, open the invite link again."
+    )
+
+
 def finished_text(finished: Finished) -> str:
     resident = finished.resident
     name, building = esc(resident.display_name), esc(resident.building_name)
@@ -261,26 +287,34 @@ async def signup_button(update: Update, context: BotContext) -> None:
     service = context.services.signup
     try:
         if data == "su:join":
-            buildings = await context.services.buildings.active()
+            await query.answer()
+            buildings = await context.services.buildings.listed()
             if not buildings:
-                await query.answer(_("No building is open for sign-up yet."), show_alert=True)
+                await show(update, no_listed_building_text())
                 return
             keyboard = [
                 [InlineKeyboardButton(b.name, callback_data=f"su:bld:{b.id}")] for b in buildings
             ]
-            await query.answer()
             await show(
                 update,
-                _("Which building do you live in?"),
+                _("Which building do you live in?")
+                + "\n\n"
+                + _("Not in the list? Ask a steward of your building for an invite link."),
                 reply_markup=InlineKeyboardMarkup(keyboard),
             )
             return
         if data.startswith("su:bld:"):
-            number = data.removeprefix("su:bld:")
-            if not number.isdigit():
+            number = parse_int(data.removeprefix("su:bld:"))
+            if number is None:
                 raise SignupProblem(SignupProblem.NO_SIGNUP)
-            building = await context.services.buildings.resolve(number)
+            building = await context.services.buildings.listed_building(number)
             signup = await service.begin(user.id, building.id, language_confirmed=True)
+        elif data.startswith("su:grp:"):
+            number, _sep, signature = data.removeprefix("su:grp:").partition(":")
+            building_id = parse_int(number)
+            if building_id is None:
+                raise SignupProblem(SignupProblem.NO_SIGNUP)
+            signup = await service.begin_signed(user.id, building_id, signature)
         elif data.startswith("su:lang:"):
             locale = data.removeprefix("su:lang:")
             if locale not in i18n.LOCALES:
@@ -303,17 +337,12 @@ async def signup_button(update: Update, context: BotContext) -> None:
             )
             return
         elif data in ("su:yes", "su:no"):
-            signup = await service.consent(user.id, agreed=data == "su:yes")
-            if signup is None:
+            outcome = await service.consent(user.id, agreed=data == "su:yes")
+            if isinstance(outcome, Refused):
                 await query.answer()
-                await show(
-                    update,
-                    _(
-                        "No problem. We have kept nothing about you except that you said no. "
-                        "If you change your mind, open the invite link again."
-                    ),
-                )
+                await show(update, refused_text(outcome))
                 return
+            signup = outcome
         elif data == "su:name":
             signup = await service.set_name(user.id, user.first_name[:DISPLAY_NAME_MAX])
         elif data.startswith("su:ten:"):

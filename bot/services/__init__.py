@@ -8,12 +8,14 @@ from bot.config import Config
 from bot.services.buildings import BuildingService
 from bot.services.groups import GroupService
 from bot.services.invites import InviteService
+from bot.services.keys import Keys
 from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
 from bot.services.roles import RoleService
 from bot.services.signup import SignupService
 from bot.services.status import StatusService
+from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from bot.storage.audit import AuditRepository
 from bot.storage.buildings import BuildingsRepository
@@ -22,6 +24,8 @@ from bot.storage.groups import GroupsRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.residents import ResidentsRepository
 from bot.storage.roles import RolesRepository
+from bot.storage.settings import SettingsRepository
+from bot.storage.updates import UpdatesRepository
 from bot.storage.users import UsersRepository
 
 
@@ -41,14 +45,22 @@ class Services:
     moderation: ModerationService
     groups: GroupService
     profile: ProfileService
+    keys: Keys
+    updates: UpdateService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
         users = UserService(UsersRepository(db))
         buildings = BuildingService(BuildingsRepository(db))
         residents = ResidentsRepository(db)
-        signup = SignupService(residents)
-        roles = RoleService(RolesRepository(db), config.admin_ids)
+        keys = Keys(SettingsRepository(db))
+        signup = SignupService(residents, keys=keys)
+        roles_repo, invites_repo, audit = (
+            RolesRepository(db),
+            InvitesRepository(db),
+            AuditRepository(db),
+        )
+        roles = RoleService(roles_repo, config.admin_ids)
         groups = GroupService(GroupsRepository(db), residents, roles)
         return cls(
             config=config,
@@ -57,10 +69,12 @@ class Services:
             roles=roles,
             status=StatusService(db, users),
             buildings=buildings,
-            invites=InviteService(InvitesRepository(db), roles),
+            invites=InviteService(invites_repo, roles),
             signup=signup,
-            privacy=PrivacyService(users, signup, groups),
-            moderation=ModerationService(residents, roles, AuditRepository(db)),
+            privacy=PrivacyService(users, signup, groups, roles_repo, invites_repo, audit),
+            moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
             profile=ProfileService(residents),
+            keys=keys,
+            updates=UpdateService(UpdatesRepository(db)),
         )

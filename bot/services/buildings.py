@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.services.numbers import parse_int
 from bot.services.problems import Problem
 from bot.services.text import TextProblem, visible_text
 from bot.storage.buildings import Building, BuildingsRepository, DuplicateName
@@ -37,12 +38,28 @@ class BuildingService:
     async def active(self) -> list[Building]:
         return await self.repo.list()
 
+    async def listed(self) -> list[Building]:
+        """The buildings an organiser chose to show to people who have no invite."""
+        return [b for b in await self.repo.list() if b.listed]
+
+    async def listed_building(self, building_id: int) -> Building:
+        building = await self.repo.get(building_id)
+        if building is None or not building.active or not building.listed:
+            raise BuildingProblem(BuildingProblem.NOT_FOUND, str(building_id))
+        return building
+
+    async def set_listed(self, actor_id: int, building_id: int, on: bool) -> Building:
+        """Show this building to people without an invite (they still wait for a steward)."""
+        await self.repo.set_setting(actor_id, building_id, "listed", int(on))
+        return await self.repo.get(building_id)
+
     async def resolve(self, ref: str) -> Building:
         """An active building named by number ("3", "#3") or by its exact name."""
         text = ref.strip().removeprefix("#")
         building = None
-        if text.isdigit() and len(text) < 10:
-            building = await self.repo.get(int(text))
+        number = parse_int(text)
+        if number is not None:
+            building = await self.repo.get(number)
         if building is None and text:
             building = await self.repo.find_active_by_name(" ".join(ref.split()))
         if building is None or not building.active:

@@ -17,6 +17,7 @@ class Command:
     name: str
     description: str  # msgid, translate with _() when rendering
     role: Role = Role.RESIDENT
+    heavy: bool = False  # sends a file or a long list: limited per person per minute
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -25,16 +26,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", N_("Change your language")),
     Command("profile", N_("See or change your sign-up answers")),
     Command("privacy", N_("What we store and why")),
-    Command("mydata", N_("See everything we store about you")),
+    Command("mydata", N_("See everything we store about you"), heavy=True),
     Command("forget", N_("Erase your data")),
     Command("stop", N_("Pause announcements (/start turns them back on)")),
-    Command("pending", N_("Sign-ups waiting for approval"), Role.STEWARD),
+    Command("pending", N_("Sign-ups waiting for approval"), Role.STEWARD, heavy=True),
     Command("approve", N_("Approve a resident's sign-up"), Role.STEWARD),
     Command("reject", N_("Turn down a sign-up, with a reason"), Role.STEWARD),
     Command("ban", N_("Block a resident, with a reason"), Role.STEWARD),
     Command("unban", N_("Unblock a resident"), Role.STEWARD),
-    Command("residents", N_("The residents of your buildings"), Role.STEWARD),
-    Command("audit", N_("The latest steward and organiser actions"), Role.STEWARD),
+    Command("residents", N_("The residents of your buildings"), Role.STEWARD, heavy=True),
+    Command("audit", N_("The latest steward and organiser actions"), Role.STEWARD, heavy=True),
     Command("warn", N_("In your building's group: warn someone (reply to them)"), Role.STEWARD),
     Command("mute", N_("In your building's group: mute someone for a while"), Role.STEWARD),
     Command("linkgroup", N_("In a Telegram group: make it your building's group"), Role.STEWARD),

@@ -18,7 +18,7 @@ WARN_MUTE = timedelta(days=1)  # ...mute the member for this long
 DEFAULT_MUTE = timedelta(hours=1)
 MAX_MUTE = timedelta(days=366)
 REASON_MAX = 200
-_DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$", re.IGNORECASE)
+_DURATION = re.compile(r"^([0-9]{1,4})\s*([mhdw])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 

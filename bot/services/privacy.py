@@ -2,30 +2,71 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.services.groups import GroupService
 from bot.services.signup import SignupService
 from bot.services.users import UserService
+from bot.storage.audit import AuditRepository
+from bot.storage.invites import InvitesRepository
+from bot.storage.roles import RolesRepository
 
 
 class PrivacyService:
-    def __init__(self, users: UserService, signup: SignupService, groups: GroupService) -> None:
+    def __init__(
+        self,
+        users: UserService,
+        signup: SignupService,
+        groups: GroupService,
+        roles: RolesRepository,
+        invites: InvitesRepository,
+        audit: AuditRepository,
+    ) -> None:
         self.users = users
         self.signup = signup
         self.groups = groups
+        self.roles = roles
+        self.invites = invites
+        self.audit = audit
 
     async def export(self, user_id: int) -> dict | None:
-        """All we hold, as JSON-ready data; None when we hold nothing at all."""
+        """All we hold, as JSON-ready data, including what /forget would keep (and why);
+        None when we hold nothing at all."""
         account = await self.users.export(user_id)
         membership = await self.signup.export(user_id)
         warnings = await self.groups.warnings_of(user_id)
-        if account is None and not membership["consent"] and not warnings:
+        roles = await self.roles.export(user_id)
+        invites = await self.invites.created_by(user_id)
+        entries = [
+            {
+                "at": e["at"],
+                "action": e["action"],
+                "about_you": e["subject_id"] == user_id,
+                "by_you": e["actor_id"] == user_id,
+                "building": e["building"],
+                "reason": e["reason"],
+                "details": json.loads(e["details"]) if e["details"] else None,
+                "text_erased_at": e["erased_at"],
+            }
+            for e in await self.audit.about(user_id)
+        ]
+        if account is None and not (membership["consent"] or warnings or roles or entries):
             return None
+        resident = membership["resident"]
         return {
             **(account or {"telegram_user_id": user_id}),
             **membership,
+            "roles": roles,
             "group_warnings": warnings,
+            "invites_created": invites,
+            "audit_log": entries,
+            "kept_after_forget": {
+                "audit_log_entries": len(entries),
+                "ban_trace": bool(resident and resident["status"] == "banned"),
+            },
         }
 
     async def forget(self, user_id: int) -> None:
-        """Erase the profile, the sign-up and the consent records: we no longer know them."""
+        """Erase the profile, the sign-up, roles, consent records, warnings and the reasons
+        written about them; keep a ban as a keyed hash only."""
         await self.signup.erase(user_id)

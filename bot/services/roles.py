@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from bot.services.problems import Problem
+from bot.storage.db import Queries
 from bot.storage.roles import RolesRepository
 
 
@@ -32,21 +33,21 @@ class RoleService:
         self.repo = repo
         self.admin_ids = admin_ids
 
-    async def role_of(self, user_id: int) -> Role:
+    async def role_of(self, user_id: int, q: Queries | None = None) -> Role:
         if user_id in self.admin_ids:
             return Role.ADMIN
-        roles = {role for role, _building in await self.repo.roles_of(user_id)}
+        roles = {role for role, _building in await self.repo.roles_of(user_id, q)}
         if "organiser" in roles:
             return Role.ORGANISER
         if "steward" in roles:
             return Role.STEWARD
         return Role.RESIDENT
 
-    async def stewarded_buildings(self, user_id: int) -> set[int] | None:
+    async def stewarded_buildings(self, user_id: int, q: Queries | None = None) -> set[int] | None:
         """The buildings this user looks after; ``None`` means all of them."""
-        if await self.role_of(user_id) >= Role.ORGANISER:
+        if await self.role_of(user_id, q) >= Role.ORGANISER:
             return None
-        return {b for role, b in await self.repo.roles_of(user_id) if role == "steward" and b}
+        return {b for role, b in await self.repo.roles_of(user_id, q) if role == "steward" and b}
 
     async def who_looks_after(self, building_id: int) -> list[int]:
         """Whom to tell about something in a building: its stewards, or if it has none yet,
@@ -56,15 +57,17 @@ class RoleService:
             return stewards
         return sorted(set(await self.repo.holders("organiser")) | self.admin_ids)
 
-    async def can_moderate(self, user_id: int, building_id: int) -> bool:
-        buildings = await self.stewarded_buildings(user_id)
+    async def can_moderate(self, user_id: int, building_id: int, q: Queries | None = None) -> bool:
+        buildings = await self.stewarded_buildings(user_id, q)
         return buildings is None or building_id in buildings
 
-    async def check_can_act_on(self, actor_id: int, target_id: int) -> None:
+    async def check_can_act_on(
+        self, actor_id: int, target_id: int, q: Queries | None = None
+    ) -> None:
         """Raise unless ``actor_id`` outranks ``target_id`` (and they are different people)."""
         if actor_id == target_id:
             raise RoleProblem(RoleProblem.SELF)
-        if await self.role_of(target_id) >= await self.role_of(actor_id):
+        if await self.role_of(target_id, q) >= await self.role_of(actor_id, q):
             raise RoleProblem(RoleProblem.OUTRANKED)
 
     async def promote(

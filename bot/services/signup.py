@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.services.keys import Keys
 from bot.services.problems import Problem
 from bot.services.text import TextProblem, normalise_unit, visible_text
 from bot.storage.residents import Resident, ResidentsRepository, Signup
+from bot.storage.settings import SettingsRepository
 
 STEPS = ("language", "consent", "name", "unit", "tenure")
 TENURES = ("renter", "owner", "assisted", "market", "undisclosed")
@@ -32,6 +34,14 @@ class SignupProblem(Problem):
 
 
 @dataclass(frozen=True)
+class Refused:
+    """Consent refused: everything but the refusal is gone (the account too, unless the person
+    holds a role or a membership, which only the role and moderation commands change)."""
+
+    kept_account: bool
+
+
+@dataclass(frozen=True)
 class Finished:
     resident: Resident
     crowded_unit: bool  # more residents in this unit than the building's limit: tell stewards
@@ -42,15 +52,27 @@ class SignupService:
         self,
         repo: ResidentsRepository,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        keys: Keys | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
+        self.keys = keys or Keys(SettingsRepository(repo.db))
+
+    def _now(self) -> str:
+        return self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
 
     async def current(self, user_id: int) -> Signup | None:
         return await self.repo.get_signup(user_id)
 
     async def resident(self, user_id: int) -> Resident | None:
         return await self.repo.get_resident(user_id)
+
+    async def _refuse_if_banned(self, tx, user_id: int, building_id: int, trace: str) -> None:
+        resident = await self.repo.get_resident(user_id, tx)
+        if resident is not None and resident.status == "banned":
+            raise SignupProblem(SignupProblem.BANNED)
+        if await self.repo.has_ban_trace(trace, tx):
+            raise SignupProblem(SignupProblem.BANNED)
 
     async def begin(
         self,
@@ -60,15 +82,28 @@ class SignupService:
         invite_code: str | None = None,
         language_confirmed: bool = False,
     ) -> Signup:
-        """Start (or restart) a sign-up for ``building_id``."""
-        resident = await self.repo.get_resident(user_id)
-        if resident is not None and resident.status == "banned":
-            raise SignupProblem(SignupProblem.BANNED)
-        if resident is not None and resident.status != "rejected":
-            raise SignupProblem(SignupProblem.ALREADY_RESIDENT, resident.building_name)
-        step = "consent" if language_confirmed else "language"
-        await self.repo.start_signup(user_id, building_id, step, invite_code)
-        return await self._require(user_id)
+        """Start a sign-up for ``building_id`` (one already under way there is resumed)."""
+        trace = await self.keys.ban_trace(user_id, building_id)
+        async with self.repo.transaction() as tx:
+            await self._refuse_if_banned(tx, user_id, building_id, trace)
+            resident = await self.repo.get_resident(user_id, tx)
+            if resident is not None and resident.status != "rejected":
+                raise SignupProblem(SignupProblem.ALREADY_RESIDENT, resident.building_name)
+            step = "consent" if language_confirmed else "language"
+            await self.repo.start_signup(tx, user_id, building_id, step, invite_code)
+            signup = await self.repo.get_signup(user_id, tx)
+        assert signup is not None
+        return signup
+
+    async def begin_signed(self, user_id: int, building_id: int, signature: str) -> Signup:
+        """The sign-up button sent to someone whose request to join a building's group was
+        declined: it names that building, for that person only (signed)."""
+        if not await self.keys.verify(signature, "join", user_id, building_id):
+            raise SignupProblem(SignupProblem.NO_SIGNUP)
+        return await self.begin(user_id, building_id, language_confirmed=True)
+
+    async def join_signature(self, user_id: int, building_id: int) -> str:
+        return await self.keys.sign("join", user_id, building_id)
 
     async def _require(self, user_id: int, step: str | None = None) -> Signup:
         signup = await self.repo.get_signup(user_id)
@@ -78,23 +113,28 @@ class SignupService:
             raise SignupProblem(SignupProblem.WRONG_STEP, signup.step)
         return signup
 
-    async def _advance(self, user_id: int, **fields: str | None) -> Signup:
-        await self.repo.update_signup(user_id, **fields)
+    async def _advance(self, user_id: int, from_step: str, **fields: str | None) -> Signup:
+        """Move on from ``from_step``, only if the sign-up is still there (checked in the
+        write itself, so a double press moves it once)."""
+        if not await self.repo.update_signup(user_id, from_step, **fields):
+            await self._require(user_id, from_step)  # says what is wrong
+            raise SignupProblem(SignupProblem.WRONG_STEP)
         return await self._require(user_id)
 
     async def confirm_language(self, user_id: int) -> Signup:
         await self._require(user_id, "language")
-        return await self._advance(user_id, step="consent")
+        return await self._advance(user_id, "language", step="consent")
 
-    async def consent(self, user_id: int, agreed: bool) -> Signup | None:
+    async def consent(self, user_id: int, agreed: bool) -> Signup | Refused:
         """Agreeing records the version and time; refusing erases all but the refusal."""
         await self._require(user_id, "consent")
         if not agreed:
-            await self.repo.refuse_consent(user_id, CONSENT_VERSION)
-            return None
-        now = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+            kept = await self.repo.refuse_consent(user_id, CONSENT_VERSION)
+            if kept is None:
+                raise SignupProblem(SignupProblem.NO_SIGNUP)
+            return Refused(kept)
         return await self._advance(
-            user_id, step="name", consent_version=CONSENT_VERSION, consent_at=now
+            user_id, "consent", step="name", consent_version=CONSENT_VERSION, consent_at=self._now()
         )
 
     async def set_name(self, user_id: int, raw: str) -> Signup:
@@ -103,7 +143,7 @@ class SignupService:
             name = visible_text(raw, DISPLAY_NAME_MAX)
         except TextProblem as problem:
             raise SignupProblem(SignupProblem.BAD_NAME, problem.kind) from None
-        return await self._advance(user_id, step="unit", display_name=name)
+        return await self._advance(user_id, "name", step="unit", display_name=name)
 
     async def set_unit(self, user_id: int, raw: str) -> Signup:
         await self._require(user_id, "unit")
@@ -111,25 +151,44 @@ class SignupService:
             unit = normalise_unit(raw)
         except TextProblem as problem:
             raise SignupProblem(SignupProblem.BAD_UNIT, problem.kind) from None
-        return await self._advance(user_id, step="tenure", unit=unit)
+        return await self._advance(user_id, "unit", step="tenure", unit=unit)
 
     async def finish(self, user_id: int, tenure: str) -> Finished:
-        """The last answer: the sign-up becomes a resident, pending unless auto-approved."""
+        """The last answer: the sign-up becomes a resident. Approved at once only in a building
+        that approves automatically, for a sign-up that came from a still-valid invite of that
+        building, in a unit that is not already full; otherwise a steward decides."""
         if tenure not in TENURES:
             raise SignupProblem(SignupProblem.BAD_TENURE)
         signup = await self._require(user_id, "tenure")
-        auto_approve, unit_limit = await self.repo.building_settings(signup.building_id)
-        crowded = await self.repo.count_in_unit(signup.building_id, signup.unit) >= unit_limit
-        status = "approved" if auto_approve and not crowded else "pending"
-        await self.repo.finish_signup(signup, tenure, status)
-        resident = await self.repo.get_resident(user_id)
+        trace = await self.keys.ban_trace(user_id, signup.building_id)
+        async with self.repo.transaction() as tx:
+            signup = await self.repo.get_signup(user_id, tx)
+            if signup is None or signup.step != "tenure":  # a second press of the last button
+                raise SignupProblem(SignupProblem.NO_SIGNUP)
+            trace = await self.keys.ban_trace(user_id, signup.building_id)  # the key is loaded
+            await self._refuse_if_banned(tx, user_id, signup.building_id, trace)
+            auto_approve, unit_limit = await self.repo.building_settings(signup.building_id, tx)
+            crowded = (
+                await self.repo.count_in_unit(signup.building_id, signup.unit, tx) >= unit_limit
+            )
+            invited = await self.repo.invite_still_valid(
+                signup.invite_code, signup.building_id, self._now(), tx
+            )
+            status = "approved" if auto_approve and invited and not crowded else "pending"
+            if not await self.repo.finish_signup(tx, signup, tenure, status):
+                # a decision about them was made meanwhile: it stands
+                existing = await self.repo.get_resident(user_id, tx)
+                if existing is not None and existing.status == "banned":
+                    raise SignupProblem(SignupProblem.BANNED)
+                raise SignupProblem(SignupProblem.ALREADY_RESIDENT, signup.building_name)
+            resident = await self.repo.get_resident(user_id, tx)
         assert resident is not None
         return Finished(resident, crowded)
 
     async def back(self, user_id: int) -> Signup:
         signup = await self._require(user_id)
         index = STEPS.index(signup.step)
-        return await self._advance(user_id, step=STEPS[max(index - 1, 0)])
+        return await self._advance(user_id, signup.step, step=STEPS[max(index - 1, 0)])
 
     async def due_reminders(self) -> list[Signup]:
         """Sign-ups left unfinished for a day that have not been reminded yet."""
@@ -161,4 +220,13 @@ class SignupService:
         }
 
     async def erase(self, user_id: int) -> None:
-        await self.repo.erase(user_id)
+        """Everything about the person goes, except that a ban is kept as a keyed hash of
+        (their Telegram id, the building): /forget must not undo a ban."""
+        await self.keys.load()
+        async with self.repo.transaction() as tx:
+            resident = await self.repo.get_resident(user_id, tx)
+            trace = None
+            if resident is not None and resident.status == "banned":
+                building = resident.building_id
+                trace = (await self.keys.ban_trace(user_id, building), building)
+            await self.repo.erase(tx, user_id, trace)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import i18n
+from bot.services.numbers import parse_int
 from bot.storage.users import UsersRepository
 
 # "stop" as residents write it in each shipped language: any of them pauses announcements.
@@ -78,8 +79,8 @@ class UserService:
         reference = reference.strip()
         if reference.startswith("@") and len(reference) > 1:
             return await self.repo.find_by_username(reference[1:])
-        if reference.isdigit() and len(reference) < 16:
-            user_id = int(reference)
+        user_id = parse_int(reference, max_digits=15)
+        if user_id is not None and not reference.startswith("#"):
             return user_id if await self.repo.exists(user_id) else None
         return None
 

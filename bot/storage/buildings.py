@@ -18,6 +18,7 @@ class Building:
     auto_approve: bool = False
     unit_limit: int = 8
     group_chat_id: int | None = None
+    listed: bool = False
 
     @property
     def active(self) -> bool:
@@ -28,11 +29,13 @@ class DuplicateName(Exception):
     pass
 
 
-_COLUMNS = "id, name, created_at, archived_at, auto_approve, unit_limit, group_chat_id"
+_COLUMNS = "id, name, created_at, archived_at, auto_approve, unit_limit, group_chat_id, listed"
 
 
 def _building(row) -> Building:
-    return Building(**{**dict(row), "auto_approve": bool(row["auto_approve"])})
+    return Building(
+        **{**dict(row), "auto_approve": bool(row["auto_approve"]), "listed": bool(row["listed"])}
+    )
 
 
 class BuildingsRepository:
@@ -62,11 +65,10 @@ class BuildingsRepository:
 
     async def add(self, actor_id: int, name: str) -> Building:
         try:
-            async with self.db.transaction() as conn:
-                cursor = await conn.execute("INSERT INTO buildings (name) VALUES (?)", (name,))
-                building_id = cursor.lastrowid
+            async with self.db.transaction() as tx:
+                building_id = await tx.insert("INSERT INTO buildings (name) VALUES (?)", (name,))
                 await write_audit(
-                    conn,
+                    tx,
                     actor_id,
                     "building.add",
                     building_id=building_id,
@@ -80,12 +82,10 @@ class BuildingsRepository:
 
     async def rename(self, actor_id: int, building_id: int, name: str, old_name: str) -> None:
         try:
-            async with self.db.transaction() as conn:
-                await conn.execute(
-                    "UPDATE buildings SET name = ? WHERE id = ?", (name, building_id)
-                )
+            async with self.db.transaction() as tx:
+                await tx.execute("UPDATE buildings SET name = ? WHERE id = ?", (name, building_id))
                 await write_audit(
-                    conn,
+                    tx,
                     actor_id,
                     "building.rename",
                     building_id=building_id,
@@ -96,25 +96,23 @@ class BuildingsRepository:
 
     async def archive(self, actor_id: int, building_id: int) -> bool:
         """Archive an active building; False when it was not active any more."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
                 f"UPDATE buildings SET archived_at = {NOW} WHERE id = ? AND archived_at IS NULL",
                 (building_id,),
             )
-            if cursor.rowcount == 0:
+            if changed == 0:
                 return False
-            await write_audit(conn, actor_id, "building.archive", building_id=building_id)
+            await write_audit(tx, actor_id, "building.archive", building_id=building_id)
         return True
 
     async def set_setting(self, actor_id: int, building_id: int, name: str, value: int) -> None:
-        """Change ``auto_approve`` or ``unit_limit``, with its audit entry."""
-        assert name in ("auto_approve", "unit_limit"), name
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                f"UPDATE buildings SET {name} = ? WHERE id = ?", (value, building_id)
-            )
+        """Change ``auto_approve``, ``unit_limit`` or ``listed``, with its audit entry."""
+        assert name in ("auto_approve", "unit_limit", "listed"), name
+        async with self.db.transaction() as tx:
+            await tx.execute(f"UPDATE buildings SET {name} = ? WHERE id = ?", (value, building_id))
             await write_audit(
-                conn,
+                tx,
                 actor_id,
                 "building.settings",
                 building_id=building_id,

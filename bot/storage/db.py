@@ -1,8 +1,21 @@
-"""One aiosqlite connection, configured for a long-running bot.
+"""The SQLite connections, configured for a long-running bot.
 
 WAL journal (readers never block the writer, and a ``kill -9`` loses no committed row),
-foreign keys on, a busy timeout, and an :class:`asyncio.Lock` so statements from concurrent
-handlers never interleave inside each other's transactions.
+foreign keys on, a busy timeout. Three connections to the same file:
+
+- the **writer**, behind an :class:`asyncio.Lock`, so statements from concurrent handlers never
+  interleave inside each other's transactions. :meth:`Database.transaction` yields a :class:`Tx`
+  whose reads and writes all happen in one ``BEGIN IMMEDIATE`` transaction: a decision checks
+  its precondition and writes its change there, so two racing presses cannot both act.
+- the **reader**, for plain reads outside a transaction. In WAL mode it sees every committed
+  write and never waits for a writer, so a ``/help`` is not queued behind a write that is
+  waiting for another process's lock.
+- a **quick** writer with a short busy timeout, for best-effort book-keeping on every update
+  (:meth:`Database.try_transaction`): when the database is busy it gives up at once instead of
+  holding the update up.
+
+Repository methods take an optional ``q`` (a :class:`Tx`) so a service can run several of them
+in one transaction; without it they use the database directly.
 """
 
 from __future__ import annotations
@@ -12,57 +25,56 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+QUICK_BUSY_TIMEOUT_MS = 250
+QUICK_WAIT_SECONDS = 0.5  # for this process's own quick writes ahead in the queue
 # SQL for "now" as stored everywhere: UTC, ISO 8601, to the second ("2026-11-25T09:30:00Z").
 NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
-class Database:
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
-        self._lock = asyncio.Lock()
-        self.path = path
+class Busy(Exception):
+    """The quick writer could not get the database at once (another writer holds it)."""
 
-    @classmethod
-    async def open(cls, path: Path | str) -> Database:
-        path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)  # we manage transactions
+
+class Queries(Protocol):
+    """What repositories call: a :class:`Database` (each call on its own) or a :class:`Tx`."""
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]: ...
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None: ...
+    async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any: ...
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int: ...
+
+
+async def _open(path: Path | str, busy_ms: int) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)  # we manage transactions
+    try:
         conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
-        return cls(conn, path)
+    except BaseException:
+        await conn.close()  # else its thread keeps the process alive
+        raise
+    return conn
 
-    async def close(self) -> None:
-        async with self._lock:
-            await self._conn.close()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back if the block raises."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
+class Tx:
+    """One open write transaction: every statement runs inside it."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        async with self._lock, self._conn.execute(sql, tuple(params)) as cursor:
+        async with self.conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        async with self._lock, self._conn.execute(sql, tuple(params)) as cursor:
+        async with self.conn.execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
 
     async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
@@ -70,9 +82,108 @@ class Database:
         return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Run one writing statement in its own transaction; returns the changed row count."""
-        async with self.transaction() as conn, conn.execute(sql, tuple(params)) as cursor:
+        """Run one statement; returns the changed row count."""
+        async with self.conn.execute(sql, tuple(params)) as cursor:
             return cursor.rowcount
+
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one INSERT; returns the new row's id."""
+        async with self.conn.execute(sql, tuple(params)) as cursor:
+            return cursor.lastrowid
+
+
+class Database:
+    def __init__(
+        self,
+        writer: aiosqlite.Connection,
+        path: Path,
+        reader: aiosqlite.Connection | None = None,
+        quick: aiosqlite.Connection | None = None,
+    ) -> None:
+        self._conn = writer
+        self._lock = asyncio.Lock()
+        self._reader = reader
+        self._quick = quick
+        self._quick_lock = asyncio.Lock() if quick is not None else self._lock
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        path = Path(path)
+        if str(path) == ":memory:":  # one connection: a second one would be another database
+            return cls(await _open(path, BUSY_TIMEOUT_MS), path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _open(path, BUSY_TIMEOUT_MS)
+        try:
+            reader = await _open(path, BUSY_TIMEOUT_MS)
+            quick = await _open(path, QUICK_BUSY_TIMEOUT_MS)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(writer, path, reader, quick)
+
+    async def close(self) -> None:
+        async with self._lock:
+            for conn in {self._conn, self._reader, self._quick} - {None}:
+                await conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back if the block raises."""
+        async with self._lock, self._begin(self._conn) as tx:
+            yield tx
+
+    @asynccontextmanager
+    async def try_transaction(self) -> AsyncIterator[Tx]:
+        """Like :meth:`transaction` on the quick writer; raises :class:`Busy` at once when
+        another writer (in this process or another) holds the database."""
+        try:
+            await asyncio.wait_for(self._quick_lock.acquire(), QUICK_WAIT_SECONDS)
+        except TimeoutError:
+            raise Busy from None
+        try:
+            async with self._begin(self._quick or self._conn) as tx:
+                yield tx
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise Busy from exc
+            raise
+        finally:
+            self._quick_lock.release()
+
+    @staticmethod
+    @asynccontextmanager
+    async def _begin(conn: aiosqlite.Connection) -> AsyncIterator[Tx]:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(conn)
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+        else:
+            await conn.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        if self._reader is None:
+            async with self._lock:
+                return await Tx(self._conn).fetch_all(sql, params)
+        return await Tx(self._reader).fetch_all(sql, params)
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        if self._reader is None:
+            async with self._lock:
+                return await Tx(self._conn).fetch_one(sql, params)
+        return await Tx(self._reader).fetch_one(sql, params)
+
+    async def fetch_value(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one writing statement in its own transaction; returns the changed row count."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
 
     async def executescript_atomic(self, script: str) -> None:
         """Run a whole SQL script as one transaction: all of it, or none of it.

@@ -19,15 +19,15 @@ class GroupsRepository:
 
     async def link(self, actor_id: int, building_id: int, chat_id: int) -> None:
         """Make ``chat_id`` the building's group (a group belongs to one building)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "UPDATE buildings SET group_chat_id = NULL WHERE group_chat_id = ?", (chat_id,)
             )
-            await conn.execute(
+            await tx.execute(
                 "UPDATE buildings SET group_chat_id = ? WHERE id = ?", (chat_id, building_id)
             )
             await write_audit(
-                conn,
+                tx,
                 actor_id,
                 "group.link",
                 building_id=building_id,
@@ -38,24 +38,23 @@ class GroupsRepository:
         self, actor_id: int, building_id: int, chat_id: int, user_id: int, reason: str | None
     ) -> int:
         """Record a warning (and its audit entry); returns the member's warning count."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO warnings (chat_id, user_id, given_by, reason) VALUES (?, ?, ?, ?)",
                 (chat_id, user_id, actor_id, reason),
             )
             await write_audit(
-                conn,
+                tx,
                 actor_id,
                 "group.warn",
                 subject_id=user_id,
                 building_id=building_id,
                 reason=reason,
             )
-            async with conn.execute(
+            return await tx.fetch_value(
                 "SELECT count(*) FROM warnings WHERE chat_id = ? AND user_id = ?",
                 (chat_id, user_id),
-            ) as cursor:
-                return (await cursor.fetchone())[0]
+            )
 
     async def record(
         self,
@@ -66,9 +65,9 @@ class GroupsRepository:
         reason: str | None,
         details: dict | None = None,
     ) -> None:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as tx:
             await write_audit(
-                conn,
+                tx,
                 actor_id,
                 action,
                 subject_id=user_id,
@@ -76,6 +75,11 @@ class GroupsRepository:
                 reason=reason,
                 details=details,
             )
+
+    async def group_of(self, building_id: int) -> int | None:
+        return await self.db.fetch_value(
+            "SELECT group_chat_id FROM buildings WHERE id = ?", (building_id,)
+        )
 
     async def warnings_of(self, user_id: int) -> list[dict]:
         rows = await self.db.fetch_all(

@@ -33,14 +33,14 @@ class InvitesRepository:
     async def create(
         self, actor_id: int, code: str, building_id: int, expires_at: str | None
     ) -> Invite:
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO invites (code, building_id, created_by, expires_at) "
                 "VALUES (?, ?, ?, ?)",
                 (code, building_id, actor_id, expires_at),
             )
             await write_audit(
-                conn,
+                tx,
                 actor_id,
                 "invite.create",
                 building_id=building_id,
@@ -76,15 +76,25 @@ class InvitesRepository:
         )
         return [Invite(**dict(r)) for r in rows]
 
+    async def created_by(self, user_id: int) -> list[dict]:
+        """The invites this person made (for /mydata)."""
+        rows = await self.db.fetch_all(
+            "SELECT i.code, b.name AS building, i.created_at, i.expires_at, i.revoked_at, i.uses "
+            "FROM invites i JOIN buildings b ON b.id = i.building_id WHERE i.created_by = ? "
+            "ORDER BY i.created_at",
+            (user_id,),
+        )
+        return [dict(r) for r in rows]
+
     async def revoke(self, actor_id: int, code: str, building_id: int) -> bool:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
                 f"UPDATE invites SET revoked_at = {NOW} WHERE code = ? AND revoked_at IS NULL",
                 (code,),
             )
-            if cursor.rowcount == 0:
+            if changed == 0:
                 return False
             await write_audit(
-                conn, actor_id, "invite.revoke", building_id=building_id, details={"code": code}
+                tx, actor_id, "invite.revoke", building_id=building_id, details={"code": code}
             )
         return True

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from bot.storage.audit import write_audit
-from bot.storage.db import Database
+from bot.storage.db import Database, Queries
 
 
 class RolesRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def roles_of(self, user_id: int) -> list[tuple[str, int | None]]:
-        rows = await self.db.fetch_all(
+    async def roles_of(
+        self, user_id: int, q: Queries | None = None
+    ) -> list[tuple[str, int | None]]:
+        rows = await (q or self.db).fetch_all(
             "SELECT role, building_id FROM roles WHERE user_id = ?", (user_id,)
         )
         return [(r[0], r[1]) for r in rows]
@@ -32,16 +34,16 @@ class RolesRepository:
 
     async def grant(self, actor_id: int, user_id: int, role: str, building_id: int | None) -> bool:
         """False when the user already had that role there."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            added = await tx.execute(
                 "INSERT OR IGNORE INTO roles (user_id, role, building_id, granted_by) "
                 "VALUES (?, ?, ?, ?)",
                 (user_id, role, building_id, actor_id),
             )
-            if cursor.rowcount == 0:
+            if added == 0:
                 return False
             await write_audit(
-                conn,
+                tx,
                 actor_id,
                 "role.promote",
                 subject_id=user_id,
@@ -50,10 +52,28 @@ class RolesRepository:
             )
         return True
 
-    async def revoke_all(self, actor_id: int, user_id: int) -> int:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM roles WHERE user_id = ?", (user_id,))
-            removed = cursor.rowcount
-            if removed:
-                await write_audit(conn, actor_id, "role.demote", subject_id=user_id)
+    async def revoke_all(self, actor_id: int, user_id: int, q: Queries | None = None) -> int:
+        """Take every role away, audited (``actor_id`` is the user themself on /forget)."""
+        if q is None:
+            async with self.db.transaction() as tx:
+                return await self.revoke_all(actor_id, user_id, tx)
+        held = await self.roles_of(user_id, q)
+        removed = await q.execute("DELETE FROM roles WHERE user_id = ?", (user_id,))
+        if removed:
+            action = "role.forget" if actor_id == user_id else "role.demote"
+            await write_audit(
+                q,
+                actor_id,
+                action,
+                subject_id=user_id,
+                details={"roles": [[role, building] for role, building in held]},
+            )
         return removed
+
+    async def export(self, user_id: int) -> list[dict]:
+        rows = await self.db.fetch_all(
+            "SELECT r.role, b.name AS building, r.granted_at FROM roles r "
+            "LEFT JOIN buildings b ON b.id = r.building_id WHERE r.user_id = ? ORDER BY r.rowid",
+            (user_id,),
+        )
+        return [dict(r) for r in rows]

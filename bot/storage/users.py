@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.storage.db import NOW, Database
+from bot.storage.db import NOW, Database, Queries
 
 
 @dataclass(frozen=True)
@@ -75,13 +75,26 @@ class UsersRepository:
     ) -> None:
         """Create the user if new, and record that they were seen now (with their @username
         and app language)."""
-        await self.db.execute(
-            "INSERT INTO users (id, username, telegram_language) VALUES (?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
-            "telegram_language = coalesce(excluded.telegram_language, telegram_language), "
-            f"last_seen_at = {NOW}",
-            (user_id, username, telegram_language),
-        )
+        async with self.db.transaction() as tx:
+            await _release_username(tx, user_id, username)
+            await tx.execute(
+                "INSERT INTO users (id, username, telegram_language) VALUES (?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET username = excluded.username, "
+                "telegram_language = coalesce(excluded.telegram_language, telegram_language), "
+                f"last_seen_at = {NOW}",
+                (user_id, username, telegram_language),
+            )
+
+    @staticmethod
+    async def note_username(q: Queries, user_id: int, username: str | None) -> None:
+        """Keep a known user's @username current (it changes without telling us); one
+        @username names one person, so whoever had it before loses it."""
+        if await q.execute(
+            "UPDATE users SET username = NULL WHERE id = ? AND username IS NOT ?",
+            (user_id, username),
+        ):
+            await _release_username(q, user_id, username)
+            await q.execute("UPDATE users SET username = ? WHERE id = ?", (username, user_id))
 
     async def find_by_username(self, username: str) -> int | None:
         return await self.db.fetch_value(
@@ -101,3 +114,11 @@ class UsersRepository:
     async def count_by_locale(self) -> dict[str | None, int]:
         rows = await self.db.fetch_all("SELECT locale, count(*) FROM users GROUP BY locale")
         return {row[0]: row[1] for row in rows}
+
+
+async def _release_username(q: Queries, user_id: int, username: str | None) -> None:
+    if username:
+        await q.execute(
+            "UPDATE users SET username = NULL WHERE username = ? COLLATE NOCASE AND id != ?",
+            (username, user_id),
+        )

@@ -96,3 +96,21 @@ async def test_a_rejected_token_stops_with_a_clear_line(sandbox, tmp_path):
     assert status == 2, process.log
     assert "rejected BOT_TOKEN" in process.log
     assert "WRONG-wrong" not in process.log
+
+
+@pytest.mark.parametrize("command", ["migrate", "run"])
+def test_a_locked_database_stops_with_one_line_and_status_3(tmp_path, command):
+    db_path = tmp_path / "live.sqlite3"
+    assert run_cli("migrate", cwd=tmp_path, BOT_DB_PATH=str(db_path)).returncode == 0
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        token = {"BOT_TOKEN": "123456789:AAE_abcdefghijklmnopqrstuvwxyz01234"}
+        result = run_cli(command, cwd=tmp_path, BOT_DB_PATH=str(db_path), **token)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: database"), result.stderr
+    assert "Traceback" not in result.stderr

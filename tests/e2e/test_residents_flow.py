@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.support import ADMIN_ID, tr
+from tests.support import ADMIN_ID, tr, trn
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +83,15 @@ async def test_invite_to_forget(bot_process, locale):
 
     confirm = await bot_process.reply_to(user, "/forget")
     await bot_process.press(user, confirm, "forget:yes")
-    nothing = await bot_process.reply_to(user, "/mydata")
-    assert nothing["text"] == tr(
-        locale, "We don't store anything about you. Send /start if you want to begin."
+    kept = await bot_process.reply_to(user, "/mydata")
+    # Only the stewards' log line about the approval is kept: no name, unit or reason.
+    assert "Résidente" not in kept["text"] and "12-03" not in kept["text"]
+    assert (
+        trn(
+            locale,
+            "The stewards' log has {count} entry about you or by you.",
+            "The stewards' log has {count} entries about you or by you.",
+            1,
+        )
+        in kept["text"]
     )

@@ -55,7 +55,14 @@ async def test_join_requests_let_in_verified_residents_only(harness, setup):
     assert [c.params["user_id"] for c in calls(harness, "declineChatJoinRequest")] == [2002]
     invitation = harness.api.last_bot_message(2002)
     assert "Maple Court" in invitation["text"]
-    assert buttons(invitation)[0][1] == "su:bld:1"
+    data = buttons(invitation)[0][1]
+    assert data.startswith("su:grp:1:")  # signed for Nia and this building only
+    # the same data pressed by someone else (forged) grants nothing
+    await harness.process(harness.api.press_button(setup["bo"], 1, data, chat_id=1202))
+    services = harness.app.bot_data["services"]
+    assert await services.signup.current(1202) is None
+    await harness.press(setup["nia"], invitation, data)
+    assert (await services.signup.current(2002)).building_name == "Maple Court"
 
 
 async def test_warn_three_times_mutes_for_a_day(harness, setup):

@@ -150,7 +150,16 @@ async def test_harmful_actions_need_a_reason_and_are_audited(harness, community)
     assert "spamming the group" in audit["text"]
     assert "@ana (1201)" in audit["text"]  # who, by name
     assert "Rosa (2001)" in audit["text"]  # whom, by name
-    assert tr("en", "blocked resident") in audit["text"]
+    assert (
+        tr(
+            "en",
+            "{actor} blocked {subject} in {building}.",
+            actor="@ana (1201)",
+            subject="Rosa (2001)",
+            building="Maple Court",
+        )
+        in audit["text"]
+    )
     # Steward B's audit shows nothing of building A.
     [audit_b] = await harness.send(community.steward_b, "/audit")
     assert "spamming" not in audit_b["text"]

@@ -130,6 +130,12 @@ async def test_sign_up_from_a_plain_start(harness, admin, invite, resident):
     [welcome] = await harness.send(resident, "/start")
     [done], _a = await harness.press(resident, welcome, "lang:set:en")
     assert data_of(done) == ["su:join"]
+    # Buildings are hidden from strangers until an organiser lists them.
+    [hidden], _a = await harness.press(resident, done, "su:join")
+    assert buttons(hidden) == [] and "Maple Court" not in hidden["text"]
+    sent, [_answer] = await harness.press(resident, hidden, "su:bld:1")
+    assert sent == [] and await harness.app.bot_data["services"].signup.current(2000) is None
+    await harness.send(admin, "/building listed 1 on")
     [picker], _a = await harness.press(resident, done, "su:join")
     assert buttons(picker) == [("Maple Court", "su:bld:1")]
     [consent], _a = await harness.press(resident, picker, "su:bld:1")

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.services.signup import CONSENT_VERSION, SignupProblem, SignupService
+from bot.services.signup import CONSENT_VERSION, Refused, SignupProblem, SignupService
 from bot.services.text import TextProblem, normalise_unit
 from bot.storage.db import Database
 from bot.storage.migrations import migrate
@@ -27,8 +27,8 @@ def signup(db):
     return SignupService(ResidentsRepository(db), clock=lambda: datetime(2026, 11, 25, tzinfo=UTC))
 
 
-async def walk_to_tenure(signup, user=USER, unit="4b"):
-    await signup.begin(user, 1)
+async def walk_to_tenure(signup, user=USER, unit="4b", invite=None):
+    await signup.begin(user, 1, invite_code=invite)
     await signup.confirm_language(user)
     await signup.consent(user, agreed=True)
     await signup.set_name(user, "  Amina  K. ")
@@ -88,7 +88,7 @@ async def test_a_sign_up_survives_a_restart(signup, db):
 async def test_no_thanks_keeps_only_the_refusal(signup, db):
     await signup.begin(USER, 1)
     await signup.confirm_language(USER)
-    assert await signup.consent(USER, agreed=False) is None
+    assert await signup.consent(USER, agreed=False) == Refused(kept_account=False)
     assert await db.fetch_value("SELECT count(*) FROM users WHERE id = ?", (USER,)) == 0
     assert await signup.current(USER) is None
     export = await signup.export(USER)
@@ -98,9 +98,12 @@ async def test_no_thanks_keeps_only_the_refusal(signup, db):
 
 async def test_auto_approve_and_crowded_units(signup, db):
     await db.execute("UPDATE buildings SET auto_approve = 1, unit_limit = 1")
-    await walk_to_tenure(signup, user=1, unit="7")
+    await db.execute(
+        "INSERT INTO invites (code, building_id, created_by) VALUES ('poster-code', 1, 1)"
+    )
+    await walk_to_tenure(signup, user=1, unit="7", invite="poster-code")
     assert (await signup.finish(1, "owner")).resident.status == "approved"
-    await walk_to_tenure(signup, user=2, unit="7")
+    await walk_to_tenure(signup, user=2, unit="7", invite="poster-code")
     second = await signup.finish(2, "undisclosed")
     assert second.crowded_unit
     assert second.resident.status == "pending"  # a steward looks first
