@@ -44,6 +44,8 @@ CALLBACK_ANSWER_WINDOW = 15.0  # seconds Telegram waits for answerCallbackQuery
 MAX_POLL_QUESTION = 300
 MAX_POLL_OPTION = 100
 MIN_POLL_OPTIONS, MAX_POLL_OPTIONS = 2, 12
+MAX_DELETE_MESSAGES = 100  # message ids in one deleteMessages call
+MAX_BOT_REACTIONS = 1  # reactions a bot may set on one message
 MAX_COMMANDS = 100
 MAX_COMMAND_DESCRIPTION = 256
 MAX_DESCRIPTION, MAX_SHORT_DESCRIPTION, MAX_NAME = 512, 120, 64
@@ -103,12 +105,18 @@ def format_text(
     return plain, ents
 
 
-def check_markup(markup: Any) -> dict | None:
-    """Validate reply_markup; return what Telegram stores on the message (inline only)."""
+def check_markup(markup: Any, *, inline_only: bool = False) -> dict | None:
+    """Validate reply_markup; return what Telegram stores on the message (inline only).
+
+    `inline_only`: for methods whose reply_markup is an InlineKeyboardMarkup (edits,
+    stopPoll), where Telegram refuses any other keyboard.
+    """
     if markup is None or markup == "":
         return None
     if not isinstance(markup, dict):
         raise bad("can't parse reply keyboard markup JSON object")
+    if inline_only and "inline_keyboard" not in markup:
+        raise bad("inline keyboard expected")
     if "inline_keyboard" in markup:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):

@@ -5,7 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..limits import MAX_CAPTION, MAX_TEXT, check_markup, format_text
+from ..limits import (
+    MAX_BOT_REACTIONS,
+    MAX_CAPTION,
+    MAX_DELETE_MESSAGES,
+    MAX_TEXT,
+    check_markup,
+    format_text,
+)
 from ..protocol import as_int, bad, truthy
 from ..state import World
 from .base import MethodGroup, api_method
@@ -133,7 +140,7 @@ class MessageMethods(MethodGroup):
         if "text" not in message:
             raise bad("there is no text in the message to edit")
         text, entities = text_fields(params)
-        markup = check_markup(params.get("reply_markup"))
+        markup = check_markup(params.get("reply_markup"), inline_only=True)
         if (
             text == message["text"]
             and entities == message.get("entities", [])
@@ -150,7 +157,7 @@ class MessageMethods(MethodGroup):
         if "document" not in message and "photo" not in message:
             raise bad("there is no caption in the message to edit")
         fields = caption_fields(params)
-        markup = check_markup(params.get("reply_markup"))
+        markup = check_markup(params.get("reply_markup"), inline_only=True)
         if (
             fields.get("caption") == message.get("caption")
             and fields.get("caption_entities", []) == message.get("caption_entities", [])
@@ -168,7 +175,7 @@ class MessageMethods(MethodGroup):
     @api_method("editMessageReplyMarkup")
     def edit_message_reply_markup(self, params: dict, files: dict) -> dict:
         message = self.world.bot_message(params)
-        markup = check_markup(params.get("reply_markup"))
+        markup = check_markup(params.get("reply_markup"), inline_only=True)
         if markup == message.get("reply_markup"):
             raise not_modified()
         return replace_message(self.world, message, reply_markup=markup)
@@ -187,6 +194,8 @@ class MessageMethods(MethodGroup):
         ids = params.get("message_ids")
         if not isinstance(ids, list) or not ids:
             raise bad("message identifiers are not specified")
+        if len(ids) > MAX_DELETE_MESSAGES:
+            raise bad("too many message identifiers specified")
         for message_id in ids:
             self.world.messages.get(chat["id"], {}).pop(message_id, None)
         return True
@@ -197,6 +206,9 @@ class MessageMethods(MethodGroup):
         message_id = as_int(params.get("message_id"), "message identifier")
         if self.world.message(chat["id"], message_id) is None:
             raise bad("MESSAGE_ID_INVALID")
+        reaction = params.get("reaction")
+        if isinstance(reaction, list) and len(reaction) > MAX_BOT_REACTIONS:
+            raise bad("REACTIONS_TOO_MANY")
         return True
 
     @api_method("sendChatAction")

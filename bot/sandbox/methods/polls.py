@@ -68,9 +68,10 @@ class PollMethods(MethodGroup):
             raise bad("message with poll to stop not found")
         if message["poll"]["is_closed"]:
             raise bad("poll has already been closed")
+        # check everything before changing anything: a refused call leaves the poll open
+        markup = check_markup(params.get("reply_markup"), inline_only=True)
         message["poll"]["is_closed"] = True
         if "reply_markup" in params:
-            markup = check_markup(params.get("reply_markup"))
             if markup is None:
                 message.pop("reply_markup", None)
             else:
