@@ -26,6 +26,12 @@ def _command_entities(text: str) -> list[dict]:
     return [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
 
 
+def _persistent_id(poll: dict | None, index: int) -> str:
+    if poll is not None:
+        return poll["options"][index]["persistent_id"]
+    return str(index)
+
+
 class UserDriver:
     """Acting as Telegram's users. Every action queues the update Telegram would send."""
 
@@ -191,18 +197,31 @@ class UserDriver:
         return update
 
     def answer_poll(self, user: dict, poll_id: str, option_ids: list[int]) -> dict:
-        """The user votes in a (non-anonymous) poll; queues a poll_answer update."""
+        """The user votes (`option_ids`; [] retracts) in a poll the bot sent.
+
+        Like Telegram: a non-anonymous poll gives a ``poll_answer`` update (returned), and
+        the bot's own poll then a ``poll`` update with the new counts (returned for an
+        anonymous poll, which gives no poll_answer). A vote the poll does not allow
+        (closed, unknown option, several answers, changing a vote) raises ValueError.
+        For a poll id the sandbox does not know, only the poll_answer is queued.
+        """
         self.world.register_user(user, reachable=user["id"] in self.world.chats)
-        record_vote(self.world, poll_id, user["id"], option_ids)
-        update = {
-            "poll_answer": {
-                "poll_id": poll_id,
-                "user": dict(user),
-                "option_ids": list(option_ids),
-                "option_persistent_ids": [str(i) for i in option_ids],
+        poll = record_vote(self.world, poll_id, user["id"], list(option_ids))
+        update: dict[str, Any] | None = None
+        if poll is None or not poll["is_anonymous"]:
+            update = {
+                "poll_answer": {
+                    "poll_id": poll_id,
+                    "user": dict(user),
+                    "option_ids": list(option_ids),
+                    "option_persistent_ids": [_persistent_id(poll, i) for i in option_ids],
+                }
             }
-        }
-        update["update_id"] = self.inject_update(update)
+            update["update_id"] = self.inject_update(update)
+        if poll is not None:
+            state = {"poll": copy.deepcopy(poll)}
+            state["update_id"] = self.inject_update(state)
+            update = update or state
         return update
 
     def request_join(self, user: dict, chat: dict) -> dict:

@@ -38,6 +38,8 @@ class PollMethods(MethodGroup):
         poll_type = params.get("type") or "regular"
         if poll_type not in ("regular", "quiz"):
             raise bad("wrong poll type specified")
+        correct = _correct_option_ids(params, len(texts)) if poll_type == "quiz" else None
+        revoting = params.get("allows_revoting")
         poll_id = f"5{next(self.world.poll_counter):018d}"
         poll = {
             "id": poll_id,
@@ -50,11 +52,15 @@ class PollMethods(MethodGroup):
             "is_anonymous": params.get("is_anonymous", True) is not False,
             "type": poll_type,
             "allows_multiple_answers": truthy(params.get("allows_multiple_answers")),
-            "allows_revoting": True,
+            # defaults: revoting allowed in regular polls, not in quizzes
+            "allows_revoting": poll_type == "regular" if revoting is None else truthy(revoting),
             "members_only": False,
         }
-        if poll_type == "quiz" and params.get("correct_option_id") is not None:
-            poll["correct_option_id"] = as_int(params["correct_option_id"], "correct option")
+        if correct is not None:
+            poll["correct_option_ids"] = correct
+        for key in ("open_period", "close_date"):
+            if params.get(key) is not None:
+                poll[key] = as_int(params[key], key)
         message = send(self.world, chat, params, poll=poll)
         self.world.polls[poll_id] = (chat["id"], message["message_id"])
         return message
@@ -79,18 +85,44 @@ class PollMethods(MethodGroup):
         return message["poll"]
 
 
-def record_vote(world: World, poll_id: str, user_id: int, option_ids: list[int]) -> None:
-    """Count a user's vote (empty `option_ids`: retract) in a poll the sandbox knows."""
+def _correct_option_ids(params: dict, options: int) -> list[int]:
+    """A quiz's correct options: ``correct_option_ids`` (Bot API 9.6+) or the older
+    ``correct_option_id``; required, 0-based, increasing, each naming an option."""
+    value = params.get("correct_option_ids")
+    if value is None and params.get("correct_option_id") is not None:
+        value = [params["correct_option_id"]]
+    if not isinstance(value, list) or not value:
+        raise bad("wrong correct option ID specified")
+    ids = [as_int(v, "correct option ID") for v in value]
+    if any(not 0 <= i < options for i in ids) or ids != sorted(set(ids)):
+        raise bad("wrong correct option ID specified")
+    return ids
+
+
+def record_vote(world: World, poll_id: str, user_id: int, option_ids: list[int]) -> dict | None:
+    """Count a user's vote (empty `option_ids`: retract) in a poll the bot sent.
+
+    Raises ValueError for a vote Telegram's apps would not let the user cast. Returns the
+    poll as it now stands, or None for a poll the sandbox does not know (a raw poll id).
+    """
     where = world.polls.get(poll_id)
     if where is None:
-        return
+        return None
     message = world.message(*where)
     if message is None:
-        return
+        return None
     poll = message["poll"]
     if poll["is_closed"]:
         raise ValueError(f"poll {poll_id} is closed")
+    if any(not 0 <= i < len(poll["options"]) for i in option_ids):
+        raise ValueError(f"poll {poll_id} has options 0..{len(poll['options']) - 1} only")
+    if len(set(option_ids)) != len(option_ids):
+        raise ValueError("an option can be chosen only once")
+    if len(option_ids) > 1 and not poll["allows_multiple_answers"]:
+        raise ValueError(f"poll {poll_id} allows one answer only")
     votes = world.poll_votes.setdefault(poll_id, {})
+    if user_id in votes and not poll["allows_revoting"]:
+        raise ValueError(f"poll {poll_id} does not allow changing a vote")
     if option_ids:
         votes[user_id] = list(option_ids)
     else:
@@ -98,3 +130,4 @@ def record_vote(world: World, poll_id: str, user_id: int, option_ids: list[int])
     for index, option in enumerate(poll["options"]):
         option["voter_count"] = sum(index in v for v in votes.values())
     poll["total_voter_count"] = len(votes)
+    return poll
