@@ -355,7 +355,7 @@ class _DemoSession:
             if self.echo_input:
                 self.say(f"{name}> {command.arg}")
             self.api.send_message(self.user, command.arg)
-            await self.settle(self.api._next_update_id - 1, proc)
+            await self.settle(self.api.last_update_id, proc)
         return True
 
 

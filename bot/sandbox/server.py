@@ -94,7 +94,7 @@ def create_app(api: FakeBotApi) -> web.Application:
             user_id = int(data["user_id"])
         except (KeyError, TypeError, ValueError):
             raise web.HTTPBadRequest(text="user_id (int) is required") from None
-        known = api._users.get(user_id, {})
+        known = api.world.users.get(user_id, {})
         return api.make_user(
             user_id,
             data.get("first_name") or known.get("first_name") or "Resident",
@@ -108,7 +108,7 @@ def create_app(api: FakeBotApi) -> web.Application:
         user = user_from(data)
         chat = None
         if data.get("chat_id") is not None:
-            chat = api._chats.get(int(data["chat_id"]))
+            chat = api.world.chats.get(int(data["chat_id"]))
             if chat is None:
                 raise web.HTTPBadRequest(text="unknown chat_id")
         message = api.send_message(user, data.get("text"), chat=chat)
