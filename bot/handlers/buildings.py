@@ -63,7 +63,11 @@ async def buildings_page(
             details.insert(0, _("approves automatically"))
         if b.listed:
             details.append(_("listed for people without an invite"))
-        lines.append(f"#{b.id} {esc(b.name)} · " + " · ".join(details))
+        lines.append(
+            _("#{id} {name} · {details}").format(
+                id=b.id, name=esc(b.name), details=" · ".join(details)
+            )
+        )
     return "\n".join(lines), offset + BUILDINGS_PAGE < len(buildings)
 
 

@@ -43,7 +43,10 @@ def problem_text(problem: GroupProblem) -> str:
             "followed by the building's name."
         )
     if problem.kind == GroupProblem.BAD_DURATION:
-        return _("Please give a duration like 30m, 2h, 1d or 1w (at most a year).")
+        return _(
+            "Please give a duration like 30m (30 minutes), 2h (2 hours), 1d (1 day) or 1w "
+            "(1 week), at most a year."
+        )
     return _("Only the stewards of this building can do that here.")
 
 
@@ -272,7 +275,10 @@ async def mute_command(update: Update, context: BotContext) -> None:
         update,
         context,
         args,
-        _("Please add a reason after the duration, for example: /mute 2h please keep it friendly"),
+        _(
+            "Please add a reason after the duration. For example, for 2h (2 hours): "
+            "/mute 2h please keep it friendly"
+        ),
     )
     if found is None:
         return

@@ -14,7 +14,9 @@ def help_text(role: Role) -> str:
     lines = [_("Here is what I can do for you:"), ""]
     extra = []
     for command in commands_for(role):
-        line = f"/{command.name} — {_(command.description)}"
+        line = _("{command} — {description}").format(
+            command=f"/{command.name}", description=_(command.description)
+        )
         (lines if command.role == Role.RESIDENT else extra).append(line)
     if extra:
         lines += ["", _("<b>For stewards and organisers</b>"), *extra]

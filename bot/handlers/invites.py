@@ -31,7 +31,7 @@ def invite_problem_text(problem: InviteProblem) -> str:
     if problem.kind == InviteProblem.BAD_DAYS:
         return _("An invite can last from 1 to {max} days.").format(max=MAX_DAYS)
     if problem.kind == InviteProblem.NOT_YOURS:
-        return _("You can only make and withdraw invites for the buildings you look after.")
+        return _("You can only make and withdraw invites for the buildings you represent.")
     if problem.kind == InviteProblem.REVOKED:
         return _("That invite was already withdrawn.")
     return _("I can't find that invite. See /invite list.")

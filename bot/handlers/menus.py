@@ -28,13 +28,14 @@ def bot_commands(role: Role, locale: str) -> list[BotCommand]:
 def description() -> str:
     return _(
         "Common Ground keeps neighbours in touch: sign up for your building, get event "
-        "reminders, answer quick polls and read news from your stewards, in your own language. "
+        "reminders, answer quick polls and read announcements from your stewards, in your own "
+        "language. "
         "Press Start to begin."
     )
 
 
 def short_description() -> str:
-    return _("Your building's organising bot: events, polls and news, in your language.")
+    return _("Your building's organising bot: events, polls and announcements, in your language.")
 
 
 async def publish_profile(bot: Bot, default_locale: str) -> None:

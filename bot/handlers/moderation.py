@@ -102,7 +102,7 @@ def problem_text(problem: ModerationProblem | RoleProblem) -> str:
     if kind == ModerationProblem.NOT_RESIDENT:
         return _("That person has not signed up for a building.")
     if kind == ModerationProblem.NOT_YOUR_BUILDING:
-        return _("That resident is in a building you don't look after.")
+        return _("That resident lives in a building you don't represent.")
     if kind in (ModerationProblem.SELF, RoleProblem.SELF):
         return _("You can't do that to yourself.")
     if kind in (ModerationProblem.OUTRANKED, RoleProblem.OUTRANKED):
@@ -110,7 +110,7 @@ def problem_text(problem: ModerationProblem | RoleProblem) -> str:
     if kind == ModerationProblem.REASON_REQUIRED:
         return _("Please add a reason after the name, for example: /ban @sam spamming the group")
     if kind == RoleProblem.NOT_ALLOWED:
-        return _("Only an admin can make someone an organiser.")
+        return _("Only the bot's admins can make someone an organiser.")
     if kind == ModerationProblem.ALREADY and problem.detail:
         return _("Already decided by {name}: nothing was changed.").format(name=esc(problem.detail))
     return _("Nothing to change: that is already the case.")

@@ -24,7 +24,10 @@ async def pause_announcements(update: Update, context: BotContext) -> None:
     await context.services.users.pause(update.effective_user.id)
     await reply(
         update,
-        _("Announcements are paused: I won't send you news until you send /start again."),
+        _(
+            "Announcements are paused: I won't send you announcements until you send /start "
+            "again. I'll still answer when you write to me."
+        ),
     )
 
 

@@ -18,7 +18,7 @@ def welcome_text(first_name: str, locale: str) -> str:
             _("👋 Welcome to Common Ground, {name}!").format(name=esc(first_name)),
             _(
                 "I help neighbours stay in touch: sign-ups for your building, event reminders, "
-                "quick polls and news from your stewards, all in your own language."
+                "quick polls and announcements from your stewards, all in your own language."
             ),
             _("I'll write to you in <b>{language}</b>. Is that right?").format(
                 language=i18n.language_name(locale, in_sentence=True)

@@ -99,7 +99,9 @@ async def test_mute_and_ban_by_reply(harness, setup):
     message = harness.api.send_message(rosa, "hola", chat=group)
     [reply] = await harness.send(ana, "/mute 90x", chat=group, reply_to=message)
     assert reply["text"] == tr(
-        "en", "Please give a duration like 30m, 2h, 1d or 1w (at most a year)."
+        "en",
+        "Please give a duration like 30m (30 minutes), 2h (2 hours), 1d (1 day) or 1w "
+        "(1 week), at most a year.",
     )
     [reply] = await harness.send(ana, "/mute 2h", chat=group, reply_to=message)
     assert "/mute 2h" in reply["text"]  # a reason is needed

@@ -81,7 +81,7 @@ async def test_stewards_invite_to_their_own_buildings_only(harness, admin, maple
     code = LINK.search(photo["caption"]).group(1)
     [refused] = await harness.send(steward, "/invite Oak House")
     assert refused["text"] == tr(
-        "en", "You can only make and withdraw invites for the buildings you look after."
+        "en", "You can only make and withdraw invites for the buildings you represent."
     )
     [photo_b] = await harness.send(admin, "/invite 2")
     code_b = LINK.search(photo_b["caption"]).group(1)
@@ -89,5 +89,5 @@ async def test_stewards_invite_to_their_own_buildings_only(harness, admin, maple
     assert code in listing["text"]
     assert code_b not in listing["text"]
     [refused] = await harness.send(steward, f"/invite revoke {code_b}")
-    assert "buildings you look after" in refused["text"]
+    assert "buildings you represent" in refused["text"]
     assert (await services.invites.check(code_b)).revoked_at is None

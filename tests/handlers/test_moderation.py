@@ -8,7 +8,7 @@ from bot.services.roles import Role
 from tests.support import ADMIN_ID, buttons, sign_up, tr
 
 REFUSAL = "Sorry, only stewards and organisers can use that command."
-OTHER_BUILDING = "That resident is in a building you don't look after."
+OTHER_BUILDING = "That resident lives in a building you don't represent."
 
 
 @dataclass
@@ -178,7 +178,7 @@ async def test_nobody_acts_on_themselves_or_a_higher_role(harness, community):
     [reply] = await harness.send(community.organiser, "/demote @olu")
     assert reply["text"] == tr("en", "You can't do that to yourself.")
     [reply] = await harness.send(community.organiser, "/promote @nia organiser")
-    assert reply["text"] == tr("en", "Only an admin can make someone an organiser.")
+    assert reply["text"] == tr("en", "Only the bot's admins can make someone an organiser.")
     [reply] = await harness.send(community.organiser, f"/demote {ADMIN_ID}")
     assert "same as yours or higher" in reply["text"]
 

@@ -5,7 +5,10 @@ import pytest
 from bot import i18n
 from tests.support import tr
 
-PAUSED = "Announcements are paused: I won't send you news until you send /start again."
+PAUSED = (
+    "Announcements are paused: I won't send you announcements until you send /start "
+    "again. I'll still answer when you write to me."
+)
 
 
 async def record(harness, user_id):
