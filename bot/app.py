@@ -41,6 +41,7 @@ from bot.handlers import (
     language,
     menus,
     moderation,
+    notify,
     paging,
     privacy,
     profile,
@@ -55,6 +56,7 @@ from bot.services import Services
 from bot.services.roles import Role
 from bot.storage.db import Database
 from bot.storage.migrations import migrate
+from bot.views import buttons
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,18 @@ MAX_RETRIES = 3
 # times a second paces sends evenly; PTB's default bucket of 30 lets a burst of 30 go out at
 # once on top of the steady rate, which Telegram may answer with 429s.
 OVERALL_MAX_RATE, OVERALL_TIME_PERIOD = 1, 1 / 30
+
+
+def button_families() -> dict:
+    return {
+        buttons.LanguageSet.FAMILY: language.language_button,
+        buttons.ForgetConfirm.FAMILY: privacy.forget_button,
+        buttons.BuildingArchive.FAMILY: buildings.building_button,
+        buttons.SignupJoin.FAMILY: signup.signup_button,
+        buttons.ProfileCard.FAMILY: profile.profile_button,
+        buttons.Approve.FAMILY: moderation.moderation_button,
+        buttons.Page.FAMILY: paging.page_button,
+    }
 
 
 def register_handlers(app: Application) -> None:
@@ -110,14 +124,10 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("promote", moderation.promote_command))
     app.add_handler(CommandHandler("demote", moderation.demote_command))
 
-    # Buttons. Callback data is only a hint: each handler re-validates it.
-    app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:(yes|no)$"))
-    app.add_handler(CallbackQueryHandler(buildings.building_button, pattern=r"^bld:"))
-    app.add_handler(CallbackQueryHandler(signup.signup_button, pattern=r"^su:"))
-    app.add_handler(CallbackQueryHandler(profile.profile_button, pattern=r"^pf:"))
-    app.add_handler(CallbackQueryHandler(moderation.moderation_button, pattern=r"^mod:"))
-    app.add_handler(CallbackQueryHandler(paging.page_button, pattern=r"^pg:"))
+    # Buttons, one handler per family of typed codecs (bot/views/buttons.py). Callback data
+    # is only a hint: each handler re-validates it, and checks the presser's rights now.
+    for family, handler in button_families().items():
+        app.add_handler(CallbackQueryHandler(handler, pattern=buttons.pattern(family)))
 
     # Someone asks to join a building's group.
     app.add_handler(ChatJoinRequestHandler(groups.join_request))
@@ -163,7 +173,7 @@ async def post_init(app: Application) -> None:
             log.info("No admin menu for one admin yet: %s", exc.message)
     if app.job_queue is not None:
         app.job_queue.run_repeating(
-            signup.remind_unfinished_signups, interval=REMINDER_CHECK_SECONDS, first=60
+            notify.remind_unfinished_signups, interval=REMINDER_CHECK_SECONDS, first=60
         )
         app.job_queue.run_repeating(
             prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS

@@ -9,15 +9,12 @@ from babel.numbers import format_decimal
 from telegram import Update
 
 from bot import i18n
-from bot.handlers.common import BotContext, localized, refuse_unless
+from bot.handlers.common import BotContext, command
 from bot.i18n import _
-from bot.services.roles import Role
 
 
-@localized
+@command("status")
 async def status_command(update: Update, context: BotContext) -> None:
-    if await refuse_unless(update, context, Role.ADMIN):
-        return
     snap = await context.services.status.snapshot()
     locale = i18n.current_locale()
     number = lambda n: format_decimal(n, locale=locale)  # noqa: E731

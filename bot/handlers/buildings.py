@@ -5,14 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers import paging
-from bot.handlers.common import BotContext, esc, localized, refuse_unless, reply, show
+from bot.handlers.common import BotContext, command, esc, reply, requires, show
 from bot.i18n import N_, _
-from bot.services.buildings import BuildingProblem
 from bot.services.numbers import parse_int
 from bot.services.roles import Role
-
-ARCHIVE_PREFIX = "bld:archive:"
-CANCEL = "bld:cancel"
+from bot.views.buttons import BuildingArchive, BuildingCancel, unpack
 
 USAGE = (
     N_("/building list — the active buildings"),
@@ -30,20 +27,6 @@ USAGE = (
 
 def usage_text() -> str:
     return "\n".join([_("<b>Buildings</b>"), *(_(line) for line in USAGE)])
-
-
-def problem_text(problem: BuildingProblem) -> str:
-    if problem.kind == BuildingProblem.EMPTY:
-        return _("Please give the building a name, for example: /building add Maple Court")
-    if problem.kind == BuildingProblem.TOO_LONG:
-        return _("That name is too long: use at most {max} characters.").format(max=problem.detail)
-    if problem.kind == BuildingProblem.BAD_SETTING:
-        return _("Please give a number from 1 to {max}.").format(max=problem.detail)
-    if problem.kind == BuildingProblem.DUPLICATE:
-        return _("There is already a building called {name}.").format(name=esc(problem.detail))
-    return _("I can't find an active building {ref}. See /building list.").format(
-        ref=esc(problem.detail)
-    )
 
 
 BUILDINGS_PAGE = 25  # lines of up to ~140 characters
@@ -114,7 +97,9 @@ async def _settings(update: Update, context: BotContext, action: str, args: list
         id=building.id, name=esc(building.name), state=state, count=building.unit_limit
     )
     if building.listed:
-        text += " " + _("Listed for people without an invite (a steward approves them).")
+        text += " " + _(
+            "People without an invite can find it too; a steward approves their sign-ups."
+        )
     else:
         text += " " + _("Only people with an invite see it.")
     await reply(update, text)
@@ -126,9 +111,9 @@ async def _archive(update: Update, context: BotContext, args: list[str]) -> None
         [
             [
                 InlineKeyboardButton(
-                    _("📦 Archive"), callback_data=f"{ARCHIVE_PREFIX}{building.id}"
+                    _("📦 Archive"), callback_data=BuildingArchive(building.id).pack()
                 ),
-                InlineKeyboardButton(_("Cancel"), callback_data=CANCEL),
+                InlineKeyboardButton(_("Cancel"), callback_data=BuildingCancel().pack()),
             ]
         ]
     )
@@ -141,52 +126,39 @@ async def _archive(update: Update, context: BotContext, args: list[str]) -> None
     )
 
 
-@localized
+@command("building")
 async def building_command(update: Update, context: BotContext) -> None:
-    if await refuse_unless(update, context, Role.ORGANISER):
-        return
     args = context.args or []
     action, rest = (args[0].lower(), args[1:]) if args else ("", [])
-    try:
-        if action == "list":
-            await paging.send_first_page(update, context, "bld")
-        elif action == "add":
-            await _add(update, context, rest)
-        elif action == "rename":
-            await _rename(update, context, rest)
-        elif action == "archive" and rest:
-            await _archive(update, context, rest)
-        elif action in ("autoapprove", "unitlimit", "listed"):
-            await _settings(update, context, action, rest)
-        else:
-            await reply(update, usage_text())
-    except BuildingProblem as problem:
-        await reply(update, problem_text(problem))
+    if action == "list":
+        await paging.send_first_page(update, context, "bld")
+    elif action == "add":
+        await _add(update, context, rest)
+    elif action == "rename":
+        await _rename(update, context, rest)
+    elif action == "archive" and rest:
+        await _archive(update, context, rest)
+    elif action in ("autoapprove", "unitlimit", "listed"):
+        await _settings(update, context, action, rest)
+    else:
+        await reply(update, usage_text())
 
 
-@localized
+@requires(Role.ORGANISER)
 async def building_button(update: Update, context: BotContext) -> None:
     """Archive confirmation. The role is checked again at the press: an old button in the
     hands of someone demoted since, or forged callback data, changes nothing."""
-    if await refuse_unless(update, context, Role.ORGANISER):
-        return
     query = update.callback_query
-    data = query.data or ""
-    number = data.removeprefix(ARCHIVE_PREFIX)
-    if data == CANCEL:
+    button = unpack(query.data)
+    if isinstance(button, BuildingCancel):
         await query.answer()
         await show(update, _("Nothing was changed."))
         return
-    building_id = parse_int(number, max_digits=9) if data.startswith(ARCHIVE_PREFIX) else None
-    if building_id is None:
-        await query.answer(_("This button no longer works. Send /help to start again."))
-        return
+    assert isinstance(button, BuildingArchive)
+    building = await context.services.buildings.archive(
+        update.effective_user.id, button.building_id
+    )
     await query.answer()
-    try:
-        building = await context.services.buildings.archive(update.effective_user.id, building_id)
-    except BuildingProblem as problem:
-        await show(update, problem_text(problem))
-        return
     await show(
         update,
         _("Building #{id} {name} is archived.").format(id=building.id, name=esc(building.name)),

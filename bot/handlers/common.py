@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -17,8 +16,11 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot import i18n
 from bot.i18n import _
-from bot.services import Services
+from bot.services import Services, commands
+from bot.services.problems import Problem
 from bot.services.roles import Role
+from bot.views import problems
+from bot.views.common import esc  # noqa: F401  (re-exported for handlers)
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +49,40 @@ async def locale_of_update(update: object, context: BotContext) -> str:
         return i18n.resolve_locale(None, user.language_code)
 
 
-def localized(handler: H) -> H:
+def localized(handler: H | None = None, *, needs_user: bool = True) -> Any:
     """Run ``handler`` with the update's user locale active, and restore it afterwards.
 
-    Updates with no user behind them (channel posts, anonymous senders) are ignored: every
-    handler here answers a person.
+    A :class:`Problem` the handler lets through is answered here, in that locale, from the one
+    table in ``bot/views/problems.py`` (an alert on a button, a reply to a message).
+
+    Updates with no user behind them (channel posts, anonymous senders) are ignored, unless
+    the handler says ``needs_user=False`` (poll updates, for example): it then runs in the
+    community's default language.
     """
+    if handler is None:
+        return functools.partial(localized, needs_user=needs_user)
 
     @functools.wraps(handler)
     async def wrapper(update: Update, context: BotContext) -> Any:
-        if update.effective_user is None:
+        if update.effective_user is None and needs_user:
             log.debug("Ignoring update %s: no user", update.update_id)
             return None
         with i18n.use_locale(await locale_of_update(update, context)):
-            return await handler(update, context)
+            try:
+                return await handler(update, context)
+            except Problem as problem:
+                await answer_problem(update, problem)
+                return None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def esc(value: object) -> str:
-    """Escape text that came from a user before it goes into an HTML message."""
-    return html.escape(str(value), quote=False)
+async def answer_problem(update: Update, problem: Problem) -> None:
+    text = problems.render(problem)
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=not problem.quiet)
+    else:
+        await reply(update, text)
 
 
 def replied_person(message: Message | None) -> User | None:
@@ -124,6 +139,44 @@ def private_only(handler: H) -> H:
     return wrapper  # type: ignore[return-value]
 
 
+def command(name: str) -> Callable[[H], H]:
+    """Declare ``handler`` as ``/name``: localized, private-chat only where the command
+    catalogue says so, and refused (with the right words) to anyone below the role the
+    catalogue declares for it, checked on the server at every use."""
+    spec = commands.get(name)
+    assert spec is not None, f"/{name} is not in the command catalogue"
+
+    def decorate(handler: H) -> H:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: BotContext) -> Any:
+            if spec.private and not is_private(update):
+                await ask_for_private_chat(update, context)
+                return None
+            if spec.role > Role.RESIDENT and await refuse_unless(update, context, spec.role):
+                return None
+            return await handler(update, context)
+
+        wrapper.command = spec  # type: ignore[attr-defined]
+        return localized(wrapper)
+
+    return decorate
+
+
+def requires(role: Role) -> Callable[[H], H]:
+    """For button handlers: refuse a press by anyone below ``role`` (checked at the press)."""
+
+    def decorate(handler: H) -> H:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: BotContext) -> Any:
+            if await refuse_unless(update, context, role):
+                return None
+            return await handler(update, context)
+
+        return localized(wrapper)
+
+    return decorate
+
+
 async def show(update: Update, text: str, **kwargs: Any) -> None:
     """Show ``text``: edit the message a button belongs to, else send a new message.
 
@@ -150,13 +203,22 @@ async def send_to_chat(update: Update, text: str, **kwargs: Any) -> None:
         await chat.send_message(text, **kwargs)
 
 
+def refusal_text(role: Role) -> str:
+    """Why someone without ``role`` may not do this, naming who may."""
+    if role >= Role.ADMIN:
+        return _("Sorry, only the bot's admins can use that command.")
+    if role >= Role.ORGANISER:
+        return _("Sorry, only organisers can use that command.")
+    return _("Sorry, only stewards and organisers can use that command.")
+
+
 async def refuse_unless(update: Update, context: BotContext, role: Role) -> bool:
     """Check, now and on the server, that the user has ``role``; if not, say so politely and
     return True. Used by every steward/organiser command *and* button: callback data and
     old messages are never trusted."""
     if await context.services.roles.role_of(update.effective_user.id) >= role:
         return False
-    text = _("Sorry, only stewards and organisers can use that command.")
+    text = refusal_text(role)
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:

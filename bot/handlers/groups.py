@@ -15,39 +15,23 @@ from telegram import ChatMember, ChatPermissions, InlineKeyboardButton, InlineKe
 from telegram.error import Forbidden, TelegramError
 
 from bot import i18n
-from bot.handlers.buildings import problem_text as building_problem_text
 from bot.handlers.common import BotContext, esc, localized, replied_person, reply
-from bot.handlers.moderation import apply_decision, group_refused_text, outranked_text, tell
+from bot.handlers.moderation import apply_decision
+from bot.handlers.notify import tell
 from bot.i18n import _
-from bot.services.buildings import BuildingProblem
 from bot.services.groups import (
     WARN_LIMIT,
     GroupBuilding,
-    GroupProblem,
     clean_reason,
     parse_duration,
 )
 from bot.services.moderation import ModerationProblem
-from bot.services.roles import RoleProblem
+from bot.views.moderation import group_refused_text
 
 log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 MUTED = ChatPermissions.no_permissions()
-
-
-def problem_text(problem: GroupProblem) -> str:
-    if problem.kind == GroupProblem.NOT_LINKED:
-        return _(
-            "This group is not linked to a building yet. A steward can send /linkgroup "
-            "followed by the building's name."
-        )
-    if problem.kind == GroupProblem.BAD_DURATION:
-        return _(
-            "Please give a duration like 30m (30 minutes), 2h (2 hours), 1d (1 day) or 1w "
-            "(1 week), at most a year."
-        )
-    return _("Only the stewards of this building can do that here.")
 
 
 async def is_group_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
@@ -91,15 +75,8 @@ async def linkgroup_command(update: Update, context: BotContext) -> None:
             ),
         )
         return
-    try:
-        building = await context.services.buildings.resolve(" ".join(context.args))
-        await context.services.groups.link(user_id, building.id, chat_id)
-    except BuildingProblem as problem:
-        await reply(update, building_problem_text(problem))
-        return
-    except GroupProblem as problem:
-        await reply(update, problem_text(problem))
-        return
+    building = await context.services.buildings.resolve(" ".join(context.args))
+    await context.services.groups.link(user_id, building.id, chat_id)
     await reply(
         update,
         _(
@@ -182,11 +159,7 @@ async def _target(update: Update, context: BotContext):
         await reply(update, _("Use this in your building's group, as a reply to a message."))
         return None
     chat_id, actor_id = update.effective_chat.id, update.effective_user.id
-    try:
-        building = await context.services.groups.moderator_building(actor_id, chat_id)
-    except GroupProblem as problem:
-        await reply(update, problem_text(problem))
-        return None
+    building = await context.services.groups.moderator_building(actor_id, chat_id)
     if not await is_group_admin(context, chat_id, actor_id):
         await reply(update, _("Only an admin of this group can do that."))
         return None
@@ -214,11 +187,7 @@ async def _target_with_reason(update: Update, context: BotContext, words: list[s
     if found is None:
         return None
     target, building = found
-    try:
-        await context.services.roles.check_can_act_on(update.effective_user.id, target.id)
-    except RoleProblem:
-        await reply(update, outranked_text())
-        return None
+    await context.services.roles.check_can_act_on(update.effective_user.id, target.id)
     return target, building, reason
 
 
@@ -262,13 +231,9 @@ async def warn_command(update: Update, context: BotContext) -> None:
 @localized
 async def mute_command(update: Update, context: BotContext) -> None:
     args = context.args or []
-    try:
-        # "/mute 2h reason" or "/mute reason" (an hour); "/mute 90x" is a mistyped duration.
-        timed = bool(args) and args[0][:1].isascii() and args[0][:1].isdigit()
-        duration = parse_duration(args[0] if timed else None)
-    except GroupProblem as problem:
-        await reply(update, problem_text(problem))
-        return
+    # "/mute 2h reason" or "/mute reason" (an hour); "/mute 90x" is a mistyped duration.
+    timed = bool(args) and args[0][:1].isascii() and args[0][:1].isdigit()
+    duration = parse_duration(args[0] if timed else None)
     if timed:
         args = args[1:]
     found = await _target_with_reason(

@@ -6,11 +6,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.handlers import paging
-from bot.handlers.buildings import problem_text
-from bot.handlers.common import BotContext, esc, local_datetime, localized, refuse_unless, reply
+from bot.handlers.common import BotContext, command, esc, local_datetime, reply
 from bot.i18n import N_, _, ngettext
 from bot.services.buildings import BuildingProblem
-from bot.services.invites import MAX_DAYS, InviteProblem, deep_link, qr_png
+from bot.services.invites import deep_link, qr_png
 from bot.services.numbers import parse_int
 from bot.services.roles import Role
 from bot.storage.invites import Invite
@@ -25,16 +24,6 @@ USAGE = (
 
 def usage_text() -> str:
     return "\n".join([_("<b>Invites</b>"), *(_(line) for line in USAGE)])
-
-
-def invite_problem_text(problem: InviteProblem) -> str:
-    if problem.kind == InviteProblem.BAD_DAYS:
-        return _("An invite can last from 1 to {max} days.").format(max=MAX_DAYS)
-    if problem.kind == InviteProblem.NOT_YOURS:
-        return _("You can only make and withdraw invites for the buildings you represent.")
-    if problem.kind == InviteProblem.REVOKED:
-        return _("That invite was already withdrawn.")
-    return _("I can't find that invite. See /invite list.")
 
 
 def describe(context: BotContext, invite: Invite) -> str:
@@ -105,24 +94,17 @@ async def _revoke(update: Update, context: BotContext, args: list[str]) -> None:
     )
 
 
-@localized
+@command("invite")
 async def invite_command(update: Update, context: BotContext) -> None:
-    if await refuse_unless(update, context, Role.STEWARD):
-        return
     args = context.args or []
     action = args[0].lower() if args else ""
-    try:
-        if not args:
-            await reply(update, usage_text())
-        elif action == "list":
-            await paging.send_first_page(update, context, "inv")
-        elif action == "revoke" and len(args) == 2:
-            await _revoke(update, context, args[1:])
-        elif action == "revoke":
-            await reply(update, usage_text())
-        else:
-            await _create(update, context, args)
-    except BuildingProblem as problem:
-        await reply(update, problem_text(problem))
-    except InviteProblem as problem:
-        await reply(update, invite_problem_text(problem))
+    if not args:
+        await reply(update, usage_text())
+    elif action == "list":
+        await paging.send_first_page(update, context, "inv")
+    elif action == "revoke" and len(args) == 2:
+        await _revoke(update, context, args[1:])
+    elif action == "revoke":
+        await reply(update, usage_text())
+    else:
+        await _create(update, context, args)

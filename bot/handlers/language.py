@@ -2,45 +2,17 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot import i18n
 from bot.handlers import menus
-from bot.handlers.common import BotContext, localized, private_only, show
+from bot.handlers.common import BotContext, command, localized, show
 from bot.i18n import _
-
-CALLBACK_PREFIX = "lang:"
-MENU = "lang:menu"
-
-
-def choose_data(locale: str) -> str:
-    return f"lang:set:{locale}"
+from bot.views.buttons import LanguageMenu, LanguageSet, unpack
+from bot.views.language import chooser_text, join_keyboard, language_keyboard
 
 
-def language_keyboard(current: str | None, prefix: str = "lang:set:") -> InlineKeyboardMarkup:
-    """The six languages, each written in itself; the current one is ticked."""
-    buttons = [
-        InlineKeyboardButton(
-            ("✓ " if loc == current else "") + i18n.language_name(loc),
-            callback_data=prefix + loc,
-        )
-        for loc in i18n.LOCALES
-    ]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
-
-
-def chooser_text() -> str:
-    return _("Which language should I use with you?")
-
-
-def join_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_("🏠 Sign up for my building"), callback_data="su:join")]]
-    )
-
-
-@localized
-@private_only
+@command("language")
 async def language_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     current = await context.services.users.stored_locale(user.id)
@@ -53,16 +25,14 @@ async def language_command(update: Update, context: BotContext) -> None:
 async def language_button(update: Update, context: BotContext) -> None:
     """``lang:menu`` opens the chooser; ``lang:set:<locale>`` stores the choice."""
     query = update.callback_query
-    data = query.data or ""
+    button = unpack(query.data)
     user = update.effective_user
-    if data == MENU:
+    if isinstance(button, LanguageMenu):
         await query.answer()
         await show(update, chooser_text(), reply_markup=language_keyboard(i18n.current_locale()))
         return
-    locale = data.removeprefix("lang:set:")
-    if not data.startswith("lang:set:") or locale not in i18n.LOCALES:
-        await query.answer(_("This button no longer works. Send /help to start again."))
-        return
+    assert isinstance(button, LanguageSet)
+    locale = button.locale
     services = context.services
     await services.users.choose_locale(user.id, locale)
     can_join = (

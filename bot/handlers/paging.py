@@ -2,7 +2,7 @@
 
 A list registers a renderer under a short kind (``res``, ``aud``, ``inv``, ``bld``): given the
 offset and an argument, it returns the page's text and whether more follows. The buttons carry
-``pg:<kind>:<offset>:<arg>``; every press re-checks the presser's role and runs the query
+``Page`` buttons (``pg:<kind>:<offset>:<arg>``); every press re-checks the role and runs the query
 again, so a page shows what is true (and allowed) now. Page sizes are chosen so that a page of
 the longest possible entries stays under Telegram's 4,096 characters.
 """
@@ -16,10 +16,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.common import BotContext, localized, refuse_unless, reply, show
 from bot.i18n import _
-from bot.services.numbers import parse_int
+from bot.services.problems import ButtonProblem
 from bot.services.roles import Role
-
-PREFIX = "pg:"
+from bot.views.buttons import Page, unpack
 
 # (update, context, offset, arg) -> (text, more follows)
 Renderer = Callable[[Update, BotContext, int, int], Awaitable[tuple[str, bool]]]
@@ -49,14 +48,11 @@ def keyboard(kind: str, offset: int, arg: int, more: bool) -> InlineKeyboardMark
     size = LISTINGS[kind].page_size
     row = []
     if offset > 0:
-        back = max(0, offset - size)
-        row.append(
-            InlineKeyboardButton(_("◀️ Previous"), callback_data=f"{PREFIX}{kind}:{back}:{arg}")
-        )
+        back = Page(kind, max(0, offset - size), arg).pack()
+        row.append(InlineKeyboardButton(_("◀️ Previous"), callback_data=back))
     if more:
-        row.append(
-            InlineKeyboardButton(_("Next ▶️"), callback_data=f"{PREFIX}{kind}:{offset + size}:{arg}")
-        )
+        following = Page(kind, offset + size, arg).pack()
+        row.append(InlineKeyboardButton(_("Next ▶️"), callback_data=following))
     return InlineKeyboardMarkup([row]) if row else None
 
 
@@ -68,20 +64,12 @@ async def send_first_page(update: Update, context: BotContext, kind: str, arg: i
 @localized
 async def page_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    kind, offset, arg = _parse(query.data or "")
-    found = LISTINGS.get(kind)
-    if found is None or offset is None or arg is None:
-        await query.answer(_("This button no longer works. Send /help to start again."))
-        return
+    button = unpack(query.data)
+    found = LISTINGS.get(button.kind) if isinstance(button, Page) else None
+    if found is None:
+        raise ButtonProblem(ButtonProblem.STALE)
     if await refuse_unless(update, context, found.role):
         return
+    text, more = await found.render(update, context, button.offset, button.arg)
     await query.answer()
-    text, more = await found.render(update, context, offset, arg)
-    await show(update, text, reply_markup=keyboard(kind, offset, arg, more))
-
-
-def _parse(data: str) -> tuple[str, int | None, int | None]:
-    parts = data.removeprefix(PREFIX).split(":")
-    if not data.startswith(PREFIX) or len(parts) != 3:
-        return "", None, None
-    return parts[0], parse_int(parts[1], max_digits=6), parse_int(parts[2], max_digits=12)
+    await show(update, text, reply_markup=keyboard(button.kind, button.offset, button.arg, more))

@@ -9,12 +9,10 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import i18n
-from bot.handlers.common import BotContext, esc, local_datetime, localized, private_only, show
-from bot.handlers.signup import resident_lines
+from bot.handlers.common import BotContext, command, esc, local_datetime, localized, show
 from bot.i18n import _, ngettext
-
-FORGET_YES = "forget:yes"
-FORGET_NO = "forget:no"
+from bot.views.buttons import ForgetCancel, ForgetConfirm, unpack
+from bot.views.signup import resident_lines
 
 
 def privacy_text() -> str:
@@ -139,8 +137,7 @@ def summary_text(data: dict, when: Callable[[str], str]) -> str:
     return "\n".join(lines)
 
 
-@localized
-@private_only
+@command("mydata")
 async def mydata_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     data = await context.services.privacy.export(user.id)
@@ -156,13 +153,12 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_document(document, filename="common-ground-my-data.json")
 
 
-@localized
-@private_only
+@command("forget")
 async def forget_command(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_("🗑 Yes, erase my data"), callback_data=FORGET_YES)],
-            [InlineKeyboardButton(_("Cancel"), callback_data=FORGET_NO)],
+            [InlineKeyboardButton(_("🗑 Yes, erase my data"), callback_data=ForgetConfirm().pack())],
+            [InlineKeyboardButton(_("Cancel"), callback_data=ForgetCancel().pack())],
         ]
     )
     await update.effective_message.reply_text(
@@ -178,8 +174,9 @@ async def forget_command(update: Update, context: BotContext) -> None:
 async def forget_button(update: Update, context: BotContext) -> None:
     """The press always acts on the presser's own data, whatever message it came from."""
     query = update.callback_query
+    button = unpack(query.data)
     await query.answer()
-    if query.data == FORGET_YES:
+    if isinstance(button, ForgetConfirm):
         await context.services.privacy.forget(update.effective_user.id)
         await show(update, _("Done: your data is erased. Goodbye for now, and take care!"))
     else:

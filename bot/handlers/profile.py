@@ -5,12 +5,21 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import i18n
-from bot.handlers.common import BotContext, localized, private_only, reply, show
-from bot.handlers.language import join_keyboard, language_keyboard
-from bot.handlers.signup import TENURE_LABELS, problem_text, resident_lines
+from bot.handlers.common import BotContext, command, localized, reply, show
 from bot.i18n import _
-from bot.services.signup import SignupProblem
+from bot.services.problems import ButtonProblem
 from bot.storage.residents import Resident
+from bot.views.buttons import (
+    ProfileCard,
+    ProfileEditName,
+    ProfileEditUnit,
+    ProfileLanguages,
+    ProfileTenure,
+    ProfileTenures,
+    unpack,
+)
+from bot.views.language import join_keyboard, language_keyboard
+from bot.views.signup import TENURE_LABELS, resident_lines
 
 
 def card(resident: Resident) -> tuple[str, InlineKeyboardMarkup]:
@@ -29,17 +38,24 @@ def card(resident: Resident) -> tuple[str, InlineKeyboardMarkup]:
     )
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_("✏️ Change my name"), callback_data="pf:name")],
-            [InlineKeyboardButton(_("✏️ Change my unit"), callback_data="pf:unit")],
-            [InlineKeyboardButton(_("✏️ Change how I live here"), callback_data="pf:ten")],
-            [InlineKeyboardButton(_("🌐 Change my language"), callback_data="pf:lang")],
+            [InlineKeyboardButton(_("✏️ Change my name"), callback_data=ProfileEditName().pack())],
+            [InlineKeyboardButton(_("✏️ Change my unit"), callback_data=ProfileEditUnit().pack())],
+            [
+                InlineKeyboardButton(
+                    _("✏️ Change how I live here"), callback_data=ProfileTenures().pack()
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    _("🌐 Change my language"), callback_data=ProfileLanguages().pack()
+                )
+            ],
         ]
     )
     return text, keyboard
 
 
-@localized
-@private_only
+@command("profile")
 async def profile_command(update: Update, context: BotContext) -> None:
     resident = await context.services.profile.get(update.effective_user.id)
     if resident is None:
@@ -57,35 +73,36 @@ async def profile_command(update: Update, context: BotContext) -> None:
 @localized
 async def profile_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
-    data = query.data or ""
     user_id = update.effective_user.id
     profile = context.services.profile
-    cancel = InlineKeyboardMarkup([[InlineKeyboardButton(_("Cancel"), callback_data="pf:card")]])
-    try:
-        if data == "pf:name":
+    cancel = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("Cancel"), callback_data=ProfileCard().pack())]]
+    )
+    match unpack(query.data):
+        case ProfileEditName():
             await profile.start_edit(user_id, "name")
             await query.answer()
             await show(update, _("Type your new name."), reply_markup=cancel)
             return
-        if data == "pf:unit":
+        case ProfileEditUnit():
             await profile.start_edit(user_id, "unit")
             await query.answer()
             await show(
                 update, _("Type your new unit, for example 4B or 12-03."), reply_markup=cancel
             )
             return
-        if data == "pf:ten":
+        case ProfileTenures():
             keyboard = [
-                [InlineKeyboardButton(_(label), callback_data=f"pf:ten:{key}")]
+                [InlineKeyboardButton(_(label), callback_data=ProfileTenure(key).pack())]
                 for key, label in TENURE_LABELS.items()
             ]
-            keyboard.append([InlineKeyboardButton(_("Cancel"), callback_data="pf:card")])
+            keyboard.append([InlineKeyboardButton(_("Cancel"), callback_data=ProfileCard().pack())])
             await query.answer()
             await show(
                 update, _("How do you live here?"), reply_markup=InlineKeyboardMarkup(keyboard)
             )
             return
-        if data == "pf:lang":
+        case ProfileLanguages():
             await query.answer()
             await show(
                 update,
@@ -93,20 +110,17 @@ async def profile_button(update: Update, context: BotContext) -> None:
                 reply_markup=language_keyboard(i18n.current_locale()),
             )
             return
-        if data.startswith("pf:ten:"):
-            resident = await profile.set_tenure(user_id, data.removeprefix("pf:ten:"))
+        case ProfileTenure(tenure=tenure):
+            resident = await profile.set_tenure(user_id, tenure)
             await query.answer(_("Saved"))
-        elif data == "pf:card":
+        case ProfileCard():
             resident = await profile.get(user_id)
             if resident is None:
-                raise SignupProblem(SignupProblem.NO_SIGNUP)
+                raise ButtonProblem(ButtonProblem.STALE)
             await profile.cancel_edit(user_id)
             await query.answer()
-        else:
-            raise SignupProblem(SignupProblem.NO_SIGNUP)
-    except SignupProblem:
-        await query.answer(_("This button no longer works. Send /help to start again."))
-        return
+        case _:
+            raise ButtonProblem(ButtonProblem.STALE)
     text, keyboard = card(resident)
     await show(update, text, reply_markup=keyboard)
 
@@ -117,11 +131,7 @@ async def typed_answer(update: Update, context: BotContext) -> bool:
     profile = context.services.profile
     if await profile.editing(user_id) is None:
         return False
-    try:
-        resident = await profile.apply_text(user_id, update.effective_message.text or "")
-    except SignupProblem as problem:
-        await reply(update, problem_text(problem))
-        return True
+    resident = await profile.apply_text(user_id, update.effective_message.text or "")
     text, keyboard = card(resident)
     await reply(update, _("Saved") + "\n\n" + text, reply_markup=keyboard)
     return True

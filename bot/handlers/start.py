@@ -7,9 +7,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import i18n
 from bot.handlers import menus, signup
 from bot.handlers.common import BotContext, esc, is_private, localized, open_private_chat_button
-from bot.handlers.language import MENU, choose_data
 from bot.i18n import _
 from bot.services.roles import Role
+from bot.storage.residents import ResidentStatus
+from bot.views.buttons import LanguageMenu, LanguageSet
+from bot.views.signup import STATUS_LABELS
 
 
 def welcome_text(first_name: str, locale: str) -> str:
@@ -35,10 +37,14 @@ def welcome_keyboard(locale: str) -> InlineKeyboardMarkup:
                     _("✅ Yes, continue in {language}").format(
                         language=i18n.language_name(locale, in_sentence=True)
                     ),
-                    callback_data=choose_data(locale),
+                    callback_data=LanguageSet(locale).pack(),
                 )
             ],
-            [InlineKeyboardButton(_("🌐 Choose another language"), callback_data=MENU)],
+            [
+                InlineKeyboardButton(
+                    _("🌐 Choose another language"), callback_data=LanguageMenu().pack()
+                )
+            ],
         ]
     )
 
@@ -67,8 +73,11 @@ async def start_command(update: Update, context: BotContext) -> None:
         await signup.resume(update, context, in_progress)
         return
     resident = await services.signup.resident(user.id)
-    if resident is not None and resident.status in ("pending", "approved"):
-        status_label = signup.STATUS_LABELS[resident.status]
+    if resident is not None and resident.status in (
+        ResidentStatus.PENDING,
+        ResidentStatus.APPROVED,
+    ):
+        status_label = STATUS_LABELS[resident.status]
         await update.effective_message.reply_text(
             _("Welcome back, {name}! You are signed up for {building} ({status}).").format(
                 name=esc(resident.display_name),

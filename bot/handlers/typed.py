@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers import fallback, profile, reachability, signup
+from bot.handlers import fallback, profile, reachability
 from bot.handlers.common import BotContext, localized, reply
-from bot.services.signup import SignupProblem
+from bot.views import signup as signup_views
 
 
 @localized
@@ -18,15 +18,11 @@ async def private_text(update: Update, context: BotContext) -> None:
     service = context.services.signup
     state = await service.current(user.id)
     if state is not None and state.step in ("name", "unit"):
-        try:
-            if state.step == "name":
-                state = await service.set_name(user.id, text)
-            else:
-                state = await service.set_unit(user.id, text)
-        except SignupProblem as problem:
-            await reply(update, signup.problem_text(problem))
-            return
-        step_text, keyboard = signup.step_view(state, user.first_name)
+        if state.step == "name":
+            state = await service.set_name(user.id, text)
+        else:
+            state = await service.set_unit(user.id, text)
+        step_text, keyboard = signup_views.step_view(state, user.first_name)
         await reply(update, step_text, reply_markup=keyboard)
     elif await profile.typed_answer(update, context):
         return

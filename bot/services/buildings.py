@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from bot.services.numbers import parse_int
 from bot.services.problems import Problem
 from bot.services.text import TextProblem, visible_text
@@ -14,11 +16,12 @@ UNIT_LIMIT_MAX = 50
 class BuildingProblem(Problem):
     """A request that cannot be done, with a ``kind`` the handler turns into a message."""
 
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    DUPLICATE = "duplicate"
-    NOT_FOUND = "not_found"
-    BAD_SETTING = "bad_setting"
+    class Kind(Enum):
+        EMPTY = "empty"
+        TOO_LONG = "too_long"
+        DUPLICATE = "duplicate"
+        NOT_FOUND = "not_found"
+        BAD_SETTING = "bad_setting"
 
 
 def clean_name(raw: str) -> str:

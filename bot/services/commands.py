@@ -18,32 +18,45 @@ class Command:
     description: str  # msgid, translate with _() when rendering
     role: Role = Role.RESIDENT
     heavy: bool = False  # sends a file or a long list: limited per person per minute
+    private: bool = False  # lists people: answered in a private chat only
 
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start, or see the welcome again")),
     Command("help", N_("What I can do for you")),
-    Command("language", N_("Change your language")),
-    Command("profile", N_("See or change your sign-up answers")),
+    Command("language", N_("Change your language"), private=True),
+    Command("profile", N_("See or change your sign-up answers"), private=True),
     Command("privacy", N_("What we store and why")),
-    Command("mydata", N_("See everything we store about you"), heavy=True),
-    Command("forget", N_("Erase your data")),
+    Command("mydata", N_("See everything we store about you"), heavy=True, private=True),
+    Command("forget", N_("Erase your data"), private=True),
     Command("stop", N_("Pause announcements (/start turns them back on)")),
-    Command("pending", N_("Sign-ups waiting for approval"), Role.STEWARD, heavy=True),
-    Command("approve", N_("Approve a resident's sign-up"), Role.STEWARD),
-    Command("reject", N_("Turn down a sign-up, with a reason"), Role.STEWARD),
-    Command("ban", N_("Block a resident, with a reason"), Role.STEWARD),
-    Command("unban", N_("Unblock a resident"), Role.STEWARD),
-    Command("residents", N_("The residents of your buildings"), Role.STEWARD, heavy=True),
-    Command("audit", N_("The latest steward and organiser actions"), Role.STEWARD, heavy=True),
+    Command("pending", N_("Sign-ups waiting for approval"), Role.STEWARD, heavy=True, private=True),
+    Command("approve", N_("Approve a resident's sign-up"), Role.STEWARD, private=True),
+    Command("reject", N_("Turn down a sign-up, with a reason"), Role.STEWARD, private=True),
+    Command("ban", N_("Block a resident, with a reason"), Role.STEWARD, private=True),
+    Command("unban", N_("Unblock a resident"), Role.STEWARD, private=True),
+    Command(
+        "residents", N_("The residents of your buildings"), Role.STEWARD, heavy=True, private=True
+    ),
+    Command(
+        "audit",
+        N_("The latest steward and organiser actions"),
+        Role.STEWARD,
+        heavy=True,
+        private=True,
+    ),
     Command("warn", N_("In your building's group: warn someone (reply to them)"), Role.STEWARD),
     Command("mute", N_("In your building's group: mute someone for a while"), Role.STEWARD),
     Command("linkgroup", N_("In a Telegram group: make it your building's group"), Role.STEWARD),
-    Command("promote", N_("Make someone a steward or an organiser"), Role.ORGANISER),
-    Command("demote", N_("Take a steward's or organiser's role away"), Role.ORGANISER),
-    Command("building", N_("Add, rename, archive and list buildings"), Role.ORGANISER),
-    Command("invite", N_("Invite links and QR codes for a building"), Role.STEWARD),
-    Command("status", N_("Bot health and numbers"), Role.ADMIN),
+    Command("promote", N_("Make someone a steward or an organiser"), Role.ORGANISER, private=True),
+    Command(
+        "demote", N_("Take a steward's or organiser's role away"), Role.ORGANISER, private=True
+    ),
+    Command(
+        "building", N_("Add, rename, archive and list buildings"), Role.ORGANISER, private=True
+    ),
+    Command("invite", N_("Invite links and QR codes for a building"), Role.STEWARD, private=True),
+    Command("status", N_("Bot health and numbers"), Role.ADMIN, private=True),
 )
 
 

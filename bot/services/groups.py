@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import Enum
 
 from bot.services.problems import Problem
 from bot.services.roles import RoleService
@@ -23,9 +24,10 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 class GroupProblem(Problem):
-    NOT_LINKED = "not_linked"  # this group is not a building's group
-    NOT_STEWARD = "not_steward"  # the sender does not look after this building
-    BAD_DURATION = "bad_duration"
+    class Kind(Enum):
+        NOT_LINKED = "not_linked"  # this group is not a building's group
+        NOT_STEWARD = "not_steward"  # the sender does not look after this building
+        BAD_DURATION = "bad_duration"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import io
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 import qrcode
 from qrcode.image.pure import PyPNGImage
@@ -19,12 +20,15 @@ TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class InviteProblem(Problem):
-    NOT_FOUND = "not_found"  # unknown code (or a typo)
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-    CLOSED = "closed"  # the building was archived
-    BAD_DAYS = "bad_days"
-    NOT_YOURS = "not_yours"  # a building the actor does not look after
+    class Kind(Enum):
+        UNKNOWN_LINK = "unknown_link"  # a /start code we never made (or a typo)
+        NOT_FOUND = "not_found"  # /invite revoke of a code we never made
+        EXPIRED = "expired"
+        REVOKED = "revoked"  # the link was withdrawn
+        ALREADY_WITHDRAWN = "already_withdrawn"  # /invite revoke, a second time
+        CLOSED = "closed"  # the building was archived
+        BAD_DAYS = "bad_days"
+        NOT_YOURS = "not_yours"  # a building the actor does not look after
 
 
 def new_code() -> str:
@@ -87,22 +91,22 @@ class InviteService:
         buildings = await self.roles.stewarded_buildings(actor_id)
         return await self.repo.list_active(self._now(), buildings)
 
-    async def get(self, code: str) -> Invite:
+    async def get(self, code: str, missing: InviteProblem.Kind = InviteProblem.NOT_FOUND) -> Invite:
         invite = await self.repo.get(code) if 8 <= len(code) <= 64 else None
         if invite is None:
-            raise InviteProblem(InviteProblem.NOT_FOUND)
+            raise InviteProblem(missing)
         return invite
 
     async def revoke(self, actor_id: int, code: str) -> Invite:
         invite = await self.get(code)
         await self._check_scope(actor_id, invite.building_id)
         if not await self.repo.revoke(actor_id, code, invite.building_id):
-            raise InviteProblem(InviteProblem.REVOKED)
+            raise InviteProblem(InviteProblem.ALREADY_WITHDRAWN)
         return invite
 
     async def check(self, code: str) -> Invite:
         """The invite behind a /start payload, if it can still be used to sign up."""
-        invite = await self.get(code)
+        invite = await self.get(code, InviteProblem.UNKNOWN_LINK)
         if invite.revoked_at is not None:
             raise InviteProblem(InviteProblem.REVOKED)
         if invite.building_archived_at is not None:

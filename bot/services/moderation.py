@@ -8,7 +8,9 @@ transaction as the change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
+from bot.i18n import N_
 from bot.services.keys import Keys
 from bot.services.problems import Problem
 from bot.services.roles import RoleProblem, RoleService
@@ -16,6 +18,12 @@ from bot.storage.audit import AuditRepository
 from bot.storage.residents import Resident, ResidentsRepository
 
 REASON_MAX = 200
+# The reasons a steward picks with a button when turning a sign-up down (code: msgid).
+REJECT_REASONS = {
+    "notres": N_("Does not live in this building"),
+    "dup": N_("Signed up twice"),
+    "unit": N_("The unit does not match our records"),
+}
 
 # action: (statuses it applies to, new status, reason required)
 ACTIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
@@ -27,13 +35,14 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
 
 
 class ModerationProblem(Problem):
-    UNKNOWN_PERSON = "unknown_person"
-    NOT_RESIDENT = "not_resident"
-    NOT_YOUR_BUILDING = "not_your_building"
-    SELF = "self"
-    OUTRANKED = "outranked"
-    REASON_REQUIRED = "reason_required"
-    ALREADY = "already"  # nothing to do: already approved, not banned...
+    class Kind(Enum):
+        UNKNOWN_PERSON = "unknown_person"
+        NOT_RESIDENT = "not_resident"
+        NOT_YOUR_BUILDING = "not_your_building"
+        SELF = "self"
+        OUTRANKED = "outranked"
+        REASON_REQUIRED = "reason_required"
+        ALREADY = "already"  # nothing to do: already approved, not banned...
 
     def __init__(
         self, kind: str, resident: Resident | None = None, decided_by: str | None = None

@@ -7,7 +7,7 @@ acts on themselves or on someone of their own or a higher role.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 from bot.services.problems import Problem
 from bot.storage.db import Queries
@@ -22,10 +22,11 @@ class Role(IntEnum):
 
 
 class RoleProblem(Problem):
-    SELF = "self"  # acting on yourself
-    OUTRANKED = "outranked"  # the target's role is the same or higher
-    NOT_ALLOWED = "not_allowed"  # the actor may not grant that role
-    NO_CHANGE = "no_change"
+    class Kind(Enum):
+        SELF = "self"  # acting on yourself
+        OUTRANKED = "outranked"  # the target's role is the same or higher
+        NOT_ALLOWED = "not_allowed"  # the actor may not grant that role
+        NO_CHANGE = "no_change"
 
 
 class RoleService:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
 from bot.services.keys import Keys
 from bot.services.problems import Problem
@@ -24,13 +25,16 @@ REMIND_AFTER = timedelta(hours=24)
 
 
 class SignupProblem(Problem):
-    NO_SIGNUP = "no_signup"  # nothing in progress (an old button)
-    WRONG_STEP = "wrong_step"  # a button from another step
-    ALREADY_RESIDENT = "already_resident"
-    BANNED = "banned"
-    BAD_NAME = "bad_name"
-    BAD_UNIT = "bad_unit"
-    BAD_TENURE = "bad_tenure"
+    class Kind(Enum):
+        NO_SIGNUP = "no_signup"  # nothing in progress (an old button)
+        WRONG_STEP = "wrong_step"  # a button from another step
+        ALREADY_RESIDENT = "already_resident"
+        BANNED = "banned"
+        BAD_NAME = "bad_name"
+        BAD_UNIT = "bad_unit"
+        BAD_TENURE = "bad_tenure"
+
+    QUIET = frozenset({Kind.NO_SIGNUP, Kind.WRONG_STEP})
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from enum import Enum
 
 from bot.services.problems import Problem
 
@@ -11,9 +12,12 @@ UNIT_PUNCTUATION = " -/."
 
 
 class TextProblem(Problem):
-    EMPTY = "empty"
-    TOO_LONG = "too_long"
-    BAD_CHARACTERS = "bad_characters"
+    class Kind(Enum):
+        EMPTY = "empty"
+        TOO_LONG = "too_long"
+        BAD_CHARACTERS = "bad_characters"
+
+    internal = True  # turned into the feature's own problem before it reaches anyone
 
 
 def visible_text(raw: str, max_length: int) -> str:

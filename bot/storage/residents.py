@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.storage.audit import erase_text_about, write_audit
 from bot.storage.db import NOW, Database, Queries, Tx
 from bot.storage.roles import RolesRepository
+
+
+class ResidentStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    BANNED = "banned"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ def test_demo_chat_with_the_real_bot(tmp_path):
     assert "[6] Tiếng Việt" in out  # pressing 2 opened the language chooser
     with i18n.use_locale("fr"):  # pressing 3 chose French; /help then answers in French
         assert _("Done! I'll write to you in {language}.").format(language="français") in out
-        assert "/forget — " + _("Erase your data") in out
+        line = _("{command} — {description}")
+        assert line.format(command="/forget", description=_("Erase your data")) in out
     latest = discover()[-1].version
     assert f"Database schema version: {latest}" in out  # the admin's /status
     assert (tmp_path / "data" / "demo-bot.log").is_file()

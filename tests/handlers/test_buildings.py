@@ -4,7 +4,7 @@ import pytest
 
 from tests.support import ADMIN_ID, buttons, sign_up, tr
 
-REFUSAL = "Sorry, only stewards and organisers can use that command."
+REFUSAL = "Sorry, only organisers can use that command."
 
 
 async def names(harness) -> list[str]:

@@ -88,7 +88,7 @@ async def test_help_lists_only_what_the_role_may_use(harness, resident, admin):
 
 async def test_status_is_refused_to_residents_and_shown_to_admins(harness, resident, admin):
     [refusal] = await harness.send(resident, "/status")
-    assert refusal["text"] == tr("en", "Sorry, only stewards and organisers can use that command.")
+    assert refusal["text"] == tr("en", "Sorry, only the bot's admins can use that command.")
     await harness.send(resident, "/start")
     [status] = await harness.send(admin, "/status")
     assert "Common Ground is running" in plain(status["text"])

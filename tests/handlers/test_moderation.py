@@ -8,6 +8,7 @@ from bot.services.roles import Role
 from tests.support import ADMIN_ID, buttons, sign_up, tr
 
 REFUSAL = "Sorry, only stewards and organisers can use that command."
+ORGANISERS_ONLY = "Sorry, only organisers can use that command."
 OTHER_BUILDING = "That resident lives in a building you don't represent."
 
 
@@ -64,7 +65,8 @@ async def status_of(harness, user_id: int) -> str | None:
 )
 async def test_residents_are_refused_every_steward_command(harness, community, text):
     [reply] = await harness.send(community.neighbour, text)
-    assert reply["text"] == tr("en", REFUSAL)
+    organisers_only = text.startswith(("/promote", "/demote"))
+    assert reply["text"] == tr("en", ORGANISERS_ONLY if organisers_only else REFUSAL)
     assert await status_of(harness, 2001) == "pending"
     assert await harness.app.bot_data["services"].roles.role_of(1201) == Role.STEWARD
 
@@ -295,3 +297,16 @@ async def test_hostile_display_names_render_safely_everywhere(
     message = harness.api.send_message(user, "hi", chat=group)
     [warned] = await harness.send(community.steward_a, "/warn rude", chat=group, reply_to=message)
     assert first_name.replace("\u202e", "")[:40] in warned["text"].replace("\u202e", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("/promote @nia steward Maple Court", ORGANISERS_ONLY),
+        ("/building list", ORGANISERS_ONLY),
+        ("/status", "Sorry, only the bot's admins can use that command."),
+    ],
+)
+async def test_a_steward_is_told_who_may_use_a_command(harness, community, text, refusal):
+    [reply] = await harness.send(community.steward_a, text)
+    assert reply["text"] == tr("en", refusal)

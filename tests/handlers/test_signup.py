@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from bot.handlers.signup import send_signup_reminders
+from bot.handlers.notify import send_signup_reminders
 from bot.services.roles import Role
 from tests.support import buttons, tr
 

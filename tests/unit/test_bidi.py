@@ -45,6 +45,11 @@ SAMPLES = {
     "state": "on",
     "status": "ok",
     "tenure": "ok",
+    "actor": "@ana (1201)",
+    "subject": "Rosa (2001)",
+    "details": "up to 8 per unit",
+    "shown": "10",
+    "description": "What I can do for you",
 }
 
 

@@ -41,7 +41,12 @@ def test_names_are_tidied(raw, clean):
 
 
 @pytest.mark.parametrize(
-    ("raw", "kind"), [("", "empty"), (" \u200b\n", "empty"), ("x" * (NAME_MAX + 1), "too_long")]
+    ("raw", "kind"),
+    [
+        ("", BuildingProblem.EMPTY),
+        (" \u200b\n", BuildingProblem.EMPTY),
+        ("x" * (NAME_MAX + 1), BuildingProblem.TOO_LONG),
+    ],
 )
 def test_bad_names_are_refused(raw, kind):
     with pytest.raises(BuildingProblem) as info:

@@ -1,0 +1,136 @@
+"""The one table from problem kind to message: every refused request, in the reader's words.
+
+``render`` is called by the ``@localized`` wrapper for any :class:`Problem` a handler lets
+through; ``tests/unit/test_problems.py`` checks that every kind of every problem has a message
+here, translated in every shipped locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+
+from bot.i18n import _
+from bot.services.buildings import BuildingProblem
+from bot.services.groups import GroupProblem
+from bot.services.invites import MAX_DAYS, InviteProblem
+from bot.services.moderation import ModerationProblem
+from bot.services.problems import ButtonProblem, Problem
+from bot.services.roles import RoleProblem
+from bot.services.signup import DISPLAY_NAME_MAX, SignupProblem
+from bot.services.text import UNIT_MAX
+from bot.views.common import esc
+
+
+def stale() -> str:
+    return _("This button no longer works. Send /help to start again.")
+
+
+def nothing_to_change() -> str:
+    return _("Nothing to change: that is already the case.")
+
+
+def outranked() -> str:
+    return _("You can't do that to someone whose role is the same as yours or higher.")
+
+
+def yourself() -> str:
+    return _("You can't do that to yourself.")
+
+
+def link_no_longer_works() -> str:
+    return _("This invite link no longer works. Please ask your steward for a new one.")
+
+
+def already_decided(problem: Problem) -> str:
+    if not problem.detail:
+        return nothing_to_change()
+    return _("Already decided by {name}: nothing was changed.").format(name=esc(problem.detail))
+
+
+M = Callable[[Problem], str]
+MESSAGES: dict[Enum, M] = {
+    ButtonProblem.STALE: lambda p: stale(),
+    # buildings
+    BuildingProblem.EMPTY: lambda p: _(
+        "Please give the building a name, for example: /building add Maple Court"
+    ),
+    BuildingProblem.TOO_LONG: lambda p: _(
+        "That name is too long: use at most {max} characters."
+    ).format(max=p.detail),
+    BuildingProblem.BAD_SETTING: lambda p: _("Please give a number from 1 to {max}.").format(
+        max=p.detail
+    ),
+    BuildingProblem.DUPLICATE: lambda p: _("There is already a building called {name}.").format(
+        name=esc(p.detail)
+    ),
+    BuildingProblem.NOT_FOUND: lambda p: _(
+        "I can't find an active building {ref}. See /building list."
+    ).format(ref=esc(p.detail)),
+    # building groups
+    GroupProblem.NOT_LINKED: lambda p: _(
+        "This group is not linked to a building yet. A steward can send /linkgroup "
+        "followed by the building's name."
+    ),
+    GroupProblem.BAD_DURATION: lambda p: _(
+        "Please give a duration like 30m (30 minutes), 2h (2 hours), 1d (1 day) or 1w "
+        "(1 week), at most a year."
+    ),
+    GroupProblem.NOT_STEWARD: lambda p: _("Only the stewards of this building can do that here."),
+    # invites
+    InviteProblem.BAD_DAYS: lambda p: _("An invite can last from 1 to {max} days.").format(
+        max=MAX_DAYS
+    ),
+    InviteProblem.NOT_YOURS: lambda p: _(
+        "You can only make and withdraw invites for the buildings you represent."
+    ),
+    InviteProblem.ALREADY_WITHDRAWN: lambda p: _("That invite was already withdrawn."),
+    InviteProblem.NOT_FOUND: lambda p: _("I can't find that invite. See /invite list."),
+    InviteProblem.UNKNOWN_LINK: lambda p: _(
+        "I don't recognise this invite link. Please check it, or ask your steward."
+    ),
+    InviteProblem.EXPIRED: lambda p: _(
+        "This invite link has expired. Please ask your steward for a new one."
+    ),
+    InviteProblem.REVOKED: lambda p: link_no_longer_works(),
+    InviteProblem.CLOSED: lambda p: link_no_longer_works(),
+    # moderation and roles
+    ModerationProblem.UNKNOWN_PERSON: lambda p: _(
+        "I don't know that person yet: they need to start a chat with me first."
+    ),
+    ModerationProblem.NOT_RESIDENT: lambda p: _("That person has not signed up for a building."),
+    ModerationProblem.NOT_YOUR_BUILDING: lambda p: _(
+        "That resident lives in a building you don't represent."
+    ),
+    ModerationProblem.SELF: lambda p: yourself(),
+    RoleProblem.SELF: lambda p: yourself(),
+    ModerationProblem.OUTRANKED: lambda p: outranked(),
+    RoleProblem.OUTRANKED: lambda p: outranked(),
+    ModerationProblem.REASON_REQUIRED: lambda p: _(
+        "Please add a reason after the name, for example: /ban @sam spamming the group"
+    ),
+    RoleProblem.NOT_ALLOWED: lambda p: _("Only the bot's admins can make someone an organiser."),
+    ModerationProblem.ALREADY: already_decided,
+    RoleProblem.NO_CHANGE: lambda p: nothing_to_change(),
+    # sign-up and profile
+    SignupProblem.ALREADY_RESIDENT: lambda p: _(
+        "You are already signed up for {building}. See /mydata."
+    ).format(building=esc(p.detail)),
+    SignupProblem.BANNED: lambda p: _(
+        "Sorry, you can't sign up here. Please talk to an organiser."
+    ),
+    SignupProblem.BAD_NAME: lambda p: _("Please type a name of up to {max} characters.").format(
+        max=DISPLAY_NAME_MAX
+    ),
+    SignupProblem.BAD_UNIT: lambda p: _(
+        "Please type your unit in up to {max} letters or numbers (spaces, - and / are fine)."
+    ).format(max=UNIT_MAX),
+    SignupProblem.NO_SIGNUP: lambda p: stale(),
+    SignupProblem.WRONG_STEP: lambda p: stale(),
+    SignupProblem.BAD_TENURE: lambda p: stale(),
+}
+
+
+def render(problem: Problem) -> str:
+    """The message for ``problem`` in the active locale."""
+    return MESSAGES[problem.kind](problem)
