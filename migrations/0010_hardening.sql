@@ -27,6 +27,10 @@ CREATE TABLE processed_updates (
 );
 CREATE INDEX processed_updates_at ON processed_updates (at);
 
+-- A warning is given once per /warn message, whatever happens to the update that carried it.
+ALTER TABLE warnings ADD COLUMN message_id INTEGER;
+CREATE UNIQUE INDEX warnings_once ON warnings (chat_id, message_id) WHERE message_id IS NOT NULL;
+
 -- One @username names one person: keep it for whoever was seen with it last.
 UPDATE users SET username = NULL
 WHERE username IS NOT NULL AND EXISTS (
@@ -48,6 +52,7 @@ WHEN NOT (
     AND NEW.action = OLD.action AND NEW.subject_id IS OLD.subject_id
     AND NEW.building_id IS OLD.building_id
     AND NEW.reason IS NULL AND NEW.details IS NULL AND NEW.erased_at IS NOT NULL
+    AND OLD.erased_at IS NULL
 )
 BEGIN
     SELECT RAISE(ABORT, 'the audit log is append-only');

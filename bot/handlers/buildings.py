@@ -29,7 +29,7 @@ def usage_text() -> str:
     return "\n".join([_("<b>Buildings</b>"), *(_(line) for line in USAGE)])
 
 
-BUILDINGS_PAGE = 25  # lines of up to ~140 characters
+BUILDINGS_PAGE = 20  # lines of up to ~150 characters in the longest language
 
 
 @paging.listing("bld", Role.ORGANISER, BUILDINGS_PAGE)

@@ -34,8 +34,9 @@ def command_of(update: Update) -> str | None:
 
 
 def asks_for_an_answer(update: Update) -> bool:
-    """Updates the bot answers: button presses, private messages, commands in groups."""
-    if update.callback_query is not None:
+    """Updates the bot answers: button presses, private messages, commands in groups, and
+    requests to join a building's group (each costs a decision and a message)."""
+    if update.callback_query is not None or update.chat_join_request is not None:
         return True
     if update.message is None or update.effective_chat is None:
         return False
@@ -54,10 +55,12 @@ async def gate(update: object, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if user is None or not asks_for_an_answer(update):
         return
-    verdict = services.updates.admit(user.id, command_of(update))
+    verdict = await services.updates.admit(user.id, command_of(update))
     if verdict is Verdict.ALLOW:
         return
     log.info("Update %s: flood control (%s)", update.update_id, verdict.value)
+    if update.chat_join_request is not None:
+        raise ApplicationHandlerStop  # left pending in Telegram: the group's admins decide
     query = update.callback_query
     if query is not None or verdict is Verdict.WARN:
         with i18n.use_locale(await locale_of_update(update, context)):

@@ -204,7 +204,12 @@ async def warn_command(update: Update, context: BotContext) -> None:
     target, building, reason = found
     chat_id = update.effective_chat.id
     warned = await context.services.groups.warn(
-        update.effective_user.id, building, chat_id, target.id, reason
+        update.effective_user.id,
+        building,
+        chat_id,
+        target.id,
+        reason,
+        update.effective_message.message_id,
     )
     text = _("⚠️ {name} has been warned ({count}/{limit}).").format(
         name=esc(target.full_name), count=warned.count, limit=WARN_LIMIT

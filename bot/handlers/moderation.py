@@ -37,10 +37,11 @@ RESIDENTS_PAGE = 25  # lines of up to ~120 characters
 
 
 async def target_and_rest(
-    update: Update, context: BotContext, args: list[str]
+    update: Update, context: BotContext, args: list[str], *, known_only: bool = True
 ) -> tuple[int | None, list[str]]:
     """The person a command is about: the author of the replied-to message, or the first
-    argument (@username or id). ``None`` when nobody was named."""
+    argument (@username or id). ``None`` when nobody was named. ``known_only=False`` also
+    takes the bare id of someone the bot no longer knows (/unban after /forget)."""
     replied = replied_person(update.effective_message)
     if replied is not None:
         if await context.services.users.find(str(replied.id)) is None:
@@ -48,7 +49,7 @@ async def target_and_rest(
         return replied.id, args
     if not args:
         return None, args
-    user_id = await context.services.users.find(args[0])
+    user_id = await context.services.users.find(args[0], known_only=known_only)
     if user_id is None:
         raise ModerationProblem(ModerationProblem.UNKNOWN_PERSON)
     return user_id, args[1:]
@@ -102,7 +103,8 @@ def _decision_command(action: str):
 
     @command(action)
     async def decision_command(update: Update, context: BotContext) -> None:
-        target_id, rest = await target_and_rest(update, context, context.args or [])
+        args = context.args or []
+        target_id, rest = await target_and_rest(update, context, args, known_only=action != "unban")
         if target_id is None:
             await reply(update, views.name_someone_text())
             return

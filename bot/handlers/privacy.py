@@ -77,14 +77,15 @@ def summary_text(data: dict, when: Callable[[str], str]) -> str:
             resident["tenure"],
             resident["status"],
         )
-    for warning in data.get("group_warnings", []):
+    warnings = data.get("group_warnings", [])
+    if warnings:
         lines += [
             "",
-            _("Warning in the {building} group on {date}: {reason}").format(
-                building=esc(warning["building"] or "—"),
-                date=when(warning["at"]),
-                reason=esc(warning["reason"] or "—"),
-            ),
+            ngettext(
+                "You received {count} warning in a building group (see the file for each one).",
+                "You received {count} warnings in building groups (see the file for each one).",
+                len(warnings),
+            ).format(count=len(warnings)),
         ]
     for role in data.get("roles", []):
         if role["role"] == "organiser":
@@ -114,7 +115,9 @@ def summary_text(data: dict, when: Callable[[str], str]) -> str:
         ]
     if data.get("signup_in_progress"):
         lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]
-    for record in data.get("consent", []):
+    consents = data.get("consent", [])
+    if consents:  # the latest decision (each one is in the file)
+        record = consents[-1]
         label = (
             _("You agreed to our privacy terms (version {version}) on {date}.")
             if record["decision"] == "given"

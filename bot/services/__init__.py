@@ -76,5 +76,5 @@ class Services:
             groups=groups,
             profile=ProfileService(residents),
             keys=keys,
-            updates=UpdateService(UpdatesRepository(db)),
+            updates=UpdateService(UpdatesRepository(db), roles),
         )

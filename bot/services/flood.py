@@ -4,8 +4,9 @@ Each person has two token buckets, kept in memory (a restart forgives everyone):
 every update that makes the bot answer takes a token from the **general** bucket, and the
 heavy commands (a file, a long list, a QR code) also take one from the **heavy** bucket.
 An empty bucket refuses the update. The first refusal gets one polite "slow down" answer;
-later ones while the bucket stays empty are dropped in silence, so a hammering resident
-costs the bot nothing.
+later ones are dropped in silence until the person has rested long enough to refill the
+bucket, so a hammering resident costs the bot nothing. Stewards and organisers are not held
+to the general bucket (they may paste a batch of commands), only to the heavy one.
 """
 
 from __future__ import annotations
@@ -66,11 +67,12 @@ class FloodControl:
             self.general.capacity, state.general + elapsed * self.general.per_second
         )
         state.heavy = min(self.heavy.capacity, state.heavy + elapsed * self.heavy.per_second)
+        if state.general >= self.general.capacity:
+            state.warned = False  # fully rested: a later flood gets a "slow down" again
         if state.general >= 1 and (not heavy or state.heavy >= 1):
             state.general -= 1
             if heavy:
                 state.heavy -= 1
-            state.warned = False
             return Verdict.ALLOW
         if state.warned:
             return Verdict.DROP

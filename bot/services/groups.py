@@ -105,11 +105,15 @@ class GroupService:
         chat_id: int,
         user_id: int,
         reason: str | None,
+        message_id: int | None = None,
     ) -> Warned:
-        """Record a warning; at the limit, the member is to be muted (and that is audited)."""
+        """Record a warning (once per /warn message: a replay adds nothing); the warning that
+        reaches the limit also mutes the member (and that is audited)."""
         await self.roles.check_can_act_on(actor_id, user_id)
-        count = await self.repo.add_warning(actor_id, building.id, chat_id, user_id, reason)
-        mute_for = WARN_MUTE if count >= WARN_LIMIT else None
+        count, added = await self.repo.add_warning(
+            actor_id, building.id, chat_id, user_id, reason, message_id
+        )
+        mute_for = WARN_MUTE if added and count >= WARN_LIMIT else None
         if mute_for is not None:
             await self.record(
                 actor_id,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from bot.storage.settings import SettingsRepository
 
 SIGNATURE_LENGTH = 10  # hex characters on a button: 40 bits, checked on the server
+_SIGNATURE = re.compile(f"[0-9a-f]{{{SIGNATURE_LENGTH}}}")
 
 
 class Keys:
@@ -39,4 +41,6 @@ class Keys:
         return (await self.digest("button", *parts))[:SIGNATURE_LENGTH]
 
     async def verify(self, signature: str, *parts: object) -> bool:
+        if not _SIGNATURE.fullmatch(signature):  # anything else was never ours
+            return False
         return hmac.compare_digest(signature, await self.sign(*parts))

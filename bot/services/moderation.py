@@ -131,11 +131,12 @@ class ModerationService:
         await self.keys.load()
         async with self.residents.transaction() as tx:
             resident = await self.residents.get_resident(target_id, tx)
+            if action == "unban" and (resident is None or resident.status != "banned"):
+                # someone who erased their data while banned (and may live elsewhere now)
+                lifted = await self._lift_trace(tx, actor_id, target_id)
+                if lifted is not None:
+                    return lifted
             if resident is None:
-                if action == "unban":
-                    lifted = await self._lift_trace(tx, actor_id, target_id)
-                    if lifted is not None:
-                        return lifted
                 raise ModerationProblem(ModerationProblem.NOT_RESIDENT)
             if building_id is not None and resident.building_id != building_id:
                 raise ModerationProblem(ModerationProblem.NOT_YOUR_BUILDING, resident)

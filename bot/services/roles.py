@@ -74,19 +74,23 @@ class RoleService:
     async def promote(
         self, actor_id: int, target_id: int, role: Role, building_id: int | None = None
     ) -> None:
-        """Stewards are named by organisers and admins; organisers only by admins."""
-        actor_role = await self.role_of(actor_id)
-        if role not in (Role.STEWARD, Role.ORGANISER) or role >= actor_role:
-            raise RoleProblem(RoleProblem.NOT_ALLOWED)
-        await self.check_can_act_on(actor_id, target_id)
+        """Stewards are named by organisers and admins; organisers only by admins. The actor's
+        rights are checked in the transaction that grants the role (a demotion racing it wins
+        or loses as a whole)."""
         name = "organiser" if role == Role.ORGANISER else "steward"
-        if not await self.repo.grant(
-            actor_id, target_id, name, building_id if role == Role.STEWARD else None
-        ):
-            raise RoleProblem(RoleProblem.NO_CHANGE)
+        async with self.repo.db.transaction() as tx:
+            if role not in (Role.STEWARD, Role.ORGANISER) or role >= await self.role_of(
+                actor_id, tx
+            ):
+                raise RoleProblem(RoleProblem.NOT_ALLOWED)
+            await self.check_can_act_on(actor_id, target_id, tx)
+            scope = building_id if role == Role.STEWARD else None
+            if not await self.repo.grant(actor_id, target_id, name, scope, tx):
+                raise RoleProblem(RoleProblem.NO_CHANGE)
 
     async def demote(self, actor_id: int, target_id: int) -> None:
-        """Back to resident. Only someone of a higher role may do it."""
-        await self.check_can_act_on(actor_id, target_id)
-        if not await self.repo.revoke_all(actor_id, target_id):
-            raise RoleProblem(RoleProblem.NO_CHANGE)
+        """Back to resident. Only someone of a higher role may do it (checked in the write)."""
+        async with self.repo.db.transaction() as tx:
+            await self.check_can_act_on(actor_id, target_id, tx)
+            if not await self.repo.revoke_all(actor_id, target_id, tx):
+                raise RoleProblem(RoleProblem.NO_CHANGE)

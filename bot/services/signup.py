@@ -14,7 +14,7 @@ from enum import Enum
 from bot.services.keys import Keys
 from bot.services.problems import Problem
 from bot.services.text import TextProblem, normalise_unit, visible_text
-from bot.storage.residents import Resident, ResidentsRepository, Signup
+from bot.storage.residents import Resident, ResidentsRepository, ResidentStatus, Signup
 from bot.storage.settings import SettingsRepository
 
 STEPS = ("language", "consent", "name", "unit", "tenure")
@@ -49,6 +49,7 @@ class Refused:
 class Finished:
     resident: Resident
     crowded_unit: bool  # more residents in this unit than the building's limit: tell stewards
+    turned_down_before: bool = False  # a steward rejected them once: a steward looks again
 
 
 class SignupService:
@@ -160,7 +161,8 @@ class SignupService:
     async def finish(self, user_id: int, tenure: str) -> Finished:
         """The last answer: the sign-up becomes a resident. Approved at once only in a building
         that approves automatically, for a sign-up that came from a still-valid invite of that
-        building, in a unit that is not already full; otherwise a steward decides."""
+        building, in a unit that is not already full, by someone no steward turned down before;
+        otherwise a steward decides."""
         if tenure not in TENURES:
             raise SignupProblem(SignupProblem.BAD_TENURE)
         signup = await self._require(user_id, "tenure")
@@ -178,7 +180,10 @@ class SignupService:
             invited = await self.repo.invite_still_valid(
                 signup.invite_code, signup.building_id, self._now(), tx
             )
-            status = "approved" if auto_approve and invited and not crowded else "pending"
+            before = await self.repo.get_resident(user_id, tx)
+            rejected = before is not None and before.status == ResidentStatus.REJECTED
+            automatic = auto_approve and invited and not crowded and not rejected
+            status = ResidentStatus.APPROVED if automatic else ResidentStatus.PENDING
             if not await self.repo.finish_signup(tx, signup, tenure, status):
                 # a decision about them was made meanwhile: it stands
                 existing = await self.repo.get_resident(user_id, tx)
@@ -187,7 +192,7 @@ class SignupService:
                 raise SignupProblem(SignupProblem.ALREADY_RESIDENT, signup.building_name)
             resident = await self.repo.get_resident(user_id, tx)
         assert resident is not None
-        return Finished(resident, crowded)
+        return Finished(resident, crowded, rejected)
 
     async def back(self, user_id: int) -> Signup:
         signup = await self._require(user_id)

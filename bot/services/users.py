@@ -78,15 +78,16 @@ class UserService:
     ) -> None:
         await self.repo.touch(user_id, username, telegram_code)
 
-    async def find(self, reference: str) -> int | None:
-        """A known user named by ``@username`` or by Telegram id."""
+    async def find(self, reference: str, *, known_only: bool = True) -> int | None:
+        """A user named by ``@username`` or by Telegram id; with ``known_only`` (the default)
+        only someone the bot knows (an id of someone who erased their data is still an id)."""
         reference = reference.strip()
         if reference.startswith("@") and len(reference) > 1:
             return await self.repo.find_by_username(reference[1:])
         user_id = parse_int(reference, max_digits=15)
-        if user_id is not None and not reference.startswith("#"):
-            return user_id if await self.repo.exists(user_id) else None
-        return None
+        if user_id is None or reference.startswith("#"):
+            return None
+        return user_id if not known_only or await self.repo.exists(user_id) else None
 
     async def choose_locale(self, user_id: int, locale: str) -> str:
         if locale not in i18n.LOCALES:

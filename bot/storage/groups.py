@@ -35,26 +35,36 @@ class GroupsRepository:
             )
 
     async def add_warning(
-        self, actor_id: int, building_id: int, chat_id: int, user_id: int, reason: str | None
-    ) -> int:
-        """Record a warning (and its audit entry); returns the member's warning count."""
+        self,
+        actor_id: int,
+        building_id: int,
+        chat_id: int,
+        user_id: int,
+        reason: str | None,
+        message_id: int | None = None,
+    ) -> tuple[int, bool]:
+        """Record a warning (and its audit entry), once per /warn message. Returns the
+        member's warning count, and whether this call added one."""
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO warnings (chat_id, user_id, given_by, reason) VALUES (?, ?, ?, ?)",
-                (chat_id, user_id, actor_id, reason),
+            added = await tx.execute(
+                "INSERT OR IGNORE INTO warnings (chat_id, user_id, given_by, reason, message_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (chat_id, user_id, actor_id, reason, message_id),
             )
-            await write_audit(
-                tx,
-                actor_id,
-                "group.warn",
-                subject_id=user_id,
-                building_id=building_id,
-                reason=reason,
-            )
-            return await tx.fetch_value(
+            if added:
+                await write_audit(
+                    tx,
+                    actor_id,
+                    "group.warn",
+                    subject_id=user_id,
+                    building_id=building_id,
+                    reason=reason,
+                )
+            count = await tx.fetch_value(
                 "SELECT count(*) FROM warnings WHERE chat_id = ? AND user_id = ?",
                 (chat_id, user_id),
             )
+        return count, added > 0
 
     async def record(
         self,

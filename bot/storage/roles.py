@@ -32,24 +32,25 @@ class RolesRepository:
             )
         return [r[0] for r in rows]
 
-    async def grant(self, actor_id: int, user_id: int, role: str, building_id: int | None) -> bool:
-        """False when the user already had that role there."""
-        async with self.db.transaction() as tx:
-            added = await tx.execute(
-                "INSERT OR IGNORE INTO roles (user_id, role, building_id, granted_by) "
-                "VALUES (?, ?, ?, ?)",
-                (user_id, role, building_id, actor_id),
-            )
-            if added == 0:
-                return False
-            await write_audit(
-                tx,
-                actor_id,
-                "role.promote",
-                subject_id=user_id,
-                building_id=building_id,
-                details={"role": role},
-            )
+    async def grant(
+        self, actor_id: int, user_id: int, role: str, building_id: int | None, q: Queries
+    ) -> bool:
+        """False when the user already had that role there (in the caller's transaction)."""
+        added = await q.execute(
+            "INSERT OR IGNORE INTO roles (user_id, role, building_id, granted_by) "
+            "VALUES (?, ?, ?, ?)",
+            (user_id, role, building_id, actor_id),
+        )
+        if added == 0:
+            return False
+        await write_audit(
+            q,
+            actor_id,
+            "role.promote",
+            subject_id=user_id,
+            building_id=building_id,
+            details={"role": role},
+        )
         return True
 
     async def revoke_all(self, actor_id: int, user_id: int, q: Queries | None = None) -> int:

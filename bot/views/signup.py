@@ -197,6 +197,8 @@ def new_signup_notice(finished: Finished) -> str:
     )
     if finished.crowded_unit:
         text += "\n" + crowded_unit_text(resident.unit)
+    if finished.turned_down_before:
+        text += "\n" + _("↩️ A steward turned down their sign-up before: please check again.")
     return text
 
 

@@ -445,3 +445,112 @@ async def test_a_steward_who_forgets_loses_the_role_with_an_audit_entry(harness,
         "role.promote",
         "role.forget",
     ]
+
+
+# --- A second hostile review ------------------------------------------------------------------
+async def test_a_rejected_resident_reusing_the_invite_waits_for_a_steward_again(harness, world):
+    await harness.send(world.admin, "/building autoapprove 1 on")
+    invite = await world.services.invites.create(ADMIN_ID, 1)
+    lin = harness.api.make_user(2100, "Lin", username="lin")
+    [first] = await harness.send(lin, f"/start {invite.code}")
+    await harness.press(lin, await walk_signup(harness, lin, first), "su:ten:renter")
+    assert await status_of(world, 2100) == "approved"
+    await harness.send(world.steward, "/ban @lin wrong person")
+    await harness.send(world.steward, "/unban @lin")
+    await world.services.moderation.decide(1201, 2100, "ban", "again")
+    await world.services.db.execute("UPDATE residents SET status = 'rejected' WHERE user_id = 2100")
+    start = len(harness.api.calls)
+    [first] = await harness.send(lin, f"/start {invite.code}")
+    await harness.press(lin, await walk_signup(harness, lin, first), "su:ten:renter")
+    assert await status_of(world, 2100) == "pending"
+    notices = [m for m in harness.outgoing(harness.api.calls[start:]) if m["chat"]["id"] == 1201]
+    assert len(notices) == 1 and "↩️" in notices[0]["text"]
+
+
+async def test_mydata_of_someone_warned_often_still_arrives(harness, world):
+    from bot.services.groups import GroupBuilding
+
+    for n in range(20):
+        await world.services.groups.warn(
+            1201, GroupBuilding(1, "Maple Court"), GROUP, 2002, f"{n} " + "w" * 190, n
+        )
+    sent = await harness.send(world.nia, "/mydata")
+    assert [m for m in sent if "document" in m]
+    assert all(tr("en", SOMETHING_WRONG) != m.get("text") for m in sent)
+
+
+async def test_a_warn_message_counts_once_even_if_the_replay_check_missed_it(harness, world):
+    group = harness.api.make_group(GROUP, "Maple Court neighbours")
+    harness.api.set_chat_admins(GROUP, [1201])
+    await harness.send(world.steward, "/linkgroup Maple Court", chat=group)
+    spam = harness.api.send_message(world.nia, "buy my stuff", chat=group)
+    warn = harness.api.send_message(world.steward, "/warn spam", chat=group, reply_to=spam)
+    for update_id in (717171, 717172, 717173):  # as if the gate had let each through
+        await harness.process({"message": warn, "update_id": update_id})
+    assert await world.services.db.fetch_value("SELECT count(*) FROM warnings") == 1
+    assert harness.calls("restrictChatMember") == []
+
+
+async def test_a_promotion_racing_the_promoters_demotion_is_never_granted_after_it(harness, world):
+    organiser = harness.api.make_user(1100, "Olu", username="olu")
+    await harness.send(organiser, "/start")
+    await world.services.roles.promote(ADMIN_ID, 1100, Role.ORGANISER)
+    promote = harness.api.send_message(organiser, "/promote @nia steward Maple Court")
+    demote = harness.api.send_message(world.admin, "/demote @olu")
+    await asyncio.gather(
+        harness.process({"message": demote}), harness.process({"message": promote})
+    )
+    rows = await world.services.db.fetch_all(
+        "SELECT action, actor_id, subject_id FROM audit_log WHERE action LIKE 'role.%' ORDER BY id"
+    )
+    demoted_at = next(i for i, r in enumerate(rows) if r[0] == "role.demote" and r[2] == 1100)
+    assert not any(r[0] == "role.promote" and r[1] == 1100 for r in rows[demoted_at:])
+
+
+async def test_unban_by_id_lifts_the_ban_of_someone_who_forgot_and_moved(harness, world):
+    await harness.send(world.steward, "/ban @rosa spam")
+    [confirm] = await harness.send(world.rosa, "/forget")
+    await harness.press(world.rosa, confirm, "forget:yes")
+    [unknown] = await harness.send(world.steward, "/unban 2001")  # she never came back
+    assert "Rosa" not in unknown["text"] and "2001" in unknown["text"]
+    assert await world.services.db.fetch_value("SELECT count(*) FROM ban_traces") == 0
+    # banned again, forgets, signs up in Oak House: an unban still finds the Maple Court ban
+    await harness.send(world.rosa, "/start")
+    await sign_up(world.services, world.rosa, 1)
+    await harness.send(world.steward, "/ban 2001 spam")
+    [confirm] = await harness.send(world.rosa, "/forget")
+    await harness.press(world.rosa, confirm, "forget:yes")
+    await harness.send(world.rosa, "/start")
+    await sign_up(world.services, world.rosa, 2)
+    await harness.send(world.admin, "/unban 2001")
+    assert await world.services.db.fetch_value("SELECT count(*) FROM ban_traces") == 0
+
+
+async def test_a_steward_pasting_a_batch_of_commands_is_not_cut_off(harness, world):
+    for n in range(30):
+        await harness.send(world.admin, f"/building add Block {n}")
+    buildings = await world.services.buildings.active()
+    assert len(buildings) == 2 + 30
+
+
+async def test_a_forged_signature_is_a_stale_button_not_an_error(harness, world):
+    sent, [answer] = await harness.press(
+        world.nia, {"message_id": 1, "chat": {"id": 2002}}, "su:grp:1:ü"
+    )
+    assert sent == [] and answer.params["text"] == tr(
+        "en", "This button no longer works. Send /help to start again."
+    )
+
+
+async def test_forget_leaves_no_id_of_a_steward_in_what_they_did(harness, world):
+    await world.services.invites.create(1201, 1)
+    [confirm] = await harness.send(world.steward, "/forget")
+    await harness.press(world.steward, confirm, "forget:yes")
+    for table, column in (("invites", "created_by"), ("warnings", "given_by")):
+        assert not await world.services.db.fetch_value(
+            f"SELECT count(*) FROM {table} WHERE {column} = 1201"
+        )
+    with pytest.raises(sqlite3.IntegrityError):  # an erased entry can't be "erased" again
+        await world.services.db.execute(
+            "UPDATE audit_log SET erased_at = '1970-01-01T00:00:00Z' WHERE erased_at IS NOT NULL"
+        )
