@@ -5,16 +5,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
-from bot import i18n
+from bot import clock, i18n
 from bot.i18n import _
 from bot.services import Services, commands
 from bot.services.problems import Problem
@@ -228,10 +226,4 @@ async def refuse_unless(update: Update, context: BotContext, role: Role) -> bool
 
 def local_datetime(context: BotContext, timestamp: str) -> str:
     """A stored UTC timestamp, in the community's time zone and the reader's language."""
-    moment = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return format_datetime(
-        moment,
-        format="medium",
-        tzinfo=context.services.config.timezone,
-        locale=i18n.current_locale(),
-    )
+    return clock.local(timestamp, context.services.config.timezone, i18n.current_locale())

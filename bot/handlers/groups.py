@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from babel.dates import format_timedelta
 from telegram import ChatMember, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot import i18n
+from bot.clock import system_clock
 from bot.handlers.common import BotContext, esc, localized, replied_person, reply
 from bot.handlers.moderation import apply_decision
 from bot.handlers.notify import tell
@@ -216,7 +217,7 @@ async def warn_command(update: Update, context: BotContext) -> None:
     )
     text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
     if warned.mute_for is not None:  # the mute is audited already: now do it
-        until = datetime.now(UTC) + warned.mute_for
+        until = system_clock() + warned.mute_for
         if await act_in_group(context, update, target.id, building, "mute", until=until):
             text += "\n" + _("That is {limit} warnings: they can't write here for a day.").format(
                 limit=WARN_LIMIT
@@ -261,7 +262,7 @@ async def mute_command(update: Update, context: BotContext) -> None:
         reason,
         {"seconds": int(duration.total_seconds())},
     )
-    until = datetime.now(UTC) + duration
+    until = system_clock() + duration
     if not await act_in_group(context, update, target.id, building, "mute", until=until):
         await reply(update, group_refused_text())
         return

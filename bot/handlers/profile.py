@@ -5,9 +5,12 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import i18n
+from bot.handlers.answers import typed_answer
 from bot.handlers.common import BotContext, command, localized, reply, show
 from bot.i18n import _
 from bot.services.problems import ButtonProblem
+from bot.services.profile import ASKS
+from bot.storage.awaiting import Awaiting
 from bot.storage.residents import Resident
 from bot.views.buttons import (
     ProfileCard,
@@ -125,13 +128,13 @@ async def profile_button(update: Update, context: BotContext) -> None:
     await show(update, text, reply_markup=keyboard)
 
 
-async def typed_answer(update: Update, context: BotContext) -> bool:
-    """A new name or unit typed after pressing "Change"; False if no change was under way."""
-    user_id = update.effective_user.id
-    profile = context.services.profile
-    if await profile.editing(user_id) is None:
-        return False
-    resident = await profile.apply_text(user_id, update.effective_message.text or "")
+@typed_answer(*ASKS)
+async def new_name_or_unit(update: Update, context: BotContext, question: Awaiting) -> bool:
+    """A new name or unit typed after pressing "Change"."""
+    field = question.kind.removeprefix("profile.")
+    resident = await context.services.profile.apply_text(
+        update.effective_user.id, field, update.effective_message.text or ""
+    )
     text, keyboard = card(resident)
     await reply(update, _("Saved") + "\n\n" + text, reply_markup=keyboard)
     return True

@@ -12,10 +12,12 @@ from telegram import Update
 
 from bot import i18n
 from bot.handlers import notify
+from bot.handlers.answers import typed_answer
 from bot.handlers.common import BotContext, localized, reply, show
 from bot.i18n import _
 from bot.services.problems import ButtonProblem
-from bot.services.signup import DISPLAY_NAME_MAX, Refused
+from bot.services.signup import ASK, DISPLAY_NAME_MAX, TYPED_STEPS, Refused
+from bot.storage.awaiting import Awaiting
 from bot.storage.residents import ResidentStatus, Signup
 from bot.views import signup as views
 from bot.views.buttons import (
@@ -42,6 +44,24 @@ async def start_with_invite(update: Update, context: BotContext, code: str) -> N
     signup = await services.signup.begin(user.id, invite.building_id, invite_code=code)
     text, keyboard = views.step_view(signup, user.first_name)
     await reply(update, text, reply_markup=keyboard)
+
+
+@typed_answer(ASK)
+async def typed_step(update: Update, context: BotContext, question: Awaiting) -> bool:
+    """The name or the unit, typed; the next step comes as a new message."""
+    user = update.effective_user
+    service = context.services.signup
+    state = await service.current(user.id)
+    if state is None or state.step not in TYPED_STEPS:
+        return False
+    text = update.effective_message.text or ""
+    if state.step == "name":
+        state = await service.set_name(user.id, text)
+    else:
+        state = await service.set_unit(user.id, text)
+    step_text, keyboard = views.step_view(state, user.first_name)
+    await reply(update, step_text, reply_markup=keyboard)
+    return True
 
 
 async def resume(update: Update, context: BotContext, signup: Signup) -> None:

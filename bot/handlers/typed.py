@@ -1,32 +1,28 @@
-"""Routing what residents type in a private chat (as opposed to commands and buttons)."""
+"""Routing what residents type in a private chat (as opposed to commands and buttons).
+
+In order: the answer to the question the person was asked (the ``awaiting`` table: a sign-up
+step, a new name from /profile...), handled by whoever registered that kind in
+``handlers/answers.py``; "stop" in any language; else the usual hint.
+"""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers import fallback, profile, reachability
-from bot.handlers.common import BotContext, localized, reply
-from bot.views import signup as signup_views
+from bot.handlers import fallback, reachability
+from bot.handlers.answers import REGISTRY
+from bot.handlers.common import BotContext, localized
 
 
 @localized
 async def private_text(update: Update, context: BotContext) -> None:
-    """Typed text in a private chat, in order: an answer to the current sign-up step (name,
-    unit), a new name or unit from /profile, "stop" in any language, else the usual hint."""
     user = update.effective_user
     text = update.effective_message.text or ""
-    service = context.services.signup
-    state = await service.current(user.id)
-    if state is not None and state.step in ("name", "unit"):
-        if state.step == "name":
-            state = await service.set_name(user.id, text)
-        else:
-            state = await service.set_unit(user.id, text)
-        step_text, keyboard = signup_views.step_view(state, user.first_name)
-        await reply(update, step_text, reply_markup=keyboard)
-    elif await profile.typed_answer(update, context):
+    question = await context.services.awaiting.open_question(user.id)
+    handler = REGISTRY.get(question.kind) if question is not None else None
+    if handler is not None and await handler(update, context, question):
         return
-    elif context.services.users.is_stop_word(text):
+    if context.services.users.is_stop_word(text):
         await reachability.pause_announcements(update, context)
     else:
         await fallback.reply_with_hint(update)

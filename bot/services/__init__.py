@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.services.awaiting import AwaitingService
 from bot.services.buildings import BuildingService
 from bot.services.groups import GroupService
 from bot.services.invites import InviteService
@@ -18,6 +19,7 @@ from bot.services.status import StatusService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from bot.storage.audit import AuditRepository
+from bot.storage.awaiting import AwaitingRepository
 from bot.storage.buildings import BuildingsRepository
 from bot.storage.db import Database
 from bot.storage.groups import GroupsRepository
@@ -46,6 +48,7 @@ class Services:
     groups: GroupService
     profile: ProfileService
     keys: Keys
+    awaiting: AwaitingService
     updates: UpdateService
 
     @classmethod
@@ -54,7 +57,8 @@ class Services:
         buildings = BuildingService(BuildingsRepository(db))
         residents = ResidentsRepository(db)
         keys = Keys(SettingsRepository(db))
-        signup = SignupService(residents, keys=keys)
+        awaiting = AwaitingService(AwaitingRepository(db))
+        signup = SignupService(residents, keys=keys, awaiting=awaiting)
         roles_repo, invites_repo, audit = (
             RolesRepository(db),
             InvitesRepository(db),
@@ -74,7 +78,8 @@ class Services:
             privacy=PrivacyService(users, signup, groups, roles_repo, invites_repo, audit),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
-            profile=ProfileService(residents),
+            profile=ProfileService(residents, awaiting),
             keys=keys,
+            awaiting=awaiting,
             updates=UpdateService(UpdatesRepository(db), roles),
         )

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import Enum
 
 import qrcode
 from qrcode.image.pure import PyPNGImage
 
+from bot.clock import Clock, system_clock, to_db
 from bot.services.problems import Problem
 from bot.services.roles import RoleService
 from bot.storage.invites import Invite, InvitesRepository
 
 MAX_DAYS = 365
-TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class InviteProblem(Problem):
@@ -54,23 +53,19 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-def parse_timestamp(value: str) -> datetime:
-    return datetime.strptime(value, TIMESTAMP).replace(tzinfo=UTC)
-
-
 class InviteService:
     def __init__(
         self,
         repo: InvitesRepository,
         roles: RoleService,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
     ) -> None:
         self.repo = repo
         self.roles = roles
         self.clock = clock
 
     def _now(self) -> str:
-        return self.clock().strftime(TIMESTAMP)
+        return to_db(self.clock())
 
     async def _check_scope(self, actor_id: int, building_id: int) -> None:
         """Stewards make and withdraw invites for their own buildings only."""
@@ -83,7 +78,7 @@ class InviteService:
             raise InviteProblem(InviteProblem.BAD_DAYS)
         expires = None
         if days is not None:
-            expires = (self.clock() + timedelta(days=days)).strftime(TIMESTAMP)
+            expires = to_db(self.clock() + timedelta(days=days))
         return await self.repo.create(actor_id, new_code(), building_id, expires)
 
     async def active(self, actor_id: int) -> list[Invite]:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.services.awaiting import AwaitingService
 from bot.services.signup import DISPLAY_NAME_MAX, TENURES, SignupProblem
 from bot.services.text import TextProblem, normalise_unit, visible_text
 from bot.storage.residents import Resident, ResidentsRepository
 
 FIELDS = ("name", "unit")
+ASKS = tuple(f"profile.{field}" for field in FIELDS)  # the typed answers /profile waits for
+EDIT_LASTS = timedelta(days=1)  # a "Change my name" left unanswered lapses after a day
 
 
 class ProfileService:
-    def __init__(self, repo: ResidentsRepository) -> None:
+    def __init__(self, repo: ResidentsRepository, awaiting: AwaitingService) -> None:
         self.repo = repo
+        self.awaiting = awaiting
 
     async def get(self, user_id: int) -> Resident | None:
         return await self.repo.get_resident(user_id)
@@ -19,17 +25,14 @@ class ProfileService:
     async def start_edit(self, user_id: int, field: str) -> None:
         if field not in FIELDS or await self.repo.get_resident(user_id) is None:
             raise SignupProblem(SignupProblem.NO_SIGNUP)
-        await self.repo.set_editing(user_id, field)
-
-    async def editing(self, user_id: int) -> str | None:
-        return await self.repo.editing(user_id)
+        await self.awaiting.ask(user_id, f"profile.{field}", lasts=EDIT_LASTS)
 
     async def cancel_edit(self, user_id: int) -> None:
-        await self.repo.set_editing(user_id, None)
+        for kind in ASKS:
+            await self.awaiting.close(user_id, kind)
 
-    async def apply_text(self, user_id: int, text: str) -> Resident:
-        """The typed new name or unit; the edit stays open when the answer is refused."""
-        field = await self.repo.editing(user_id)
+    async def apply_text(self, user_id: int, field: str, text: str) -> Resident:
+        """The typed new name or unit; the question stays open when the answer is refused."""
         try:
             if field == "name":
                 await self.repo.update_profile(
@@ -42,6 +45,7 @@ class ProfileService:
         except TextProblem as problem:
             kind = SignupProblem.BAD_NAME if field == "name" else SignupProblem.BAD_UNIT
             raise SignupProblem(kind, problem.kind) from None
+        await self.awaiting.close(user_id, f"profile.{field}")
         return await self.repo.get_resident(user_id)
 
     async def set_tenure(self, user_id: int, tenure: str) -> Resident:

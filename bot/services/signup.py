@@ -6,18 +6,22 @@ later, even after a restart, and go back a step at any time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import Enum
 
+from bot.clock import Clock, system_clock, to_db
+from bot.services.awaiting import AwaitingService
 from bot.services.keys import Keys
 from bot.services.problems import Problem
 from bot.services.text import TextProblem, normalise_unit, visible_text
+from bot.storage.awaiting import AwaitingRepository
 from bot.storage.residents import Resident, ResidentsRepository, ResidentStatus, Signup
 from bot.storage.settings import SettingsRepository
 
 STEPS = ("language", "consent", "name", "unit", "tenure")
+TYPED_STEPS = ("name", "unit")
+ASK = "signup"  # the kind of typed answer a sign-up waits for (services/awaiting.py)
 TENURES = ("renter", "owner", "assisted", "market", "undisclosed")
 CONSENT_VERSION = "2026-11-25"
 DISPLAY_NAME_MAX = 40
@@ -56,15 +60,24 @@ class SignupService:
     def __init__(
         self,
         repo: ResidentsRepository,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
         keys: Keys | None = None,
+        awaiting: AwaitingService | None = None,
     ) -> None:
         self.repo = repo
         self.clock = clock
         self.keys = keys or Keys(SettingsRepository(repo.db))
+        self.awaiting = awaiting or AwaitingService(AwaitingRepository(repo.db), clock)
+
+    async def _expect_typing(self, user_id: int, step: str | None) -> None:
+        """The name and unit steps wait for typed text; the other steps for a button."""
+        if step in TYPED_STEPS:
+            await self.awaiting.ask(user_id, ASK)
+        else:
+            await self.awaiting.close(user_id, ASK)
 
     def _now(self) -> str:
-        return self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+        return to_db(self.clock())
 
     async def current(self, user_id: int) -> Signup | None:
         return await self.repo.get_signup(user_id)
@@ -98,6 +111,7 @@ class SignupService:
             await self.repo.start_signup(tx, user_id, building_id, step, invite_code)
             signup = await self.repo.get_signup(user_id, tx)
         assert signup is not None
+        await self._expect_typing(user_id, signup.step)
         return signup
 
     async def begin_signed(self, user_id: int, building_id: int, signature: str) -> Signup:
@@ -124,7 +138,9 @@ class SignupService:
         if not await self.repo.update_signup(user_id, from_step, **fields):
             await self._require(user_id, from_step)  # says what is wrong
             raise SignupProblem(SignupProblem.WRONG_STEP)
-        return await self._require(user_id)
+        signup = await self._require(user_id)
+        await self._expect_typing(user_id, signup.step)
+        return signup
 
     async def confirm_language(self, user_id: int) -> Signup:
         await self._require(user_id, "language")
@@ -137,6 +153,7 @@ class SignupService:
             kept = await self.repo.refuse_consent(user_id, CONSENT_VERSION)
             if kept is None:
                 raise SignupProblem(SignupProblem.NO_SIGNUP)
+            await self._expect_typing(user_id, None)
             return Refused(kept)
         return await self._advance(
             user_id, "consent", step="name", consent_version=CONSENT_VERSION, consent_at=self._now()
@@ -192,6 +209,7 @@ class SignupService:
                 raise SignupProblem(SignupProblem.ALREADY_RESIDENT, signup.building_name)
             resident = await self.repo.get_resident(user_id, tx)
         assert resident is not None
+        await self._expect_typing(user_id, None)
         return Finished(resident, crowded, rejected)
 
     async def back(self, user_id: int) -> Signup:
@@ -201,7 +219,7 @@ class SignupService:
 
     async def due_reminders(self) -> list[Signup]:
         """Sign-ups left unfinished for a day that have not been reminded yet."""
-        cutoff = (self.clock() - REMIND_AFTER).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cutoff = to_db(self.clock() - REMIND_AFTER)
         return await self.repo.unreminded_before(cutoff)
 
     async def reminded(self, user_id: int) -> None:

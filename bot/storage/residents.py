@@ -340,24 +340,13 @@ class ResidentsRepository:
         )
         return True
 
-    async def editing(self, user_id: int) -> str | None:
-        return await self.db.fetch_value(
-            "SELECT editing FROM residents WHERE user_id = ?", (user_id,)
-        )
-
-    async def set_editing(self, user_id: int, field: str | None) -> None:
-        await self.db.execute(
-            "UPDATE residents SET editing = ? WHERE user_id = ?", (field, user_id)
-        )
-
     async def update_profile(self, user_id: int, **fields: str) -> None:
-        """Change answers given at sign-up; also ends any edit in progress."""
+        """Change answers given at sign-up."""
         allowed = {"display_name", "unit", "tenure"}
         assert fields and set(fields) <= allowed, fields
         assignments = ", ".join(f"{name} = ?" for name in fields)
         await self.db.execute(
-            f"UPDATE residents SET {assignments}, editing = NULL, updated_at = {NOW} "
-            "WHERE user_id = ?",
+            f"UPDATE residents SET {assignments}, updated_at = {NOW} WHERE user_id = ?",
             (*fields.values(), user_id),
         )
 
