@@ -16,7 +16,7 @@ from bot import clock, i18n
 from bot.i18n import _
 from bot.services import Services, commands
 from bot.services.problems import Problem
-from bot.services.roles import Role
+from bot.services.roles import Actor, Role
 from bot.views import problems
 from bot.views.common import esc  # noqa: F401  (re-exported for handlers)
 
@@ -210,11 +210,21 @@ def refusal_text(role: Role) -> str:
     return _("Sorry, only stewards and organisers can use that command.")
 
 
+async def current_actor(update: Update, context: BotContext) -> Actor:
+    """Who sent this update, with their role and buildings as they are now: read once per
+    handler call (one query) and passed down to the services."""
+    actor = getattr(context, "_actor", None)
+    if actor is None or actor.id != update.effective_user.id:
+        actor = await context.services.roles.actor(update.effective_user.id)
+        context._actor = actor  # type: ignore[attr-defined]
+    return actor
+
+
 async def refuse_unless(update: Update, context: BotContext, role: Role) -> bool:
     """Check, now and on the server, that the user has ``role``; if not, say so politely and
     return True. Used by every steward/organiser command *and* button: callback data and
     old messages are never trusted."""
-    if await context.services.roles.role_of(update.effective_user.id) >= role:
+    if (await current_actor(update, context)).role >= role:
         return False
     text = refusal_text(role)
     if update.callback_query is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.common import BotContext, localized
+from bot.handlers.common import BotContext, current_actor, localized
 from bot.i18n import _
 from bot.services.commands import commands_for
 from bot.services.roles import Role
@@ -26,5 +26,5 @@ def help_text(role: Role) -> str:
 
 @localized
 async def help_command(update: Update, context: BotContext) -> None:
-    role = await context.services.roles.role_of(update.effective_user.id)
+    role = (await current_actor(update, context)).role
     await update.effective_message.reply_text(help_text(role))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.handlers import paging
-from bot.handlers.common import BotContext, command, esc, local_datetime, reply
+from bot.handlers.common import BotContext, command, current_actor, esc, local_datetime, reply
 from bot.i18n import N_, _, ngettext
 from bot.services.buildings import BuildingProblem
 from bot.services.invites import deep_link, qr_png
@@ -76,7 +76,7 @@ INVITES_PAGE = 10  # entries of up to ~300 characters
 async def invites_page(
     update: Update, context: BotContext, offset: int, _arg: int
 ) -> tuple[str, bool]:
-    invites = await context.services.invites.active(update.effective_user.id)
+    invites = await context.services.invites.active(await current_actor(update, context))
     if not invites:
         text = _("No invite works at the moment. Make one with /invite and a building number.")
         return text, False

@@ -16,6 +16,7 @@ from bot.handlers import menus, notify, paging
 from bot.handlers.common import (
     BotContext,
     command,
+    current_actor,
     local_datetime,
     replied_person,
     reply,
@@ -127,7 +128,8 @@ def when(context: BotContext):
 
 @command("pending")
 async def pending_command(update: Update, context: BotContext) -> None:
-    waiting, total = await context.services.moderation.pending(update.effective_user.id)
+    actor = await current_actor(update, context)
+    waiting, total = await context.services.moderation.pending(actor)
     if not waiting:
         await reply(update, _("Nobody is waiting for approval. 🎉"))
         return
@@ -153,9 +155,8 @@ async def moderation_button(update: Update, context: BotContext) -> None:
             await show(update, text, reply_markup=keyboard)
             return
         case PendingCard(user_id=target_id):
-            waiting, _total = await context.services.moderation.pending(
-                update.effective_user.id, limit=1000
-            )
+            actor = await current_actor(update, context)
+            waiting, _total = await context.services.moderation.pending(actor, limit=1000)
             item = next((p for p in waiting if p.resident.user_id == target_id), None)
             await query.answer()
             if item is None:
@@ -184,7 +185,10 @@ async def residents_page(
     update: Update, context: BotContext, offset: int, building_id: int
 ) -> tuple[str, bool]:
     residents, total = await context.services.moderation.residents_of(
-        update.effective_user.id, building_id or None, limit=RESIDENTS_PAGE, offset=offset
+        await current_actor(update, context),
+        building_id or None,
+        limit=RESIDENTS_PAGE,
+        offset=offset,
     )
     return views.residents_page(residents, total), offset + len(residents) < total
 
@@ -203,7 +207,7 @@ async def audit_page(
 ) -> tuple[str, bool]:
     size = max(0, min(AUDIT_PAGE, most - offset))
     entries = await context.services.moderation.recent_audit(
-        update.effective_user.id, size + 1, offset
+        await current_actor(update, context), size + 1, offset
     )
     more = len(entries) > size and offset + size < most
     return views.audit_page(entries[:size], when(context)), more

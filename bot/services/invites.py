@@ -12,7 +12,7 @@ from qrcode.image.pure import PyPNGImage
 
 from bot.clock import Clock, system_clock, to_db
 from bot.services.problems import Problem
-from bot.services.roles import RoleService
+from bot.services.roles import Actor, RoleService
 from bot.storage.invites import Invite, InvitesRepository
 
 MAX_DAYS = 365
@@ -81,9 +81,9 @@ class InviteService:
             expires = to_db(self.clock() + timedelta(days=days))
         return await self.repo.create(actor_id, new_code(), building_id, expires)
 
-    async def active(self, actor_id: int) -> list[Invite]:
+    async def active(self, actor: Actor) -> list[Invite]:
         """The invites that still work, in the buildings the actor looks after."""
-        buildings = await self.roles.stewarded_buildings(actor_id)
+        buildings = None if actor.buildings is None else set(actor.buildings)
         return await self.repo.list_active(self._now(), buildings)
 
     async def get(self, code: str, missing: InviteProblem.Kind = InviteProblem.NOT_FOUND) -> Invite:

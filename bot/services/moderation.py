@@ -13,7 +13,7 @@ from enum import Enum
 from bot.i18n import N_
 from bot.services.keys import Keys
 from bot.services.problems import Problem
-from bot.services.roles import RoleProblem, RoleService
+from bot.services.roles import Actor, RoleService
 from bot.storage.audit import AuditRepository
 from bot.storage.residents import Resident, ResidentsRepository
 
@@ -87,9 +87,9 @@ class ModerationService:
         self.audit = audit
         self.keys = keys
 
-    async def pending(self, actor_id: int, limit: int = 10) -> tuple[list[Pending], int]:
+    async def pending(self, actor: Actor, limit: int = 10) -> tuple[list[Pending], int]:
         """The first ``limit`` sign-ups waiting in the actor's buildings, and how many wait."""
-        buildings = await self.roles.stewarded_buildings(actor_id)
+        buildings = actor.buildings
         waiting = await self.residents.list_residents(buildings, ("pending",), limit)
         result = []
         for resident in waiting:
@@ -99,14 +99,14 @@ class ModerationService:
         return result, await self.residents.count_residents(buildings, ("pending",))
 
     async def residents_of(
-        self, actor_id: int, building_id: int | None = None, *, limit: int = 50, offset: int = 0
+        self, actor: Actor, building_id: int | None = None, *, limit: int = 50, offset: int = 0
     ) -> tuple[list[Resident], int]:
         """A page of the residents of the actor's buildings, and how many there are."""
-        buildings = await self.roles.stewarded_buildings(actor_id)
+        buildings = actor.buildings
         if building_id is not None:
-            if buildings is not None and building_id not in buildings:
+            if not actor.looks_after(building_id):
                 raise ModerationProblem(ModerationProblem.NOT_YOUR_BUILDING)
-            buildings = {building_id}
+            buildings = frozenset({building_id})
         statuses = ("approved", "pending")
         page = await self.residents.list_residents(buildings, statuses, limit, offset)
         return page, await self.residents.count_residents(buildings, statuses)
@@ -140,12 +140,11 @@ class ModerationService:
                 raise ModerationProblem(ModerationProblem.NOT_RESIDENT)
             if building_id is not None and resident.building_id != building_id:
                 raise ModerationProblem(ModerationProblem.NOT_YOUR_BUILDING, resident)
-            if not await self.roles.can_moderate(actor_id, resident.building_id, tx):
+            actor = await self.roles.actor(actor_id, tx)  # as it is now, in this transaction
+            if not actor.looks_after(resident.building_id):
                 raise ModerationProblem(ModerationProblem.NOT_YOUR_BUILDING, resident)
-            try:
-                await self.roles.check_can_act_on(actor_id, target_id, tx)
-            except RoleProblem:
-                raise ModerationProblem(ModerationProblem.OUTRANKED, resident) from None
+            if await self.roles.role_of(target_id, tx) >= actor.role:
+                raise ModerationProblem(ModerationProblem.OUTRANKED, resident)
             if needs_reason and not reason:
                 raise ModerationProblem(ModerationProblem.REASON_REQUIRED, resident)
             if not await self.residents.set_status(
@@ -175,7 +174,6 @@ class ModerationService:
             return Decision(target_id, None, building_id, name, group_chat_id, None)
         return None
 
-    async def recent_audit(self, actor_id: int, limit: int = 10, offset: int = 0) -> list[dict]:
+    async def recent_audit(self, actor: Actor, limit: int = 10, offset: int = 0) -> list[dict]:
         """The latest audited actions in the buildings the actor looks after."""
-        buildings = await self.roles.stewarded_buildings(actor_id)
-        return await self.audit.recent(buildings, limit, offset)
+        return await self.audit.recent(actor.buildings, limit, offset)

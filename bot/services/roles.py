@@ -7,6 +7,7 @@ acts on themselves or on someone of their own or a higher role.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum, IntEnum
 
 from bot.services.problems import Problem
@@ -29,26 +30,49 @@ class RoleProblem(Problem):
         NO_CHANGE = "no_change"
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, read once (one query): their role, and the buildings they look after
+    (``None``: all of them). A decision that writes checks again inside its transaction."""
+
+    id: int
+    role: Role
+    buildings: frozenset[int] | None
+
+    def looks_after(self, building_id: int) -> bool:
+        return self.buildings is None or building_id in self.buildings
+
+
 class RoleService:
     def __init__(self, repo: RolesRepository, admin_ids: frozenset[int]) -> None:
         self.repo = repo
         self.admin_ids = admin_ids
 
+    async def actor(self, user_id: int, q: Queries | None = None) -> Actor:
+        held = await self.repo.roles_of(user_id, q)
+        names = {role for role, _building in held}
+        if user_id in self.admin_ids:
+            role = Role.ADMIN
+        elif "organiser" in names:
+            role = Role.ORGANISER
+        elif "steward" in names:
+            role = Role.STEWARD
+        else:
+            role = Role.RESIDENT
+        buildings = None
+        if role < Role.ORGANISER:
+            buildings = frozenset(b for name, b in held if name == "steward" and b)
+        return Actor(user_id, role, buildings)
+
     async def role_of(self, user_id: int, q: Queries | None = None) -> Role:
         if user_id in self.admin_ids:
             return Role.ADMIN
-        roles = {role for role, _building in await self.repo.roles_of(user_id, q)}
-        if "organiser" in roles:
-            return Role.ORGANISER
-        if "steward" in roles:
-            return Role.STEWARD
-        return Role.RESIDENT
+        return (await self.actor(user_id, q)).role
 
     async def stewarded_buildings(self, user_id: int, q: Queries | None = None) -> set[int] | None:
         """The buildings this user looks after; ``None`` means all of them."""
-        if await self.role_of(user_id, q) >= Role.ORGANISER:
-            return None
-        return {b for role, b in await self.repo.roles_of(user_id, q) if role == "steward" and b}
+        buildings = (await self.actor(user_id, q)).buildings
+        return None if buildings is None else set(buildings)
 
     async def who_looks_after(self, building_id: int) -> list[int]:
         """Whom to tell about something in a building: its stewards, or if it has none yet,
@@ -59,8 +83,7 @@ class RoleService:
         return sorted(set(await self.repo.holders("organiser")) | self.admin_ids)
 
     async def can_moderate(self, user_id: int, building_id: int, q: Queries | None = None) -> bool:
-        buildings = await self.stewarded_buildings(user_id, q)
-        return buildings is None or building_id in buildings
+        return (await self.actor(user_id, q)).looks_after(building_id)
 
     async def check_can_act_on(
         self, actor_id: int, target_id: int, q: Queries | None = None

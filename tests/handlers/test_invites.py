@@ -68,7 +68,8 @@ async def test_residents_cannot_make_invites(harness, admin, resident, maple):
         assert reply["text"] == tr(
             "en", "Sorry, only stewards and organisers can use that command."
         )
-    assert await harness.app.bot_data["services"].invites.active(admin["id"]) == []
+    services = harness.app.bot_data["services"]
+    assert await services.invites.active(await services.roles.actor(admin["id"])) == []
 
 
 async def test_stewards_invite_to_their_own_buildings_only(harness, admin, maple):
