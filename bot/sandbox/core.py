@@ -132,25 +132,10 @@ class FakeBotApi(UserDriver, Inspector):
         return self.world.max_delivered_update_id
 
     # ---------------------------------------------------------------- faults
-    def add_fault(
-        self,
-        method: str,
-        kind: str,
-        *,
-        chat_id: int | None = None,
-        times: int = 1,
-        retry_after: int = 1,
-        migrate_to_chat_id: int | None = None,
-    ) -> None:
-        """Make the next `times` calls of `method` ("*" = any method) fail with `kind`."""
-        self.faults.add(
-            method,
-            kind,
-            chat_id=chat_id,
-            times=times,
-            retry_after=retry_after,
-            migrate_to_chat_id=migrate_to_chat_id,
-        )
+    def add_fault(self, method: str, kind: str, **options: Any) -> None:
+        """Make the next calls of `method` ("*" = any) fail with `kind`: see `Faults.add`
+        for the options (chat_id, times, retry_after, migrate_to_chat_id)."""
+        self.faults.add(method, kind, **options)
 
     # ------------------------------------------------------------------ entry
     async def handle(

@@ -35,14 +35,18 @@ def choice(*values: str) -> Any:
     return field(metadata={"choices": frozenset(values)})
 
 
-@dataclass(frozen=True)
 class Button:
+    """Subclass with ``family=`` and ``tag=`` (empty for a family of one untagged kind); the
+    subclass becomes a frozen dataclass of its annotated fields and is registered."""
+
     FAMILY: ClassVar[str] = ""
     TAG: ClassVar[str] = ""
 
     def __init_subclass__(cls, family: str = "", tag: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.FAMILY, cls.TAG = family, tag
+        dataclass(frozen=True)(cls)
+        register(cls)
 
     def pack(self) -> str:
         values = [str(getattr(self, f.name)) for f in fields(self)]
@@ -55,7 +59,7 @@ class Button:
 
 
 def register(cls: type[Button]) -> type[Button]:
-    """Class decorator: make ``cls`` a known button (after ``@dataclass`` has run)."""
+    """Make ``cls`` a known button (called for every subclass of :class:`Button`)."""
     key = (cls.TAG, len(fields(cls)))
     family = _REGISTRY.setdefault(cls.FAMILY, {})
     assert key not in family, f"two buttons for {cls.FAMILY}:{key}"
@@ -100,61 +104,43 @@ LOCALE = SUPPORTED_LOCALES
 
 
 # --- language ---------------------------------------------------------------------------------
-@register
-@dataclass(frozen=True)
 class LanguageMenu(Button, family="lang", tag="menu"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class LanguageSet(Button, family="lang", tag="set"):
     locale: str = choice(*LOCALE)
 
 
 # --- /forget ----------------------------------------------------------------------------------
-@register
-@dataclass(frozen=True)
 class ForgetConfirm(Button, family="forget", tag="yes"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class ForgetCancel(Button, family="forget", tag="no"):
     pass
 
 
 # --- buildings --------------------------------------------------------------------------------
-@register
-@dataclass(frozen=True)
 class BuildingArchive(Button, family="bld", tag="archive"):
     building_id: int
 
 
-@register
-@dataclass(frozen=True)
 class BuildingCancel(Button, family="bld", tag="cancel"):
     pass
 
 
 # --- sign-up ----------------------------------------------------------------------------------
-@register
-@dataclass(frozen=True)
 class SignupJoin(Button, family="su", tag="join"):
     """ "Sign up for my building": the listed buildings."""
 
 
-@register
-@dataclass(frozen=True)
 class SignupBuilding(Button, family="su", tag="bld"):
     """A listed building, chosen by someone without an invite."""
 
     building_id: int
 
 
-@register
-@dataclass(frozen=True)
 class SignupInvited(Button, family="su", tag="grp"):
     """The invitation sent to someone declined at a building group's door (signed)."""
 
@@ -162,120 +148,82 @@ class SignupInvited(Button, family="su", tag="grp"):
     signature: str
 
 
-@register
-@dataclass(frozen=True)
 class SignupLanguage(Button, family="su", tag="lang"):
     locale: str = choice(*LOCALE)
 
 
-@register
-@dataclass(frozen=True)
 class SignupLanguages(Button, family="su", tag="langs"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class SignupAgree(Button, family="su", tag="yes"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class SignupDecline(Button, family="su", tag="no"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class SignupUseName(Button, family="su", tag="name"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class SignupTenure(Button, family="su", tag="ten"):
     tenure: str = choice(*TENURES)
 
 
-@register
-@dataclass(frozen=True)
 class SignupBack(Button, family="su", tag="back"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class SignupResume(Button, family="su", tag="resume"):
     pass
 
 
 # --- /profile ---------------------------------------------------------------------------------
-@register
-@dataclass(frozen=True)
 class ProfileEditName(Button, family="pf", tag="name"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class ProfileEditUnit(Button, family="pf", tag="unit"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class ProfileTenures(Button, family="pf", tag="ten"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class ProfileTenure(Button, family="pf", tag="ten"):
     tenure: str = choice(*TENURES)
 
 
-@register
-@dataclass(frozen=True)
 class ProfileLanguages(Button, family="pf", tag="lang"):
     pass
 
 
-@register
-@dataclass(frozen=True)
 class ProfileCard(Button, family="pf", tag="card"):
     pass
 
 
 # --- moderation -------------------------------------------------------------------------------
-@register
-@dataclass(frozen=True)
 class Approve(Button, family="mod", tag="ok"):
     user_id: int
 
 
-@register
-@dataclass(frozen=True)
 class RejectReasons(Button, family="mod", tag="no"):
     user_id: int
 
 
-@register
-@dataclass(frozen=True)
 class Reject(Button, family="mod", tag="rj"):
     user_id: int
     reason: str = choice(*REJECT_REASONS)
 
 
-@register
-@dataclass(frozen=True)
 class PendingCard(Button, family="mod", tag="back"):
     user_id: int
 
 
 # --- pages of long lists ----------------------------------------------------------------------
-@register
-@dataclass(frozen=True)
 class Page(Button, family="pg"):
     kind: str
     offset: int

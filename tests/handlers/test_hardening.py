@@ -196,10 +196,7 @@ async def test_a_double_pressed_last_sign_up_button_finishes_once(harness, world
 
 
 # --- 4. Replayed updates ----------------------------------------------------------------------
-async def test_a_replayed_warn_counts_once(harness, world):
-    group = harness.api.make_group(GROUP, "Maple Court neighbours")
-    harness.api.set_chat_admins(GROUP, [1201])
-    await harness.send(world.steward, "/linkgroup Maple Court", chat=group)
+async def test_a_replayed_warn_counts_once(harness, world, group):
     spam = harness.api.send_message(world.nia, "buy my stuff", chat=group)
     warn = harness.api.send_message(world.steward, "/warn spam", chat=group, reply_to=spam)
     update = {"message": warn, "update_id": 424242}
@@ -479,10 +476,7 @@ async def test_mydata_of_someone_warned_often_still_arrives(harness, world):
     assert all(tr("en", SOMETHING_WRONG) != m.get("text") for m in sent)
 
 
-async def test_a_warn_message_counts_once_even_if_the_replay_check_missed_it(harness, world):
-    group = harness.api.make_group(GROUP, "Maple Court neighbours")
-    harness.api.set_chat_admins(GROUP, [1201])
-    await harness.send(world.steward, "/linkgroup Maple Court", chat=group)
+async def test_a_warn_message_counts_once_even_if_the_replay_check_missed_it(harness, world, group):
     spam = harness.api.send_message(world.nia, "buy my stuff", chat=group)
     warn = harness.api.send_message(world.steward, "/warn spam", chat=group, reply_to=spam)
     for update_id in (717171, 717172, 717173):  # as if the gate had let each through
