@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import fields
+from typing import get_type_hints
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from bot.views.buttons import Button, registered
 
 JUNK_USER_ID = 6000
 ADMIN_ID = 1000  # BOT_ADMIN_IDS in the handler and end-to-end tests
@@ -46,6 +52,45 @@ text = st.text(max_size=300) | st.sampled_from(
         "停止",
     ]
 )
+
+
+def field_kinds(cls: type[Button]) -> dict[str, object]:
+    """What each field of a button class carries: ``int``, the frozenset of its ``choices``,
+    or ``str`` (any text)."""
+    hints = get_type_hints(cls)
+    return {
+        spec.name: int if hints[spec.name] is int else spec.metadata.get("choices", str)
+        for spec in fields(cls)
+    }
+
+
+def every_button(ints: list[int], texts: dict[str, list[str]]) -> list[Button]:
+    """Every registered button, once for each combination of values: ``int`` fields from
+    ``ints``, fields with choices from their choices, other ``str`` fields from ``texts``."""
+    found = []
+    for cls in (cls for family in registered().values() for cls in family):
+        options = []
+        for name, kind in field_kinds(cls).items():
+            if kind is str and name not in texts:
+                raise LookupError(f"{cls.__name__}.{name}: say which texts it may carry")
+            options.append(ints if kind is int else texts[name] if kind is str else sorted(kind))
+        found += [cls(*values) for values in itertools.product(*options)]
+    return found
+
+
+# Presses of real buttons, aimed at building #1 and at a junk user (6001), and raw data no
+# button of ours carries (a missing or unknown value, a word for a number, a bad signature).
+BUTTON_DATA = [
+    *(
+        b.pack()
+        for b in every_button(
+            [1, JUNK_USER_ID + 1],
+            {"kind": ["res", "aud", "inv", "bld"], "signature": ["0123456789"]},
+        )
+    ),
+    *("lang:set:", "lang:set:zz", "su:bld:x", "su:ten:x", "mod:ok:x", "pg:zz:0:0", "su:grp:1:ü"),
+]
+
 user_strategy = st.fixed_dictionaries(
     {
         # residents, and now and then the configured admin (so steward paths run too)
@@ -124,43 +169,7 @@ def junk_update(draw) -> dict:
             "id": str(draw(st.integers(1, 10**9))),
             "from": user,
             "chat_instance": "c",
-            "data": draw(
-                st.text(max_size=64)
-                | st.sampled_from(
-                    [
-                        "lang:set:es",
-                        "lang:set:",
-                        "lang:menu",
-                        "forget:yes",
-                        "forget:no",
-                        "lang:set:zz",
-                        "su:join",
-                        "su:bld:1",
-                        "su:bld:x",
-                        "su:lang:es",
-                        "su:langs",
-                        "su:yes",
-                        "su:no",
-                        "su:name",
-                        "su:ten:renter",
-                        "su:ten:x",
-                        "su:back",
-                        "mod:ok:6001",
-                        "mod:no:6001",
-                        "mod:rj:6001:dup",
-                        "mod:back:6001",
-                        "mod:ok:x",
-                        "bld:archive:1",
-                        "bld:cancel",
-                        "pf:name",
-                        "pf:unit",
-                        "pf:ten",
-                        "pf:ten:owner",
-                        "pf:lang",
-                        "pf:card",
-                    ]
-                )
-            ),
+            "data": draw(st.text(max_size=64) | st.sampled_from(BUTTON_DATA)),
             "message": message,
         }
     }

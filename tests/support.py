@@ -58,12 +58,20 @@ class Harness:
         return [m for m in self.outgoing(calls) if m["chat"]["id"] == chat_id]
 
     async def press(self, user: dict, message: dict, data: str) -> tuple[list[dict], list[Any]]:
-        """The user presses a button; returns (bot messages in that chat, callback answers)."""
+        """The user presses a button with callback ``data`` (a codec's ``pack()``, or raw data
+        when a test forges it); returns (bot messages in that chat, callback answers)."""
         update = self.api.press_button(user, message, data)
         calls = await self.process(update)
         answers = [c for c in calls if c.method.lower() == "answercallbackquery"]
         chat_id = message["chat"]["id"]
         return [m for m in self.outgoing(calls) if m["chat"]["id"] == chat_id], answers
+
+    async def press_label(
+        self, user: dict, message: dict, label: str, *, contains: bool = False
+    ) -> tuple[list[dict], list[Any]]:
+        """The user presses the button of ``message`` that reads ``label`` (or, with
+        ``contains``, whose text contains it), as a person would; see :func:`button_data`."""
+        return await self.press(user, message, button_data(message, label, contains=contains))
 
     @staticmethod
     def outgoing(calls: list[Any]) -> list[dict]:
@@ -79,14 +87,49 @@ class Harness:
         return [c for c in self.api.calls if c.method.lower() == method.lower()]
 
 
+def inline_buttons(message: dict) -> list[dict]:
+    """Every inline button (an InlineKeyboardButton object) of a bot message, row by row."""
+    markup = message.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
 def buttons(message: dict) -> list[tuple[str, str]]:
     """(text, callback_data or url) of every inline button of a bot message."""
-    markup = message.get("reply_markup") or {}
-    return [
-        (b["text"], b.get("callback_data") or b.get("url"))
-        for row in markup.get("inline_keyboard", [])
-        for b in row
+    return [(b["text"], b.get("callback_data") or b.get("url")) for b in inline_buttons(message)]
+
+
+def button_data(message: dict, label: str, *, contains: bool = False) -> str:
+    """The callback data of the one button of ``message`` whose text is ``label`` (or contains
+    it, with ``contains``). Fails, naming the buttons there are, when none or several match, or
+    when the button opens a link instead."""
+    found = [
+        b
+        for b in inline_buttons(message)
+        if (label in b["text"] if contains else b["text"] == label)
     ]
+    shown = [b["text"] for b in inline_buttons(message)]
+    how = "containing" if contains else "reading"
+    if len(found) != 1:
+        what = "no button" if not found else f"{len(found)} buttons"
+        raise AssertionError(
+            f"{what} {how} {label!r} in message {message.get('message_id')}: "
+            f"its buttons are {shown}"
+        )
+    if "callback_data" not in found[0]:
+        raise AssertionError(
+            f"the button {found[0]['text']!r} opens {found[0].get('url')!r}: "
+            "it has no callback data to press"
+        )
+    return found[0]["callback_data"]
+
+
+def language_label(locale: str) -> str:
+    """The welcome's and sign-up's "✅ Yes, continue in <language>" button, in ``locale``."""
+    return tr(
+        locale,
+        "✅ Yes, continue in {language}",
+        language=i18n.language_name(locale, in_sentence=True),
+    )
 
 
 async def sign_up(

@@ -13,7 +13,7 @@ import pytest
 
 from bot.sandbox.core import FakeBotApi
 from bot.sandbox.server import SandboxServer
-from tests.support import ADMIN_ID, SENDING
+from tests.support import ADMIN_ID, SENDING, button_data
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 30.0
@@ -85,6 +85,13 @@ class BotProcess:
         start = len(self.api.calls)
         self.api.press_button(user, message, data)
         return await self.api.wait_for_message(user["id"], start=start, timeout=timeout)
+
+    async def press_label(
+        self, user: dict, message: dict, label: str, *, contains: bool = False
+    ) -> dict:
+        """The user presses the button of ``message`` that reads ``label`` (see
+        :func:`tests.support.button_data`); returns the bot's next message or edit."""
+        return await self.press(user, message, button_data(message, label, contains=contains))
 
     async def reply_to(self, user: dict, text: str, timeout: float = 10.0) -> dict:
         """The user sends ``text``; returns the bot's first message back to them."""

@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from bot.views.buttons import LanguageSet
 from tests.e2e.conftest import BotProcess
 from tests.strategies import generate_junk
 from tests.support import tr
@@ -46,7 +47,7 @@ async def test_data_survives_kill_9_and_restart(sandbox, tmp_path):
     user = api.make_user(3003, "Hoa", language_code="en")
     welcome = await process.reply_to(user, "/start")
     start = len(api.calls)
-    api.press_button(user, welcome, "lang:set:vi")
+    api.press_button(user, welcome, LanguageSet("vi").pack())  # as if chosen from the list
     await api.wait_for_call(lambda c: c.method.lower() == "editmessagetext", start=start)
     await process.stop(signal.SIGKILL)
 

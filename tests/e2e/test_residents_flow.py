@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.support import ADMIN_ID, tr, trn
+from tests.support import ADMIN_ID, language_label, tr, trn
 
 pytestmark = pytest.mark.e2e
 
@@ -32,13 +32,13 @@ async def test_invite_to_forget(bot_process, locale):
     )
     welcome = await bot_process.reply_to(user, f"/start {code}")
     assert tr(locale, "👋 Welcome to Common Ground, {name}!", name="Résidente") in welcome["text"]
-    consent = await bot_process.press(user, welcome, f"su:lang:{locale}")
+    consent = await bot_process.press_label(user, welcome, language_label(locale))
     assert consent["text"].startswith(tr(locale, "<b>Before we start</b>")[3:-4])
-    name_step = await bot_process.press(user, consent, "su:yes")
-    await bot_process.press(user, name_step, "su:name")
+    name_step = await bot_process.press_label(user, consent, tr(locale, "✅ I agree"))
+    await bot_process.press_label(user, name_step, tr(locale, "Use “{name}”", name="Résidente"))
     tenure_step = await bot_process.reply_to(user, "12-03")
     start = len(api.calls)
-    done = await bot_process.press(user, tenure_step, "su:ten:assisted")
+    done = await bot_process.press_label(user, tenure_step, tr(locale, "🤝 Assisted or subsidised"))
     assert "Maple Court" in done["text"]
     # With no steward yet, the admin hears of the new sign-up (in the admin's language).
     notice = await api.wait_for_message(ADMIN_ID, start=start)
@@ -82,7 +82,7 @@ async def test_invite_to_forget(bot_process, locale):
     assert data["resident"]["status"] == "approved"
 
     confirm = await bot_process.reply_to(user, "/forget")
-    await bot_process.press(user, confirm, "forget:yes")
+    await bot_process.press_label(user, confirm, tr(locale, "🗑 Yes, erase my data"))
     kept = await bot_process.reply_to(user, "/mydata")
     # Only the stewards' log line about the approval is kept: no name, unit or reason.
     assert "Résidente" not in kept["text"] and "12-03" not in kept["text"]

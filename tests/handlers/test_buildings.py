@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.views.buttons import BuildingArchive, BuildingCancel
 from tests.support import ADMIN_ID, buttons, sign_up, tr
 
 REFUSAL = "Sorry, only organisers can use that command."
@@ -46,12 +47,12 @@ async def test_organiser_manages_buildings(harness, admin):
     assert "#1 Maple Court East" in listing["text"]
 
     [confirm] = await harness.send(admin, "/building archive 1")
-    assert [d for _t, d in buttons(confirm)] == ["bld:archive:1", "bld:cancel"]
-    [kept], _answers = await harness.press(admin, confirm, "bld:cancel")
+    assert [d for _t, d in buttons(confirm)] == [BuildingArchive(1).pack(), BuildingCancel().pack()]
+    [kept], _answers = await harness.press_label(admin, confirm, tr("en", "Cancel"))
     assert kept["text"] == tr("en", "Nothing was changed.")
     assert await names(harness) == ["Maple Court East"]
     [confirm] = await harness.send(admin, "/building archive Maple Court East")
-    [done], _answers = await harness.press(admin, confirm, "bld:archive:1")
+    [done], _answers = await harness.press_label(admin, confirm, tr("en", "📦 Archive"))
     assert done["text"] == tr(
         "en", "Building #{id} {name} is archived.", id=1, name="Maple Court East"
     )
@@ -79,12 +80,19 @@ async def test_archive_button_rechecks_the_role_and_ignores_forgeries(harness, a
     await harness.send(admin, "/building add Elm House")
     [confirm] = await harness.send(admin, "/building archive 1")
     # A resident replaying the admin's button (forged callback data) is refused.
-    sent, [answer] = await harness.press(resident, confirm, "bld:archive:1")
+    sent, [answer] = await harness.press(resident, confirm, BuildingArchive(1).pack())
     assert sent == []
     assert answer.params["text"] == tr("en", REFUSAL)
     assert answer.params.get("show_alert") is True
-    # Forged data from an organiser changes nothing either.
-    for data in ("bld:archive:abc", "bld:archive:", "bld:archive:99999999999", "bld:zap"):
+    # Forged data from an organiser changes nothing either: a well-formed button of a building
+    # that does not exist, and raw data no button of ours carries (a word for a number, no
+    # number, an unknown tag).
+    for data in (
+        BuildingArchive(99_999_999_999).pack(),
+        "bld:archive:abc",
+        "bld:archive:",
+        "bld:zap",
+    ):
         sent, [answer] = await harness.press(admin, confirm, data)
         assert sent == []
     assert await names(harness) == ["Elm House"]

@@ -7,7 +7,8 @@ import pytest
 
 from bot import i18n
 from bot.i18n import _
-from tests.support import buttons, plain, tr
+from bot.views.buttons import ForgetCancel, ForgetConfirm, LanguageMenu, LanguageSet
+from tests.support import buttons, language_label, plain, tr
 
 
 async def test_start_welcomes_in_the_detected_language(harness):
@@ -16,15 +17,15 @@ async def test_start_welcomes_in_the_detected_language(harness):
     assert tr("es", "👋 Welcome to Common Ground, {name}!", name="María") in welcome["text"]
     assert "Welcome" not in welcome["text"]
     assert buttons(welcome) == [
-        (tr("es", "✅ Yes, continue in {language}", language="español"), "lang:set:es"),
-        (tr("es", "🌐 Choose another language"), "lang:menu"),
+        (tr("es", "✅ Yes, continue in {language}", language="español"), LanguageSet("es").pack()),
+        (tr("es", "🌐 Choose another language"), LanguageMenu().pack()),
     ]
 
 
 async def test_confirming_the_language_stores_it(harness):
     maria = harness.api.make_user(3001, "María", language_code="es")
     [welcome] = await harness.send(maria, "/start")
-    [edited], [answer] = await harness.press(maria, welcome, "lang:set:es")
+    [edited], [answer] = await harness.press_label(maria, welcome, language_label("es"))
     assert tr("es", "Done! I'll write to you in {language}.", language="español") in edited["text"]
     assert answer.params.get("text") == tr("es", "Saved")
     # Stored: even if her phone switches to English, the bot keeps Spanish.
@@ -35,7 +36,9 @@ async def test_confirming_the_language_stores_it(harness):
 
 async def test_changing_language_from_the_welcome(harness, resident):
     [welcome] = await harness.send(resident, "/start")
-    [chooser], _answers = await harness.press(resident, welcome, "lang:menu")
+    [chooser], _answers = await harness.press_label(
+        resident, welcome, tr("en", "🌐 Choose another language")
+    )
     assert chooser["text"] == tr("en", "Which language should I use with you?")
     names = [text.removeprefix("✓ ") for text, _data in buttons(chooser)]
     assert names == [
@@ -46,7 +49,7 @@ async def test_changing_language_from_the_welcome(harness, resident):
         i18n.language_name("zh_Hans"),
         "Tiếng Việt",
     ]
-    [done], _answers = await harness.press(resident, chooser, "lang:set:ar")
+    [done], _answers = await harness.press_label(resident, chooser, "العربية")
     assert tr("ar", "Send /help to see what I can do.") in done["text"]
     # The chat's command menu follows the chosen language.
     menu = harness.calls("setMyCommands")[-1]
@@ -62,7 +65,7 @@ async def test_language_command_ticks_the_current_language(harness, resident):
     assert len(buttons(chooser)) == 6
 
 
-@pytest.mark.parametrize(
+@pytest.mark.parametrize(  # raw data on purpose: no button of ours carries any of these
     "data", ["lang:set:xx", "lang:set:", "lang:set:en;DROP TABLE users", "lang:", "zzz", "forget:"]
 )
 async def test_forged_or_stale_buttons_change_nothing(harness, resident, data):
@@ -115,13 +118,13 @@ async def test_mydata_and_forget(harness, resident):
     assert data["telegram_user_id"] == resident["id"]
 
     [confirm] = await harness.send(resident, "/forget")
-    assert [d for _t, d in buttons(confirm)] == ["forget:yes", "forget:no"]
-    [cancelled], _ = await harness.press(resident, confirm, "forget:no")
+    assert [d for _t, d in buttons(confirm)] == [ForgetConfirm().pack(), ForgetCancel().pack()]
+    [cancelled], _ = await harness.press_label(resident, confirm, tr("en", "Cancel"))
     assert cancelled["text"] == tr("en", "Nothing was erased.")
     assert await harness.app.bot_data["services"].users.export(resident["id"]) is not None
 
     [confirm] = await harness.send(resident, "/forget")
-    [erased], _ = await harness.press(resident, confirm, "forget:yes")
+    [erased], _ = await harness.press_label(resident, confirm, tr("en", "🗑 Yes, erase my data"))
     assert "erased" in erased["text"]
     assert await harness.app.bot_data["services"].users.export(resident["id"]) is None
 

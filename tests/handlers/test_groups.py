@@ -5,7 +5,8 @@ import json
 import pytest
 
 from bot.services.roles import Role
-from tests.support import ADMIN_ID, buttons, sign_up, tr
+from bot.views.buttons import SignupInvited, unpack
+from tests.support import ADMIN_ID, button_data, sign_up, tr
 
 GROUP = -100777
 
@@ -57,13 +58,15 @@ async def test_join_requests_let_in_verified_residents_only(harness, setup):
     assert [c.params["user_id"] for c in calls(harness, "declineChatJoinRequest")] == [2002]
     invitation = harness.api.last_bot_message(2002)
     assert "Maple Court" in invitation["text"]
-    data = buttons(invitation)[0][1]
-    assert data.startswith("su:grp:1:")  # signed for Nia and this building only
+    join = tr("en", "🏠 Sign up for my building")
+    data = button_data(invitation, join)
+    invited = unpack(data)  # signed for Nia and this building only, as the codec writes it
+    assert invited == SignupInvited(1, invited.signature) and data == invited.pack()
     # the same data pressed by someone else (forged) grants nothing
     await harness.process(harness.api.press_button(setup["bo"], 1, data, chat_id=1202))
     services = harness.app.bot_data["services"]
     assert await services.signup.current(1202) is None
-    await harness.press(setup["nia"], invitation, data)
+    await harness.press_label(setup["nia"], invitation, join)
     assert (await services.signup.current(2002)).building_name == "Maple Court"
 
 
@@ -94,7 +97,7 @@ async def test_warn_three_times_mutes_for_a_day(harness, setup):
     data = json.loads(harness.api.files()[document["document"]["file_id"]][1])
     assert [w["reason"] for w in data["group_warnings"]] == ["spam"] * 3
     [confirm] = await harness.send(nia, "/forget")
-    await harness.press(nia, confirm, "forget:yes")
+    await harness.press_label(nia, confirm, tr("en", "🗑 Yes, erase my data"))
     assert await harness.app.bot_data["services"].groups.warnings_of(2002) == []
 
 

@@ -12,9 +12,14 @@ import pytest
 
 from bot.services.moderation import ACTIONS
 from bot.services.roles import Role
-from tests.support import ADMIN_ID, buttons, plain, sign_up, tr
+from bot.views.buttons import LanguageSet, SignupBuilding, SignupLanguage
+from tests.support import ADMIN_ID, button_data, buttons, language_label, plain, sign_up, tr
 
 SOMETHING_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
+AGREE = tr("en", "✅ I agree")
+JOIN = tr("en", "🏠 Sign up for my building")
+RENT = tr("en", "🔑 I rent")
+ERASE = "🗑 Yes, erase my data"  # /forget's confirmation (Rosa reads it in Spanish)
 GROUP = -100555
 
 
@@ -52,12 +57,19 @@ async def status_of(world: World, user_id: int) -> str | None:
 
 
 async def walk_signup(harness, user: dict, first: dict) -> dict:
-    """From the language step (message ``first``) to the last question; returns it."""
-    [consent], _a = await harness.press(user, first, "su:lang:en")
-    [name], _a = await harness.press(user, consent, "su:yes")
-    [_unit], _a = await harness.press(user, name, "su:name")
+    """From the language step (message ``first``) to the last question, in English whatever
+    the phone's language; returns it."""
+    # the codec: a Spanish phone's welcome offers Spanish, and English only in the full list
+    [consent], _a = await harness.press(user, first, SignupLanguage("en").pack())
+    [name], _a = await harness.press_label(user, consent, AGREE)
+    [_unit], _a = await harness.press_label(user, name, use_name(user))
     [tenure] = await harness.send(user, "4B")
     return tenure
+
+
+def use_name(user: dict) -> str:
+    """The name step's button that takes the name from Telegram."""
+    return tr("en", "Use “{name}”", name=user["first_name"])
 
 
 async def audit_rows(world: World, subject_id: int, prefix: str = "resident.") -> list:
@@ -74,13 +86,13 @@ async def test_without_an_invite_a_sign_up_waits_for_a_steward_even_under_auto_a
     await harness.send(world.admin, "/building autoapprove 1 on")
     await harness.send(world.admin, "/building listed 1 on")
     [welcome] = await harness.send(world.nia, "/start")
-    [done], _a = await harness.press(world.nia, welcome, "lang:set:en")
-    [picker], _a = await harness.press(world.nia, done, "su:join")
-    [consent], _a = await harness.press(world.nia, picker, "su:bld:1")
-    [name], _a = await harness.press(world.nia, consent, "su:yes")
-    [_unit], _a = await harness.press(world.nia, name, "su:name")
+    [done], _a = await harness.press_label(world.nia, welcome, language_label("en"))
+    [picker], _a = await harness.press_label(world.nia, done, JOIN)
+    [consent], _a = await harness.press_label(world.nia, picker, "Maple Court")
+    [name], _a = await harness.press_label(world.nia, consent, AGREE)
+    [_unit], _a = await harness.press_label(world.nia, name, use_name(world.nia))
     [tenure] = await harness.send(world.nia, "9")
-    await harness.press(world.nia, tenure, "su:ten:renter")
+    await harness.press_label(world.nia, tenure, RENT)
     assert await status_of(world, 2002) == "pending"
 
 
@@ -90,22 +102,22 @@ async def test_an_invite_of_an_auto_approving_building_still_admits_at_once(harn
     newcomer = harness.api.make_user(2100, "Lin")
     [first] = await harness.send(newcomer, f"/start {invite.code}")
     tenure = await walk_signup(harness, newcomer, first)
-    await harness.press(newcomer, tenure, "su:ten:renter")
+    await harness.press_label(newcomer, tenure, RENT)
     assert await status_of(world, 2100) == "approved"
 
 
 async def test_strangers_see_no_building_names_unless_an_organiser_lists_one(harness, world):
     [welcome] = await harness.send(world.nia, "/start")
-    [done], _a = await harness.press(world.nia, welcome, "lang:set:en")
-    [picker], _a = await harness.press(world.nia, done, "su:join")
+    [done], _a = await harness.press_label(world.nia, welcome, language_label("en"))
+    [picker], _a = await harness.press_label(world.nia, done, JOIN)
     assert "Maple Court" not in picker["text"] and "Oak House" not in picker["text"]
     assert buttons(picker) == []
     # a forged press of a building's button starts nothing either
-    sent, _answers = await harness.press(world.nia, picker, "su:bld:2")
+    sent, _answers = await harness.press(world.nia, picker, SignupBuilding(2).pack())
     assert sent == [] and await world.services.signup.current(2002) is None
     await harness.send(world.admin, "/building listed 2 on")
-    [picker], _a = await harness.press(world.nia, done, "su:join")
-    assert buttons(picker) == [("Oak House", "su:bld:2")]
+    [picker], _a = await harness.press_label(world.nia, done, JOIN)
+    assert buttons(picker) == [("Oak House", SignupBuilding(2).pack())]
 
 
 # --- 2. A ban can't be undone by the banned person --------------------------------------------
@@ -114,7 +126,7 @@ async def test_a_ban_survives_forget(harness, world):
     invite = await world.services.invites.create(ADMIN_ID, 1)
     await harness.send(world.steward, "/ban @rosa posting insults")
     [confirm] = await harness.send(world.rosa, "/forget")
-    await harness.press(world.rosa, confirm, "forget:yes")
+    await harness.press_label(world.rosa, confirm, tr("es", ERASE))
     assert await status_of(world, 2001) is None
     [refused] = await harness.send(world.rosa, f"/start {invite.code}")
     assert refused["text"] == tr(
@@ -141,7 +153,7 @@ async def test_a_ban_made_during_a_new_sign_up_is_not_overwritten(harness, world
     [first] = await harness.send(world.rosa, f"/start {invite.code}")
     tenure = await walk_signup(harness, world.rosa, first)
     await harness.send(world.steward, "/ban @rosa threatening neighbours")
-    await harness.press(world.rosa, tenure, "su:ten:renter")
+    await harness.press_label(world.rosa, tenure, RENT)
     assert await status_of(world, 2001) == "banned"
 
 
@@ -166,7 +178,7 @@ async def test_a_ban_and_an_approve_sent_together_never_approve_a_banned_residen
 
 async def test_a_double_pressed_approve_acts_once(harness, world):
     _header, card = await harness.send(world.steward, "/pending")
-    [ok] = [data for _label, data in buttons(card) if data.startswith("mod:ok")]
+    ok = button_data(card, tr("en", "✅ Approve"))
     first = harness.api.press_button(world.steward, card, ok)
     second = harness.api.press_button(world.steward, card, ok)
     start = len(harness.api.calls)
@@ -183,8 +195,9 @@ async def test_a_double_pressed_last_sign_up_button_finishes_once(harness, world
     invite = await world.services.invites.create(ADMIN_ID, 1)
     [first] = await harness.send(world.nia, f"/start {invite.code}")
     tenure = await walk_signup(harness, world.nia, first)
-    one = harness.api.press_button(world.nia, tenure, "su:ten:owner")
-    two = harness.api.press_button(world.nia, tenure, "su:ten:owner")
+    owner = button_data(tenure, tr("en", "🏠 I own my home"))
+    one = harness.api.press_button(world.nia, tenure, owner)
+    two = harness.api.press_button(world.nia, tenure, owner)
     start = len(harness.api.calls)
     await asyncio.gather(harness.process(one), harness.process(two))
     consents = await world.services.db.fetch_all(
@@ -214,8 +227,8 @@ async def test_a_replayed_or_repeated_start_with_an_invite_keeps_progress(harnes
     update = {"message": message, "update_id": 515151}
     await harness.process(dict(update))
     [first] = [m for m in harness.api.bot_messages(2002) if buttons(m)][-1:]
-    [consent], _a = await harness.press(world.nia, first, "su:lang:en")
-    await harness.press(world.nia, consent, "su:yes")
+    [consent], _a = await harness.press_label(world.nia, first, language_label("en"))
+    await harness.press_label(world.nia, consent, AGREE)
     await harness.process(dict(update))  # replayed
     await harness.send(world.nia, f"/start {invite.code}")  # the link opened again
     assert (await world.services.signup.current(2002)).step == "name"
@@ -253,7 +266,7 @@ async def test_forget_erases_reasons_written_about_the_person(harness, world):
     await harness.send(world.steward, f"/ban @rosa {reason}")
     await harness.send(world.steward, "/unban @rosa")
     [confirm] = await harness.send(world.rosa, "/forget")
-    await harness.press(world.rosa, confirm, "forget:yes")
+    await harness.press_label(world.rosa, confirm, tr("es", ERASE))
     rows = await world.services.db.fetch_all("SELECT reason, details FROM audit_log")
     assert not any(reason in str(tuple(r)) for r in rows)
     [audit] = await harness.send(world.steward, "/audit")
@@ -404,7 +417,7 @@ async def test_reads_do_not_queue_behind_a_writer_waiting_for_the_lock(harness, 
     other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
         # Nia's language choice must write, and waits for the lock...
-        press = harness.api.press_button(world.nia, 1, "lang:set:fr")
+        press = harness.api.press_button(world.nia, 1, LanguageSet("fr").pack())
         writer = asyncio.ensure_future(harness.process(press))
         await asyncio.sleep(0.2)
         # ...while Rosa's /help only reads, and is answered while the lock is still held.
@@ -429,14 +442,14 @@ async def test_superscript_digits_get_a_clear_answer(harness, world, command):
 async def test_a_steward_who_says_no_thanks_keeps_their_role(harness, world):
     invite = await world.services.invites.create(ADMIN_ID, 2)
     [first] = await harness.send(world.steward, f"/start {invite.code}")
-    [consent], _a = await harness.press(world.steward, first, "su:lang:en")
-    await harness.press(world.steward, consent, "su:no")
+    [consent], _a = await harness.press_label(world.steward, first, language_label("en"))
+    await harness.press_label(world.steward, consent, tr("en", "No thanks"))
     assert await world.services.roles.role_of(1201) == Role.STEWARD
 
 
 async def test_a_steward_who_forgets_loses_the_role_with_an_audit_entry(harness, world):
     [confirm] = await harness.send(world.steward, "/forget")
-    await harness.press(world.steward, confirm, "forget:yes")
+    await harness.press_label(world.steward, confirm, tr("en", ERASE))
     assert await world.services.roles.role_of(1201) == Role.RESIDENT
     assert [r[0] for r in await audit_rows(world, 1201, "role.")] == [
         "role.promote",
@@ -450,7 +463,7 @@ async def test_a_rejected_resident_reusing_the_invite_waits_for_a_steward_again(
     invite = await world.services.invites.create(ADMIN_ID, 1)
     lin = harness.api.make_user(2100, "Lin", username="lin")
     [first] = await harness.send(lin, f"/start {invite.code}")
-    await harness.press(lin, await walk_signup(harness, lin, first), "su:ten:renter")
+    await harness.press_label(lin, await walk_signup(harness, lin, first), RENT)
     assert await status_of(world, 2100) == "approved"
     await harness.send(world.steward, "/ban @lin wrong person")
     await harness.send(world.steward, "/unban @lin")
@@ -458,7 +471,7 @@ async def test_a_rejected_resident_reusing_the_invite_waits_for_a_steward_again(
     await world.services.db.execute("UPDATE residents SET status = 'rejected' WHERE user_id = 2100")
     start = len(harness.api.calls)
     [first] = await harness.send(lin, f"/start {invite.code}")
-    await harness.press(lin, await walk_signup(harness, lin, first), "su:ten:renter")
+    await harness.press_label(lin, await walk_signup(harness, lin, first), RENT)
     assert await status_of(world, 2100) == "pending"
     notices = [m for m in harness.outgoing(harness.api.calls[start:]) if m["chat"]["id"] == 1201]
     assert len(notices) == 1 and "↩️" in notices[0]["text"]
@@ -504,7 +517,7 @@ async def test_a_promotion_racing_the_promoters_demotion_is_never_granted_after_
 async def test_unban_by_id_lifts_the_ban_of_someone_who_forgot_and_moved(harness, world):
     await harness.send(world.steward, "/ban @rosa spam")
     [confirm] = await harness.send(world.rosa, "/forget")
-    await harness.press(world.rosa, confirm, "forget:yes")
+    await harness.press_label(world.rosa, confirm, tr("es", ERASE))
     [unknown] = await harness.send(world.steward, "/unban 2001")  # she never came back
     assert "Rosa" not in unknown["text"] and "2001" in unknown["text"]
     assert await world.services.db.fetch_value("SELECT count(*) FROM ban_traces") == 0
@@ -513,7 +526,7 @@ async def test_unban_by_id_lifts_the_ban_of_someone_who_forgot_and_moved(harness
     await sign_up(world.services, world.rosa, 1)
     await harness.send(world.steward, "/ban 2001 spam")
     [confirm] = await harness.send(world.rosa, "/forget")
-    await harness.press(world.rosa, confirm, "forget:yes")
+    await harness.press_label(world.rosa, confirm, tr("es", ERASE))
     await harness.send(world.rosa, "/start")
     await sign_up(world.services, world.rosa, 2)
     await harness.send(world.admin, "/unban 2001")
@@ -528,7 +541,7 @@ async def test_a_steward_pasting_a_batch_of_commands_is_not_cut_off(harness, wor
 
 
 async def test_a_forged_signature_is_a_stale_button_not_an_error(harness, world):
-    sent, [answer] = await harness.press(
+    sent, [answer] = await harness.press(  # raw data: a signature no button of ours carries
         world.nia, {"message_id": 1, "chat": {"id": 2002}}, "su:grp:1:ü"
     )
     assert sent == [] and answer.params["text"] == tr(
@@ -539,7 +552,7 @@ async def test_a_forged_signature_is_a_stale_button_not_an_error(harness, world)
 async def test_forget_leaves_no_id_of_a_steward_in_what_they_did(harness, world):
     await world.services.invites.create(1201, 1)
     [confirm] = await harness.send(world.steward, "/forget")
-    await harness.press(world.steward, confirm, "forget:yes")
+    await harness.press_label(world.steward, confirm, tr("en", ERASE))
     for table, column in (("invites", "created_by"), ("warnings", "given_by")):
         assert not await world.services.db.fetch_value(
             f"SELECT count(*) FROM {table} WHERE {column} = 1201"

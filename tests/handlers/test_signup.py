@@ -7,9 +7,22 @@ import pytest
 
 from bot.handlers.notify import send_signup_reminders
 from bot.services.roles import Role
-from tests.support import buttons, tr
+from bot.views.buttons import (
+    SignupAgree,
+    SignupBack,
+    SignupBuilding,
+    SignupDecline,
+    SignupJoin,
+    SignupLanguage,
+    SignupLanguages,
+    SignupTenure,
+    SignupUseName,
+)
+from tests.support import buttons, language_label, tr
 
 LINK = re.compile(r"start=([A-Za-z0-9_-]{12})")
+CONSENT = [SignupAgree().pack(), SignupDecline().pack(), SignupBack().pack()]
+USE_AMINA = tr("en", "Use “{name}”", name="Amina")  # the name step's button, for Amina
 
 
 @pytest.fixture
@@ -32,16 +45,18 @@ async def test_invite_to_pending_in_spanish(harness, invite):
         .replace("</b>", "")
         in welcome["text"]
     )
-    assert data_of(welcome) == ["su:lang:es", "su:langs"]
+    assert data_of(welcome) == [SignupLanguage("es").pack(), SignupLanguages().pack()]
 
-    [consent], _a = await harness.press(maria, welcome, "su:lang:es")
+    [consent], _a = await harness.press_label(maria, welcome, language_label("es"))
     assert (
         tr("es", "<b>Before we start</b>").replace("<b>", "").replace("</b>", "") in consent["text"]
     )
-    assert data_of(consent) == ["su:yes", "su:no", "su:back"]
-    [name_step], _a = await harness.press(maria, consent, "su:yes")
-    assert data_of(name_step) == ["su:name", "su:back"]
-    [unit_step], _a = await harness.press(maria, name_step, "su:name")
+    assert data_of(consent) == CONSENT
+    [name_step], _a = await harness.press_label(maria, consent, tr("es", "✅ I agree"))
+    assert data_of(name_step) == [SignupUseName().pack(), SignupBack().pack()]
+    [unit_step], _a = await harness.press_label(
+        maria, name_step, tr("es", "Use “{name}”", name="María")
+    )
     assert unit_step["text"] == tr(
         "es", "Which unit or apartment do you live in? Type it, for example 4B or 12-03."
     )
@@ -53,9 +68,9 @@ async def test_invite_to_pending_in_spanish(harness, invite):
     )
     [tenure_step] = await harness.send(maria, "4b")
     assert data_of(tenure_step)[:5] == [
-        f"su:ten:{t}" for t in ("renter", "owner", "assisted", "market", "undisclosed")
+        SignupTenure(t).pack() for t in ("renter", "owner", "assisted", "market", "undisclosed")
     ]
-    [done], _a = await harness.press(maria, tenure_step, "su:ten:renter")
+    [done], _a = await harness.press_label(maria, tenure_step, tr("es", "🔑 I rent"))
     assert "María" in done["text"]
     assert "Maple Court" in done["text"]
 
@@ -63,7 +78,7 @@ async def test_invite_to_pending_in_spanish(harness, invite):
     assert (resident.unit, resident.tenure, resident.status) == ("4B", "renter", "pending")
     assert (await harness.app.bot_data["services"].invites.check(invite)).uses == 1
     # Old buttons from finished steps do nothing.
-    sent, [answer] = await harness.press(maria, consent, "su:yes")
+    sent, [answer] = await harness.press_label(maria, consent, tr("es", "✅ I agree"))
     assert sent == []
     assert answer.params["text"] == tr(
         "es", "This button no longer works. Send /help to start again."
@@ -72,25 +87,25 @@ async def test_invite_to_pending_in_spanish(harness, invite):
 
 async def test_back_and_resume(harness, invite, resident):
     [welcome] = await harness.send(resident, f"/start {invite}")
-    [consent], _a = await harness.press(resident, welcome, "su:lang:en")
-    [name_step], _a = await harness.press(resident, consent, "su:yes")
-    [consent_again], _a = await harness.press(resident, name_step, "su:back")
-    assert data_of(consent_again) == ["su:yes", "su:no", "su:back"]
-    [name_step], _a = await harness.press(resident, consent_again, "su:yes")
+    [consent], _a = await harness.press_label(resident, welcome, language_label("en"))
+    [name_step], _a = await harness.press_label(resident, consent, tr("en", "✅ I agree"))
+    [consent_again], _a = await harness.press_label(resident, name_step, tr("en", "⬅️ Back"))
+    assert data_of(consent_again) == CONSENT
+    [name_step], _a = await harness.press_label(resident, consent_again, tr("en", "✅ I agree"))
     # She leaves, and comes back later with a plain /start.
     [resumed] = await harness.send(resident, "/start")
     assert resumed["text"].startswith(tr("en", "Welcome back! Let's finish your sign-up."))
-    assert data_of(resumed) == ["su:name", "su:back"]
+    assert data_of(resumed) == [SignupUseName().pack(), SignupBack().pack()]
     [_unit_step] = await harness.send(resident, "Amina <script>")
     [tenure_step] = await harness.send(resident, "12-03")
-    [done], _a = await harness.press(resident, tenure_step, "su:ten:undisclosed")
+    [done], _a = await harness.press_label(resident, tenure_step, tr("en", "Prefer not to say"))
     assert "Amina <script>" in done["text"]  # a typed name is shown literally
 
 
 async def test_no_thanks_keeps_only_the_refusal(harness, invite, resident):
     [welcome] = await harness.send(resident, f"/start {invite}")
-    [consent], _a = await harness.press(resident, welcome, "su:lang:en")
-    [bye], _a = await harness.press(resident, consent, "su:no")
+    [consent], _a = await harness.press_label(resident, welcome, language_label("en"))
+    [bye], _a = await harness.press_label(resident, consent, tr("en", "No thanks"))
     assert "said no" in bye["text"]
     _summary, document = await harness.send(resident, "/mydata")
     data = json.loads(harness.api.files()[document["document"]["file_id"]][1])
@@ -128,29 +143,32 @@ async def test_expired_invite(harness, admin, invite, resident):
 
 async def test_sign_up_from_a_plain_start(harness, admin, invite, resident):
     [welcome] = await harness.send(resident, "/start")
-    [done], _a = await harness.press(resident, welcome, "lang:set:en")
-    assert data_of(done) == ["su:join"]
+    [done], _a = await harness.press_label(resident, welcome, language_label("en"))
+    assert data_of(done) == [SignupJoin().pack()]
     # Buildings are hidden from strangers until an organiser lists them.
-    [hidden], _a = await harness.press(resident, done, "su:join")
+    join = tr("en", "🏠 Sign up for my building")
+    [hidden], _a = await harness.press_label(resident, done, join)
     assert buttons(hidden) == [] and "Maple Court" not in hidden["text"]
-    sent, [_answer] = await harness.press(resident, hidden, "su:bld:1")
+    # forged: the picker shows no building to press
+    sent, [_answer] = await harness.press(resident, hidden, SignupBuilding(1).pack())
     assert sent == [] and await harness.app.bot_data["services"].signup.current(2000) is None
     await harness.send(admin, "/building listed 1 on")
-    [picker], _a = await harness.press(resident, done, "su:join")
-    assert buttons(picker) == [("Maple Court", "su:bld:1")]
-    [consent], _a = await harness.press(resident, picker, "su:bld:1")
-    assert data_of(consent) == ["su:yes", "su:no", "su:back"]
-    sent, [_answer] = await harness.press(resident, picker, "su:bld:99")
+    [picker], _a = await harness.press_label(resident, done, join)
+    assert buttons(picker) == [("Maple Court", SignupBuilding(1).pack())]
+    [consent], _a = await harness.press_label(resident, picker, "Maple Court")
+    assert data_of(consent) == CONSENT
+    # forged: a well-formed button of a building that does not exist
+    sent, [_answer] = await harness.press(resident, picker, SignupBuilding(99).pack())
     assert sent == []
 
 
 async def test_signed_up_residents_are_welcomed_back_and_can_forget(harness, invite, resident):
     [welcome] = await harness.send(resident, f"/start {invite}")
-    [consent], _a = await harness.press(resident, welcome, "su:lang:en")
-    [name_step], _a = await harness.press(resident, consent, "su:yes")
-    [_unit_step], _a = await harness.press(resident, name_step, "su:name")
+    [consent], _a = await harness.press_label(resident, welcome, language_label("en"))
+    [name_step], _a = await harness.press_label(resident, consent, tr("en", "✅ I agree"))
+    [_unit_step], _a = await harness.press_label(resident, name_step, USE_AMINA)
     [tenure_step] = await harness.send(resident, "7")
-    await harness.press(resident, tenure_step, "su:ten:owner")
+    await harness.press_label(resident, tenure_step, tr("en", "🏠 I own my home"))
     [again] = await harness.send(resident, f"/start {invite}")
     assert again["text"] == tr(
         "en", "You are already signed up for {building}. See /mydata.", building="Maple Court"
@@ -160,7 +178,7 @@ async def test_signed_up_residents_are_welcomed_back_and_can_forget(harness, inv
     summary, _doc = await harness.send(resident, "/mydata")
     assert tr("en", "Unit: {unit}", unit="7") in summary["text"]
     [confirm] = await harness.send(resident, "/forget")
-    await harness.press(resident, confirm, "forget:yes")
+    await harness.press_label(resident, confirm, tr("en", "🗑 Yes, erase my data"))
     assert await harness.app.bot_data["services"].signup.resident(resident["id"]) is None
     [nothing] = await harness.send(resident, "/mydata")
     assert nothing["text"] == tr(
@@ -176,11 +194,11 @@ async def test_the_buildings_stewards_hear_of_a_new_sign_up_in_their_language(
     await harness.send(steward, "/start")
     await services.roles.promote(admin["id"], 1201, Role.STEWARD, 1)
     [welcome] = await harness.send(resident, f"/start {invite}")
-    [consent], _a = await harness.press(resident, welcome, "su:lang:en")
-    [name_step], _a = await harness.press(resident, consent, "su:yes")
-    await harness.press(resident, name_step, "su:name")
+    [consent], _a = await harness.press_label(resident, welcome, language_label("en"))
+    [name_step], _a = await harness.press_label(resident, consent, tr("en", "✅ I agree"))
+    await harness.press_label(resident, name_step, USE_AMINA)
     [tenure_step] = await harness.send(resident, "9C")
-    await harness.press(resident, tenure_step, "su:ten:market")
+    await harness.press_label(resident, tenure_step, tr("en", "🏢 Market-rate"))
     notice = harness.api.last_bot_message(1201)
     assert notice["text"] == tr(
         "vi",
@@ -195,7 +213,7 @@ async def test_unfinished_sign_ups_get_one_reminder_in_their_language(harness, i
     services = harness.app.bot_data["services"]
     lan = harness.api.make_user(3101, "Lan", language_code="vi")
     [welcome] = await harness.send(lan, f"/start {invite}")
-    await harness.press(lan, welcome, "su:lang:vi")
+    await harness.press_label(lan, welcome, language_label("vi"))
     await services.db.execute("UPDATE signups SET updated_at = '2020-01-01T00:00:00Z'")
     assert await send_signup_reminders(harness.app.bot, services) == 1
     reminder = harness.api.last_bot_message(3101)
@@ -205,6 +223,6 @@ async def test_unfinished_sign_ups_get_one_reminder_in_their_language(harness, i
         "minute: carry on whenever you like.",
         building="Maple Court",
     )
-    [step], _a = await harness.press(lan, reminder, "su:resume")
-    assert [d for _t, d in buttons(step)] == ["su:yes", "su:no", "su:back"]  # consent, again
+    [step], _a = await harness.press_label(lan, reminder, tr("vi", "Carry on"))
+    assert data_of(step) == CONSENT  # the consent step, again
     assert await send_signup_reminders(harness.app.bot, services) == 0  # only once

@@ -21,7 +21,7 @@ from telegram.ext import (
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message and update.effective_user
     lang = update.effective_user.language_code
-    keyboard = InlineKeyboardMarkup(
+    keyboard = InlineKeyboardMarkup(  # its own data: this bot is not Common Ground
         [
             [
                 InlineKeyboardButton("English", callback_data="lang:en"),

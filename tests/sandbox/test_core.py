@@ -25,6 +25,8 @@ from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandle
 from bot.sandbox.core import NOT_MODIFIED, SANDBOX_BOT, SANDBOX_TOKEN, FakeBotApi
 from bot.sandbox.request import SandboxRequest
 
+# "lang:en" is opaque data of a stand-in bot, not a Common Ground button: the sandbox, like
+# Telegram, knows nothing of the bot's codecs.
 KEYBOARD = InlineKeyboardMarkup(
     [
         [InlineKeyboardButton("English", callback_data="lang:en")],
