@@ -3,9 +3,10 @@
 A button is a frozen dataclass registered under a family (``su``, ``mod``...) and a tag; its
 fields are the values it carries. ``pack()`` gives ``"family:tag:value:..."`` (at most 64 bytes,
 Telegram's limit, checked when packed); :func:`unpack` turns data back into the button, checking
-the family, the tag, the number of values and each value's type (``int`` fields are read with
-the one number parser; a field with ``choices`` in its metadata accepts only those). Anything
-else is a :class:`~bot.services.problems.ButtonProblem`: an old or forged press grants nothing.
+the family, the tag, the number of values and each value's type (``int`` fields only in the
+form ``pack()`` writes, ASCII digits without a leading zero; a field with ``choices`` in its
+metadata accepts only those). Anything else is a
+:class:`~bot.services.problems.ButtonProblem`: an old or forged press grants nothing.
 
 Handlers ``match`` on the button classes; ``bot.app`` derives each family's
 ``CallbackQueryHandler`` pattern with :func:`pattern`.
@@ -19,11 +20,11 @@ from typing import Any, ClassVar, get_type_hints
 
 from bot.config import SUPPORTED_LOCALES
 from bot.services.moderation import REJECT_REASONS
-from bot.services.numbers import parse_int
 from bot.services.problems import ButtonProblem
 from bot.services.signup import TENURES
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,15}")  # Telegram ids fit in 52 bits: 16 digits
 SEPARATOR = ":"
 
 # family -> (tag, number of values) -> class
@@ -80,8 +81,8 @@ def unpack(data: str | None) -> Button:
     hints = get_type_hints(cls)
     converted: dict[str, Any] = {}
     for spec, raw in zip(fields(cls), values, strict=True):
-        if hints[spec.name] is int:
-            value: Any = parse_int(raw, max_digits=15)
+        if hints[spec.name] is int:  # written exactly as pack() writes it
+            value: Any = int(raw) if _NUMBER.fullmatch(raw) else None
         else:
             allowed = spec.metadata.get("choices")
             value = raw if raw and (allowed is None or raw in allowed) else None
