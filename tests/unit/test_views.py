@@ -1,16 +1,18 @@
 """Views are pure: plain data in, the text and buttons a person sees out, in their language."""
 
 import re
+from datetime import timedelta
 
 from bot import i18n
 from bot.storage.buildings import Building
 from bot.storage.invites import Invite
-from bot.views import buildings, invites, privacy
+from bot.views import buildings, groups, invites, privacy
 from bot.views.buttons import (
     BuildingArchive,
     BuildingCancel,
     ForgetCancel,
     ForgetConfirm,
+    SignupInvited,
     unpack,
 )
 
@@ -197,3 +199,29 @@ def test_invites_page_without_invites_says_how_to_make_one():
     assert "/invite" in invites.invites_page([], 0, "b", when)
     two = invites.invites_page([invite(), invite(code="AAAAAA")], 2, "b", when)
     assert two.count("<b>Invite to") == 2
+
+
+# --- building groups --------------------------------------------------------------------------
+def test_join_invitation_button_is_signed_for_the_building():
+    text, keyboard = groups.join_invitation(7, "Maple & Oak", "0123456789")
+    assert "Maple &amp; Oak" in text
+    assert callbacks(keyboard) == [SignupInvited(7, "0123456789")]
+    assert keyboard.inline_keyboard[0][0].callback_data == "su:grp:7:0123456789"
+
+
+def test_warning_says_how_many_and_whether_they_were_muted():
+    plain = groups.warned_text("Sam <3", 1, "be kind")
+    assert plain.splitlines() == ["⚠️ Sam &lt;3 has been warned (1/3).", "Reason: be kind"]
+    muted = groups.warned_text("Sam", 3, "be kind", muted=True)
+    assert "That is 3 warnings: they can't write here for a day." in muted
+    refused = groups.warned_text("Sam", 3, "be kind", muted=False)
+    assert "That is 3 warnings" not in refused and "admin of that group" in refused
+
+
+def test_mute_duration_is_written_in_the_readers_language():
+    assert groups.muted_text("Sam", timedelta(hours=2), "spam").startswith(
+        "🔇 Sam can't write here for 2 hours."
+    )
+    with i18n.use_locale("fr"):
+        told = groups.muted_told_text("Maple", timedelta(hours=2), "spam")
+    assert "2\xa0heures" in told and "Maple" in told and "spam" in told
