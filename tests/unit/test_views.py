@@ -3,15 +3,23 @@
 import re
 from datetime import timedelta
 
+import pytest
+
 from bot import i18n
+from bot.services.commands import commands_for
+from bot.services.roles import Role
+from bot.services.status import StatusSnapshot
 from bot.storage.buildings import Building
 from bot.storage.invites import Invite
-from bot.views import buildings, groups, invites, privacy
+from bot.storage.residents import Resident
+from bot.views import admin, buildings, fallback, groups, help, invites, menus, privacy, start
 from bot.views.buttons import (
     BuildingArchive,
     BuildingCancel,
     ForgetCancel,
     ForgetConfirm,
+    LanguageMenu,
+    LanguageSet,
     SignupInvited,
     unpack,
 )
@@ -225,3 +233,82 @@ def test_mute_duration_is_written_in_the_readers_language():
     with i18n.use_locale("fr"):
         told = groups.muted_told_text("Maple", timedelta(hours=2), "spam")
     assert "2\xa0heures" in told and "Maple" in told and "spam" in told
+
+
+# --- /start, /help and the rest ---------------------------------------------------------------
+def test_welcome_greets_by_name_and_offers_to_confirm_the_language():
+    text = start.welcome_text("Amina <3", "es")
+    paragraphs = text.split("\n\n")
+    assert paragraphs[0] == "👋 Welcome to Common Ground, Amina &lt;3!"
+    assert paragraphs[-1] == "I'll write to you in <b>español</b>. Is that right?"
+    keyboard = start.welcome_keyboard("es")
+    assert labels(keyboard) == ["✅ Yes, continue in español", "🌐 Choose another language"]
+    assert callbacks(keyboard) == [LanguageSet("es"), LanguageMenu()]
+
+
+def test_welcome_in_arabic():
+    with i18n.use_locale("ar"):
+        text = start.welcome_text("Amina", "ar")
+    assert ARABIC.search(text) and "Amina" in text
+    assert "Welcome" not in text
+
+
+def test_welcome_back_shows_the_residents_building_and_status():
+    resident = Resident(
+        user_id=1,
+        building_id=3,
+        building_name="Maple & Oak",
+        display_name="Amina",
+        unit="4B",
+        tenure=None,
+        status="pending",
+        consent_version="2",
+        consent_at="",
+        created_at="",
+    )
+    text = start.welcome_back_text(resident)
+    assert text.startswith(
+        "Welcome back, Amina! You are signed up for Maple &amp; Oak "
+        "(waiting for a steward's approval)."
+    )
+    assert text.endswith("Send /help to see what I can do.")
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_help_lists_exactly_the_commands_of_the_role(role):
+    text = help.help_text(role)
+    shown = re.findall(r"^/(\w+) — ", text, flags=re.MULTILINE)
+    assert shown == [c.name for c in commands_for(role) if c.role == Role.RESIDENT] + [
+        c.name for c in commands_for(role) if c.role != Role.RESIDENT
+    ]
+    assert ("For stewards and organisers" in text) == (role > Role.RESIDENT)
+
+
+def test_unknown_command_is_echoed_safely():
+    text = fallback.unknown_command_text("/<b>")
+    assert text == "I don't know the command /&lt;b&gt;. Send /help to see what I can do."
+
+
+def test_status_counts_people_by_language_most_first():
+    snap = StatusSnapshot(
+        version="0.1.0",
+        uptime_seconds=7200,
+        schema_version=9,
+        users_total=12345,
+        users_by_locale={"es": 2000, "": 10000, "ar": 345},
+    )
+    lines = admin.status_text(snap).splitlines()
+    assert lines[0] == "<b>Common Ground is running</b> (version 0.1.0)"
+    assert "Up for 2 hours" in lines
+    assert "People who use the bot: 12,345" in lines
+    assert lines[-1] == "By language: Telegram app language: 10,000, Español: 2,000, العربية: 345"
+
+
+def test_menus_are_in_the_chosen_language():
+    commands = menus.bot_commands(Role.RESIDENT, "es")
+    assert [c.command for c in commands] == [c.name for c in commands_for(Role.RESIDENT)]
+    with i18n.use_locale("es"):
+        assert "Common Ground" in menus.description()
+        assert menus.short_description() != "Your building's organising bot"
+    assert all(c.description for c in commands)
+    assert "Change your language" not in [c.description for c in commands]
