@@ -17,7 +17,7 @@ from telegram.error import Forbidden, TelegramError
 from bot.handlers.common import BotContext, localized, replied_person, reply
 from bot.handlers.moderation import apply_decision
 from bot.handlers.notify import tell
-from bot.services.groups import GroupBuilding, clean_reason, parse_duration
+from bot.services.groups import GroupBuilding, clean_reason, split_duration
 from bot.services.moderation import ModerationProblem
 from bot.views import groups as views
 from bot.views.moderation import group_refused_text
@@ -138,8 +138,9 @@ async def _target(update: Update, context: BotContext):
 
 
 async def _target_with_reason(update: Update, context: BotContext, words: list[str], ask: str):
-    """Like ``_target``, but a reason is required (``ask`` shows how) and the sender must
-    outrank the target. Returns (target, building, reason), or None having answered."""
+    """Like ``_target``, but a reason is required (``ask`` shows how). Returns (target,
+    building, reason), or None having answered. The services check that the sender outranks
+    the target (``groups.warn``, ``groups.mute``, ``groups.ban``)."""
     reason = clean_reason(words)
     if reason is None:
         await reply(update, ask)
@@ -148,7 +149,6 @@ async def _target_with_reason(update: Update, context: BotContext, words: list[s
     if found is None:
         return None
     target, building = found
-    await context.services.roles.check_can_act_on(update.effective_user.id, target.id)
     return target, building, reason
 
 
@@ -177,23 +177,14 @@ async def warn_command(update: Update, context: BotContext) -> None:
 
 @localized
 async def mute_command(update: Update, context: BotContext) -> None:
-    args = context.args or []
-    # "/mute 2h reason" or "/mute reason" (an hour); "/mute 90x" is a mistyped duration.
-    timed = bool(args) and args[0][:1].isascii() and args[0][:1].isdigit()
-    duration = parse_duration(args[0] if timed else None)
-    if timed:
-        args = args[1:]
-    found = await _target_with_reason(update, context, args, views.mute_usage())
+    duration, words = split_duration(context.args or [])
+    found = await _target_with_reason(update, context, words, views.mute_usage())
     if found is None:
         return
     target, building, reason = found
-    await context.services.groups.record(  # audited first, then done
-        update.effective_user.id,
-        "group.mute",
-        building,
-        target.id,
-        reason,
-        {"seconds": int(duration.total_seconds())},
+    # audited first, then done
+    await context.services.groups.mute(
+        update.effective_user.id, building, target.id, reason, duration
     )
     until = datetime.now(UTC) + duration
     if not await act_in_group(context, update, target.id, building, "mute", until=until):
@@ -211,8 +202,8 @@ async def group_ban_command(update: Update, context: BotContext) -> None:
     if found is None:
         return
     target, building, reason = found
-    actor_id = update.effective_user.id
-    await context.services.groups.record(actor_id, "group.ban", building, target.id, reason)
+    # audited first, then done
+    await context.services.groups.ban(update.effective_user.id, building, target.id, reason)
     if not await act_in_group(context, update, target.id, building, "ban"):
         await reply(update, group_refused_text())
         return
