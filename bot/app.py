@@ -57,6 +57,7 @@ from bot.services.roles import Role
 from bot.storage.db import Database
 from bot.storage.migrations import migrate
 from bot.views import buttons
+from bot.views.menus import bot_commands
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ async def post_init(app: Application) -> None:
         )
         try:
             await app.bot.set_my_commands(
-                menus.bot_commands(Role.ADMIN, locale), scope=BotCommandScopeChat(admin_id)
+                bot_commands(Role.ADMIN, locale), scope=BotCommandScopeChat(admin_id)
             )
         except TelegramError as exc:  # the admin has not opened a chat with the bot yet
             log.info("No admin menu for one admin yet: %s", exc.message)

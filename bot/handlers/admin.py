@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from babel.dates import format_timedelta
-from babel.numbers import format_decimal
 from telegram import Update
 
-from bot import i18n
 from bot.handlers.common import BotContext, command
-from bot.i18n import _
+from bot.views.admin import status_text
 
 
 @command("status")
 async def status_command(update: Update, context: BotContext) -> None:
     snap = await context.services.status.snapshot()
-    locale = i18n.current_locale()
-    number = lambda n: format_decimal(n, locale=locale)  # noqa: E731
-    app_language = _("Telegram app language")
-    by_language = ", ".join(
-        f"{i18n.language_name(loc) if loc else app_language}: {number(n)}"
-        for loc, n in sorted(snap.users_by_locale.items(), key=lambda kv: -kv[1])
-    )
-    lines = [
-        _("<b>Common Ground is running</b> (version {version})").format(version=snap.version),
-        _("Up for {duration}").format(
-            duration=format_timedelta(
-                timedelta(seconds=snap.uptime_seconds), locale=locale, threshold=1.1
-            )
-        ),
-        _("Database schema version: {version}").format(version=snap.schema_version),
-        _("People who use the bot: {count}").format(count=number(snap.users_total)),
-    ]
-    if by_language:
-        lines.append(_("By language: {list}").format(list=by_language))
-    await update.effective_message.reply_text("\n".join(lines))
+    await update.effective_message.reply_text(status_text(snap))

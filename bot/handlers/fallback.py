@@ -11,8 +11,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.handlers.common import BotContext, esc, is_private, localized
-from bot.i18n import _
+from bot.handlers.common import BotContext, is_private, localized
+from bot.views import fallback as views
+from bot.views.problems import stale
 
 MAX_ECHOED_COMMAND = 32
 
@@ -32,20 +33,14 @@ def _command_name(text: str | None) -> str:
 @localized
 async def unknown_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
-    await message.reply_text(
-        _("I don't know the command {command}.").format(command=esc(_command_name(message.text)))
-        + " "
-        + _("Send /help to see what I can do.")
-    )
+    await message.reply_text(views.unknown_command_text(_command_name(message.text)))
 
 
 async def reply_with_hint(update: Update) -> None:
     """Point a resident who typed or sent something we can't use to /help (private chats)."""
     if not is_private(update):
         return
-    await update.effective_message.reply_text(
-        _("I work best with buttons and commands.") + " " + _("Send /help to see what I can do.")
-    )
+    await update.effective_message.reply_text(views.hint_text())
 
 
 @localized
@@ -55,4 +50,4 @@ async def other_message(update: Update, context: BotContext) -> None:
 
 @localized
 async def stale_button(update: Update, context: BotContext) -> None:
-    await update.callback_query.answer(_("This button no longer works. Send /help to start again."))
+    await update.callback_query.answer(stale())

@@ -1,4 +1,5 @@
 """A building's Telegram group: /linkgroup, join requests, and /warn, /mute, /ban by reply.
+Texts and keyboards: ``views/groups``.
 
 In a group, every moderation command re-checks, each time, that the sender looks after the
 group's building *and* is an admin of the group in Telegram right now.
@@ -10,24 +11,18 @@ import contextlib
 import logging
 from datetime import datetime
 
-from babel.dates import format_timedelta
-from telegram import ChatMember, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ChatMember, ChatPermissions, Update
 from telegram.error import Forbidden, TelegramError
 
-from bot import i18n
 from bot.clock import system_clock
-from bot.handlers.common import BotContext, esc, localized, replied_person, reply
+from bot.handlers.common import BotContext, localized, replied_person, reply
 from bot.handlers.moderation import apply_decision
 from bot.handlers.notify import tell
-from bot.i18n import _
-from bot.services.groups import (
-    WARN_LIMIT,
-    GroupBuilding,
-    clean_reason,
-    parse_duration,
-)
+from bot.services.groups import GroupBuilding, clean_reason, split_duration
 from bot.services.moderation import ModerationProblem
+from bot.views import groups as views
 from bot.views.moderation import group_refused_text
+from bot.views.problems import yourself
 
 log = logging.getLogger(__name__)
 
@@ -52,39 +47,21 @@ def in_group(update: Update) -> bool:
 @localized
 async def linkgroup_command(update: Update, context: BotContext) -> None:
     if not in_group(update):
-        await reply(
-            update,
-            _(
-                "Send /linkgroup in your building's Telegram group, after adding "
-                "me to it as an admin."
-            ),
-        )
+        await reply(update, views.linkgroup_where_text())
         return
     chat_id, user_id = update.effective_chat.id, update.effective_user.id
     if not context.args:
-        await reply(update, _("For example: /linkgroup Maple Court"))
+        await reply(update, views.linkgroup_usage())
         return
     if not await is_group_admin(context, chat_id, user_id):
-        await reply(update, _("Only an admin of this group can do that."))
+        await reply(update, views.group_admins_only_text())
         return
     if not await is_group_admin(context, chat_id, context.bot.id):
-        await reply(
-            update,
-            _(
-                "Please make me an admin of this group first, with the rights to "
-                "add and restrict members."
-            ),
-        )
+        await reply(update, views.make_me_admin_text())
         return
     building = await context.services.buildings.resolve(" ".join(context.args))
     await context.services.groups.link(user_id, building.id, chat_id)
-    await reply(
-        update,
-        _(
-            "This is now the group of {building}. I will let in its verified residents when "
-            "they ask to join."
-        ).format(building=esc(building.name)),
-    )
+    await reply(update, views.linked_text(building.name))
 
 
 @localized
@@ -103,24 +80,8 @@ async def join_request(update: Update, context: BotContext) -> None:
         await request.decline()
         user_id = request.from_user.id
         signature = await context.services.signup.join_signature(user_id, building.id)
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        _("🏠 Sign up for my building"),
-                        callback_data=f"su:grp:{building.id}:{signature}",
-                    )
-                ]
-            ]
-        )
-        await context.bot.send_message(
-            request.user_chat_id,
-            _(
-                "Hello! The {building} group is for its verified residents. Sign up here first; "
-                "once a steward approves you, ask to join again."
-            ).format(building=esc(building.name)),
-            reply_markup=keyboard,
-        )
+        text, keyboard = views.join_invitation(building.id, building.name, signature)
+        await context.bot.send_message(request.user_chat_id, text, reply_markup=keyboard)
     except Forbidden:
         log.info("Could not answer a join request: the bot lacks rights or was blocked")
     except TelegramError as exc:
@@ -157,29 +118,30 @@ async def _target(update: Update, context: BotContext):
     """The author of the replied-to message, and the group's building, after every check.
     Returns None (having answered) when the command cannot go ahead."""
     if not in_group(update):
-        await reply(update, _("Use this in your building's group, as a reply to a message."))
+        await reply(update, views.use_in_group_text())
         return None
     chat_id, actor_id = update.effective_chat.id, update.effective_user.id
     building = await context.services.groups.moderator_building(actor_id, chat_id)
     if not await is_group_admin(context, chat_id, actor_id):
-        await reply(update, _("Only an admin of this group can do that."))
+        await reply(update, views.group_admins_only_text())
         return None
     target = replied_person(update.effective_message)
     if target is None:
-        await reply(update, _("Reply to a message of the person, then send the command."))
+        await reply(update, views.reply_to_someone_text())
         return None
     if target.id == actor_id:
-        await reply(update, _("You can't do that to yourself."))
+        await reply(update, yourself())
         return None
     if await is_group_admin(context, chat_id, target.id):
-        await reply(update, _("I can't do that to an admin of this group."))
+        await reply(update, views.not_a_group_admin_text())
         return None
     return target, building
 
 
 async def _target_with_reason(update: Update, context: BotContext, words: list[str], ask: str):
-    """Like ``_target``, but a reason is required (``ask`` shows how) and the sender must
-    outrank the target. Returns (target, building, reason), or None having answered."""
+    """Like ``_target``, but a reason is required (``ask`` shows how). Returns (target,
+    building, reason), or None having answered. The services check that the sender outranks
+    the target (``groups.warn``, ``groups.mute``, ``groups.ban``)."""
     reason = clean_reason(words)
     if reason is None:
         await reply(update, ask)
@@ -188,18 +150,12 @@ async def _target_with_reason(update: Update, context: BotContext, words: list[s
     if found is None:
         return None
     target, building = found
-    await context.services.roles.check_can_act_on(update.effective_user.id, target.id)
     return target, building, reason
 
 
 @localized
 async def warn_command(update: Update, context: BotContext) -> None:
-    found = await _target_with_reason(
-        update,
-        context,
-        context.args or [],
-        _("Please add a reason, for example: /warn please keep it friendly"),
-    )
+    found = await _target_with_reason(update, context, context.args or [], views.warn_usage())
     if found is None:
         return
     target, building, reason = found
@@ -212,94 +168,43 @@ async def warn_command(update: Update, context: BotContext) -> None:
         reason,
         update.effective_message.message_id,
     )
-    text = _("⚠️ {name} has been warned ({count}/{limit}).").format(
-        name=esc(target.full_name), count=warned.count, limit=WARN_LIMIT
-    )
-    text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
+    muted = None
     if warned.mute_for is not None:  # the mute is audited already: now do it
         until = system_clock() + warned.mute_for
-        if await act_in_group(context, update, target.id, building, "mute", until=until):
-            text += "\n" + _("That is {limit} warnings: they can't write here for a day.").format(
-                limit=WARN_LIMIT
-            )
-        else:
-            text += "\n" + group_refused_text()
-    await reply(update, text)
-    await tell(
-        context,
-        target.id,
-        lambda: _("You received a warning in the {building} group. Reason: {reason}").format(
-            building=esc(building.name), reason=esc(reason)
-        ),
-    )
+        muted = await act_in_group(context, update, target.id, building, "mute", until=until)
+    await reply(update, views.warned_text(target.full_name, warned.count, reason, muted=muted))
+    await tell(context, target.id, lambda: views.warned_told_text(building.name, reason))
 
 
 @localized
 async def mute_command(update: Update, context: BotContext) -> None:
-    args = context.args or []
-    # "/mute 2h reason" or "/mute reason" (an hour); "/mute 90x" is a mistyped duration.
-    timed = bool(args) and args[0][:1].isascii() and args[0][:1].isdigit()
-    duration = parse_duration(args[0] if timed else None)
-    if timed:
-        args = args[1:]
-    found = await _target_with_reason(
-        update,
-        context,
-        args,
-        _(
-            "Please add a reason after the duration. For example, for 2h (2 hours): "
-            "/mute 2h please keep it friendly"
-        ),
-    )
+    duration, words = split_duration(context.args or [])
+    found = await _target_with_reason(update, context, words, views.mute_usage())
     if found is None:
         return
     target, building, reason = found
-    await context.services.groups.record(  # audited first, then done
-        update.effective_user.id,
-        "group.mute",
-        building,
-        target.id,
-        reason,
-        {"seconds": int(duration.total_seconds())},
+    # audited first, then done
+    await context.services.groups.mute(
+        update.effective_user.id, building, target.id, reason, duration
     )
     until = system_clock() + duration
     if not await act_in_group(context, update, target.id, building, "mute", until=until):
         await reply(update, group_refused_text())
         return
-    text = _("🔇 {name} can't write here for {duration}.").format(
-        name=esc(target.full_name),
-        duration=format_timedelta(duration, locale=i18n.current_locale(), threshold=1.1),
-    )
-    text += "\n" + _("Reason: {reason}").format(reason=esc(reason))
-    await reply(update, text)
-    await tell(
-        context,
-        target.id,
-        lambda: _(
-            "You can't write in the {building} group for {duration}. Reason: {reason}"
-        ).format(
-            building=esc(building.name),
-            duration=format_timedelta(duration, locale=i18n.current_locale(), threshold=1.1),
-            reason=esc(reason),
-        ),
-    )
+    await reply(update, views.muted_text(target.full_name, duration, reason))
+    await tell(context, target.id, lambda: views.muted_told_text(building.name, duration, reason))
 
 
 @localized
 async def group_ban_command(update: Update, context: BotContext) -> None:
     """/ban in a group, as a reply: remove them from the group (and block them as a
     resident of this building, if they are one). A reason is required."""
-    found = await _target_with_reason(
-        update,
-        context,
-        context.args or [],
-        _("Please add a reason, for example: /ban spamming the group"),
-    )
+    found = await _target_with_reason(update, context, context.args or [], views.ban_usage())
     if found is None:
         return
     target, building, reason = found
-    actor_id = update.effective_user.id
-    await context.services.groups.record(actor_id, "group.ban", building, target.id, reason)
+    # audited first, then done
+    await context.services.groups.ban(update.effective_user.id, building, target.id, reason)
     if not await act_in_group(context, update, target.id, building, "ban"):
         await reply(update, group_refused_text())
         return
@@ -309,9 +214,4 @@ async def group_ban_command(update: Update, context: BotContext) -> None:
         await apply_decision(
             update, context, target.id, "ban", reason, building_id=building.id, group_done=True
         )
-    await reply(
-        update,
-        _("🚫 {name} has been removed from this group.").format(name=esc(target.full_name))
-        + "\n"
-        + _("Reason: {reason}").format(reason=esc(reason)),
-    )
+    await reply(update, views.removed_text(target.full_name, reason))

@@ -1,41 +1,23 @@
 """Command menus and the bot's profile texts, in every language.
 
 Telegram shows the menu matching the user's app language (``language_code``); once a user
-picks a language in the bot, or has a higher role, their chat gets a menu of its own.
+picks a language in the bot, or has a higher role, their chat gets a menu of its own. The
+menus' and profile's texts: ``views/menus``.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram import Bot, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot import i18n
 from bot.handlers.common import BotContext
-from bot.i18n import _
-from bot.services.commands import commands_for
 from bot.services.roles import Role
+from bot.views.menus import bot_commands, description, short_description
 
 log = logging.getLogger(__name__)
-
-
-def bot_commands(role: Role, locale: str) -> list[BotCommand]:
-    with i18n.use_locale(locale):
-        return [BotCommand(c.name, _(c.description)) for c in commands_for(role)]
-
-
-def description() -> str:
-    return _(
-        "Common Ground keeps neighbours in touch: sign up for your building, get event "
-        "reminders, answer quick polls and read announcements from your stewards, in your own "
-        "language. "
-        "Press Start to begin."
-    )
-
-
-def short_description() -> str:
-    return _("Your building's organising bot: events, polls and announcements, in your language.")
 
 
 async def publish_profile(bot: Bot, default_locale: str) -> None:

@@ -1,143 +1,21 @@
-"""/privacy, /mydata and /forget: what we store, a copy of it, and erasing it."""
+"""/privacy, /mydata and /forget: what we store, a copy of it, and erasing it. Texts and
+keyboards: ``views/privacy``."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from bot import i18n
-from bot.handlers.common import BotContext, command, esc, local_datetime, localized, show
-from bot.i18n import _, ngettext
-from bot.views.buttons import ForgetCancel, ForgetConfirm, unpack
-from bot.views.signup import resident_lines
-
-
-def privacy_text() -> str:
-    return "\n\n".join(
-        (
-            _("🔒 <b>Your privacy</b>"),
-            _(
-                "<b>What we store:</b> your Telegram account number and @username (not your "
-                "phone number), your language, and when you first and last used the bot. If you "
-                "sign up for your building: the name you give, your unit, and only if you "
-                "choose, how you live here (renting, owning...)."
-            ),
-            _("<b>Why:</b> so that messages reach you, in your language."),
-            _(
-                "<b>Who sees it:</b> the stewards of your building and the organisers who run "
-                "the bot for your community. We never sell it or share it with your landlord "
-                "or anyone else."
-            ),
-            _(
-                "<b>Your rights:</b> /mydata shows everything we store about you, and /forget "
-                "erases it. You can start again at any time with /start."
-            ),
-            _(
-                "<b>What /forget keeps:</b> the stewards' log keeps a line for each decision "
-                "made about you, with your account number but without your name or any "
-                "reason. If you were blocked from a building, a coded trace of that block "
-                "stays, so that it still applies. Nothing else."
-            ),
-        )
-    )
+from bot.handlers.common import BotContext, command, local_datetime, localized, show
+from bot.views import privacy as views
+from bot.views.buttons import ForgetConfirm, unpack
 
 
 @localized
 async def privacy_command(update: Update, context: BotContext) -> None:
-    await update.effective_message.reply_text(privacy_text())
-
-
-def summary_text(data: dict, when: Callable[[str], str]) -> str:
-    """/mydata's readable summary; ``when`` shows a stored timestamp to the reader."""
-    lines = [_("<b>Everything we store about you</b>"), ""]
-    lines.append(_("Telegram account number: {id}").format(id=data["telegram_user_id"]))
-    if data.get("telegram_username"):
-        lines.append(f"@{esc(data['telegram_username'])}")
-    if "language" in data:
-        language = data["language"]
-        lines += [
-            _("Language: {language}").format(
-                language=i18n.language_name(language)
-                if language
-                else _("same as your Telegram app")
-            ),
-            _("First used the bot: {date}").format(date=when(data["first_seen"])),
-            _("Last used the bot: {date}").format(date=when(data["last_seen"])),
-        ]
-    resident = data.get("resident")
-    if resident:
-        lines.append("")
-        lines += resident_lines(
-            resident["building"],
-            resident["display_name"],
-            resident["unit"],
-            resident["tenure"],
-            resident["status"],
-        )
-    warnings = data.get("group_warnings", [])
-    if warnings:
-        lines += [
-            "",
-            ngettext(
-                "You received {count} warning in a building group (see the file for each one).",
-                "You received {count} warnings in building groups (see the file for each one).",
-                len(warnings),
-            ).format(count=len(warnings)),
-        ]
-    for role in data.get("roles", []):
-        if role["role"] == "organiser":
-            lines += ["", _("Your role: organiser, for every building.")]
-        else:
-            lines += [
-                "",
-                _("Your role: steward of {building}.").format(building=esc(role["building"])),
-            ]
-    invites = data.get("invites_created", [])
-    if invites:
-        lines += [
-            "",
-            ngettext(
-                "You made {count} invite link.", "You made {count} invite links.", len(invites)
-            ).format(count=len(invites)),
-        ]
-    entries = data.get("audit_log", [])
-    if entries:
-        lines += [
-            "",
-            ngettext(
-                "The stewards' log has {count} entry about you or by you.",
-                "The stewards' log has {count} entries about you or by you.",
-                len(entries),
-            ).format(count=len(entries)),
-        ]
-    if data.get("signup_in_progress"):
-        lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]
-    consents = data.get("consent", [])
-    if consents:  # the latest decision (each one is in the file)
-        record = consents[-1]
-        label = (
-            _("You agreed to our privacy terms (version {version}) on {date}.")
-            if record["decision"] == "given"
-            else _("You declined our privacy terms (version {version}) on {date}.")
-        )
-        lines += ["", label.format(version=record["version"], date=when(record["at"]))]
-    kept = data.get("kept_after_forget", {})
-    if kept.get("audit_log_entries") or kept.get("ban_trace"):
-        lines += ["", _("<b>What /forget would keep</b>")]
-        if kept.get("audit_log_entries"):
-            lines.append(
-                _(
-                    "The stewards' log entries, with your account number but without your "
-                    "name or any reason, so that every decision stays accountable."
-                )
-            )
-        if kept.get("ban_trace"):
-            lines.append(_("A coded trace of your block, so that it still applies after /forget."))
-    lines += ["", _("The attached file holds the same data, for your records.")]
-    return "\n".join(lines)
+    await update.effective_message.reply_text(views.privacy_text())
 
 
 @command("mydata")
@@ -145,12 +23,10 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     data = await context.services.privacy.export(user.id)
     if data is None:
-        await update.effective_message.reply_text(
-            _("We don't store anything about you. Send /start if you want to begin.")
-        )
+        await update.effective_message.reply_text(views.nothing_stored_text())
         return
     await update.effective_message.reply_text(
-        summary_text(data, lambda timestamp: local_datetime(context, timestamp))
+        views.summary_text(data, lambda timestamp: local_datetime(context, timestamp))
     )
     document = io.BytesIO(json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
     await update.effective_message.reply_document(document, filename="common-ground-my-data.json")
@@ -158,19 +34,8 @@ async def mydata_command(update: Update, context: BotContext) -> None:
 
 @command("forget")
 async def forget_command(update: Update, context: BotContext) -> None:
-    keyboard = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("🗑 Yes, erase my data"), callback_data=ForgetConfirm().pack())],
-            [InlineKeyboardButton(_("Cancel"), callback_data=ForgetCancel().pack())],
-        ]
-    )
-    await update.effective_message.reply_text(
-        _(
-            "This erases everything we store about you, and I will no longer know you. "
-            "You can start again at any time with /start.\n\nErase your data now?"
-        ),
-        reply_markup=keyboard,
-    )
+    text, keyboard = views.forget_prompt()
+    await update.effective_message.reply_text(text, reply_markup=keyboard)
 
 
 @localized
@@ -181,6 +46,6 @@ async def forget_button(update: Update, context: BotContext) -> None:
     await query.answer()
     if isinstance(button, ForgetConfirm):
         await context.services.privacy.forget(update.effective_user.id)
-        await show(update, _("Done: your data is erased. Goodbye for now, and take care!"))
+        await show(update, views.forgotten_text())
     else:
-        await show(update, _("Nothing was erased."))
+        await show(update, views.not_erased_text())

@@ -11,7 +11,7 @@ import logging
 from telegram import ChatMember, Update
 
 from bot.handlers.common import BotContext, is_private, localized, reply
-from bot.i18n import _
+from bot.views.reachability import paused_text
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,7 @@ async def pause_announcements(update: Update, context: BotContext) -> None:
         return
     await context.services.users.remember(update.effective_user.id)
     await context.services.users.pause(update.effective_user.id)
-    await reply(
-        update,
-        _(
-            "Announcements are paused: I won't send you announcements until you send /start "
-            "again. I'll still answer when you write to me."
-        ),
-    )
+    await reply(update, paused_text())
 
 
 stop_command = localized(pause_announcements)

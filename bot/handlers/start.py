@@ -1,52 +1,17 @@
-"""/start: a warm welcome in the detected language, with buttons to confirm or change it."""
+"""/start: a warm welcome in the detected language, with buttons to confirm or change it.
+Texts and keyboards: ``views/start``."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot import i18n
 from bot.handlers import menus, signup
-from bot.handlers.common import BotContext, esc, is_private, localized, open_private_chat_button
-from bot.i18n import _
+from bot.handlers.common import BotContext, is_private, localized, open_private_chat_button
 from bot.services.roles import Role
 from bot.storage.residents import ResidentStatus
-from bot.views.buttons import LanguageMenu, LanguageSet
-from bot.views.signup import STATUS_LABELS
-
-
-def welcome_text(first_name: str, locale: str) -> str:
-    return "\n\n".join(
-        (
-            _("👋 Welcome to Common Ground, {name}!").format(name=esc(first_name)),
-            _(
-                "I help neighbours stay in touch: sign-ups for your building, event reminders, "
-                "quick polls and announcements from your stewards, all in your own language."
-            ),
-            _("I'll write to you in <b>{language}</b>. Is that right?").format(
-                language=i18n.language_name(locale, in_sentence=True)
-            ),
-        )
-    )
-
-
-def welcome_keyboard(locale: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    _("✅ Yes, continue in {language}").format(
-                        language=i18n.language_name(locale, in_sentence=True)
-                    ),
-                    callback_data=LanguageSet(locale).pack(),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    _("🌐 Choose another language"), callback_data=LanguageMenu().pack()
-                )
-            ],
-        ]
-    )
+from bot.views import start as views
+from bot.views.reachability import resumed_text
 
 
 @localized
@@ -55,14 +20,14 @@ async def start_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if not is_private(update):
         await update.effective_message.reply_text(
-            _("Hello! Write to me in a private chat to get started."),
+            views.private_chat_hello_text(),
             reply_markup=open_private_chat_button(context),
         )
         return
     services = context.services
     await services.users.remember(user.id, user.username, user.language_code)
     if await services.users.pause(user.id, False):
-        await update.effective_message.reply_text(_("Announcements are on again. Welcome back!"))
+        await update.effective_message.reply_text(resumed_text())
     if await services.roles.role_of(user.id) > Role.RESIDENT:
         await menus.set_chat_menu(context, user.id, i18n.current_locale())  # lists their tools
     if context.args:
@@ -77,18 +42,9 @@ async def start_command(update: Update, context: BotContext) -> None:
         ResidentStatus.PENDING,
         ResidentStatus.APPROVED,
     ):
-        status_label = STATUS_LABELS[resident.status]
-        await update.effective_message.reply_text(
-            _("Welcome back, {name}! You are signed up for {building} ({status}).").format(
-                name=esc(resident.display_name),
-                building=esc(resident.building_name),
-                status=_(status_label),
-            )
-            + "\n\n"
-            + _("Send /help to see what I can do.")
-        )
+        await update.effective_message.reply_text(views.welcome_back_text(resident))
         return
     locale = i18n.current_locale()
     await update.effective_message.reply_text(
-        welcome_text(user.first_name, locale), reply_markup=welcome_keyboard(locale)
+        views.welcome_text(user.first_name, locale), reply_markup=views.welcome_keyboard(locale)
     )

@@ -55,6 +55,15 @@ def parse_duration(text: str | None) -> timedelta:
     return duration
 
 
+def split_duration(words: list[str]) -> tuple[timedelta, list[str]]:
+    """/mute's words: "2h reason..." or "reason..." (an hour), and the words after the duration.
+    A first word starting with a digit is a duration, so "/mute 90x" is a mistyped one."""
+    timed = bool(words) and words[0][:1].isascii() and words[0][:1].isdigit()
+    if not timed:
+        return DEFAULT_MUTE, words
+    return parse_duration(words[0]), words[1:]
+
+
 def clean_reason(words: list[str]) -> str | None:
     return " ".join(" ".join(words).split())[:REASON_MAX] or None
 
@@ -124,6 +133,32 @@ class GroupService:
                 {"seconds": int(mute_for.total_seconds()), "after_warnings": count},
             )
         return Warned(count, mute_for)
+
+    async def mute(
+        self,
+        actor_id: int,
+        building: GroupBuilding,
+        user_id: int,
+        reason: str,
+        duration: timedelta,
+    ) -> None:
+        """Check that the sender outranks the member, and audit the mute (before Telegram is
+        asked to do it)."""
+        await self.roles.check_can_act_on(actor_id, user_id)
+        await self.record(
+            actor_id,
+            "group.mute",
+            building,
+            user_id,
+            reason,
+            {"seconds": int(duration.total_seconds())},
+        )
+
+    async def ban(self, actor_id: int, building: GroupBuilding, user_id: int, reason: str) -> None:
+        """Check that the sender outranks the member, and audit the removal from the group
+        (before Telegram is asked to do it)."""
+        await self.roles.check_can_act_on(actor_id, user_id)
+        await self.record(actor_id, "group.ban", building, user_id, reason)
 
     async def record(
         self,

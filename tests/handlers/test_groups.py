@@ -153,3 +153,21 @@ async def test_group_commands_check_everything_each_time(harness, setup):
     # In a private chat these commands explain where they work.
     [reply] = await harness.send(ana, "/warn rude")
     assert reply["text"] == tr("en", "Use this in your building's group, as a reply to a message.")
+
+
+async def test_a_steward_cannot_warn_mute_or_remove_a_higher_role_in_the_group(harness, setup):
+    group, ana = setup["group"], setup["ana"]
+    olu = harness.api.make_user(1300, "Olu", username="olu")  # an organiser, not a group admin
+    await harness.send(olu, "/start")
+    services = harness.app.bot_data["services"]
+    await services.roles.promote(ADMIN_ID, 1300, Role.ORGANISER)
+    message = harness.api.send_message(olu, "hello", chat=group)
+    refused = tr("en", "You can't do that to someone whose role is the same as yours or higher.")
+    for command in ("/warn rude", "/mute 2h rude", "/ban rude"):
+        [reply] = await harness.send(ana, command, chat=group, reply_to=message)
+        assert reply["text"] == refused, command
+    assert calls(harness, "restrictChatMember") == []
+    assert calls(harness, "banChatMember") == []
+    assert await services.groups.warnings_of(1300) == []
+    [audit] = await harness.send(ana, "/audit 10")
+    assert "Olu" not in audit["text"]  # nothing was recorded against them
