@@ -16,12 +16,7 @@ UNIT_LIMIT_MAX = 50
 class BuildingProblem(Problem):
     """A request that cannot be done, with a ``kind`` the handler turns into a message."""
 
-    class Kind(Enum):
-        EMPTY = "empty"
-        TOO_LONG = "too_long"
-        DUPLICATE = "duplicate"
-        NOT_FOUND = "not_found"
-        BAD_SETTING = "bad_setting"
+    Kind = Enum("Kind", "EMPTY TOO_LONG DUPLICATE NOT_FOUND BAD_SETTING")
 
 
 def clean_name(raw: str) -> str:

@@ -124,14 +124,7 @@ class GroupService:
         )
         mute_for = WARN_MUTE if added and count >= WARN_LIMIT else None
         if mute_for is not None:
-            await self.record(
-                actor_id,
-                "group.mute",
-                building,
-                user_id,
-                reason,
-                {"seconds": int(mute_for.total_seconds()), "after_warnings": count},
-            )
+            await self._record_mute(actor_id, building, user_id, reason, mute_for, count)
         return Warned(count, mute_for)
 
     async def mute(
@@ -145,14 +138,21 @@ class GroupService:
         """Check that the sender outranks the member, and audit the mute (before Telegram is
         asked to do it)."""
         await self.roles.check_can_act_on(actor_id, user_id)
-        await self.record(
-            actor_id,
-            "group.mute",
-            building,
-            user_id,
-            reason,
-            {"seconds": int(duration.total_seconds())},
-        )
+        await self._record_mute(actor_id, building, user_id, reason, duration)
+
+    async def _record_mute(
+        self,
+        actor_id: int,
+        building: GroupBuilding,
+        user_id: int,
+        reason: str | None,
+        duration: timedelta,
+        after_warnings: int | None = None,
+    ) -> None:
+        details: dict = {"seconds": int(duration.total_seconds())}
+        if after_warnings is not None:
+            details["after_warnings"] = after_warnings
+        await self.record(actor_id, "group.mute", building, user_id, reason, details)
 
     async def ban(self, actor_id: int, building: GroupBuilding, user_id: int, reason: str) -> None:
         """Check that the sender outranks the member, and audit the removal from the group

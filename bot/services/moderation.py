@@ -35,14 +35,13 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
 
 
 class ModerationProblem(Problem):
-    class Kind(Enum):
-        UNKNOWN_PERSON = "unknown_person"
-        NOT_RESIDENT = "not_resident"
-        NOT_YOUR_BUILDING = "not_your_building"
-        SELF = "self"
-        OUTRANKED = "outranked"
-        REASON_REQUIRED = "reason_required"
-        ALREADY = "already"  # nothing to do: already approved, not banned...
+    """A decision that cannot be made. ``ALREADY``: nothing to do (already approved, not
+    banned...), with who decided last."""
+
+    Kind = Enum(
+        "Kind",
+        "UNKNOWN_PERSON NOT_RESIDENT NOT_YOUR_BUILDING SELF OUTRANKED REASON_REQUIRED ALREADY",
+    )
 
     def __init__(
         self, kind: str, resident: Resident | None = None, decided_by: str | None = None

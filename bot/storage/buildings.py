@@ -97,14 +97,11 @@ class BuildingsRepository:
     async def archive(self, actor_id: int, building_id: int) -> bool:
         """Archive an active building; False when it was not active any more."""
         async with self.db.transaction() as tx:
-            changed = await tx.execute(
+            return await tx.once(
                 f"UPDATE buildings SET archived_at = {NOW} WHERE id = ? AND archived_at IS NULL",
                 (building_id,),
+                lambda q: write_audit(q, actor_id, "building.archive", building_id=building_id),
             )
-            if changed == 0:
-                return False
-            await write_audit(tx, actor_id, "building.archive", building_id=building_id)
-        return True
 
     async def set_setting(self, actor_id: int, building_id: int, name: str, value: int) -> None:
         """Change ``auto_approve``, ``unit_limit`` or ``listed``, with its audit entry."""

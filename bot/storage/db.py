@@ -86,6 +86,14 @@ class Tx:
         async with self.conn.execute(sql, tuple(params)) as cursor:
             return cursor.rowcount
 
+    async def once(self, sql: str, params: Iterable[Any], write_audit_entry) -> bool:
+        """Run a change that may happen once (``UPDATE ... WHERE <not done yet>``); when it
+        changed something, call ``write_audit_entry(self)`` in the same transaction."""
+        if not await self.execute(sql, params):
+            return False
+        await write_audit_entry(self)
+        return True
+
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
         async with self.conn.execute(sql, tuple(params)) as cursor:

@@ -88,13 +88,10 @@ class InvitesRepository:
 
     async def revoke(self, actor_id: int, code: str, building_id: int) -> bool:
         async with self.db.transaction() as tx:
-            changed = await tx.execute(
+            return await tx.once(
                 f"UPDATE invites SET revoked_at = {NOW} WHERE code = ? AND revoked_at IS NULL",
                 (code,),
+                lambda q: write_audit(
+                    q, actor_id, "invite.revoke", building_id=building_id, details={"code": code}
+                ),
             )
-            if changed == 0:
-                return False
-            await write_audit(
-                tx, actor_id, "invite.revoke", building_id=building_id, details={"code": code}
-            )
-        return True

@@ -92,6 +92,18 @@ def unpack(data: str | None) -> Button:
     return cls(**converted)
 
 
+def button(family: str, tag: str, **values: type | tuple[str, ...]) -> type[Button]:
+    """A button class carrying ``values`` (name: ``int``, ``str``, or the tuple of choices of
+    a ``str``), or none at all (``su:join``)."""
+    namespace: dict[str, Any] = {"__module__": __name__, "__annotations__": {}}
+    for value_name, spec in values.items():
+        namespace["__annotations__"][value_name] = spec if isinstance(spec, type) else str
+        if not isinstance(spec, type):
+            namespace[value_name] = choice(*spec)
+    name = f"{family.title()}{tag.title()}Button"
+    return type(name, (Button,), namespace, family=family, tag=tag)
+
+
 def pattern(family: str) -> str:
     """The ``CallbackQueryHandler`` pattern of a family."""
     return f"^{re.escape(family)}{SEPARATOR}"
@@ -105,127 +117,53 @@ LOCALE = SUPPORTED_LOCALES
 
 
 # --- language ---------------------------------------------------------------------------------
-class LanguageMenu(Button, family="lang", tag="menu"):
-    pass
-
-
-class LanguageSet(Button, family="lang", tag="set"):
-    locale: str = choice(*LOCALE)
+LanguageMenu = button("lang", "menu")
+LanguageSet = button("lang", "set", locale=LOCALE)
 
 
 # --- /forget ----------------------------------------------------------------------------------
-class ForgetConfirm(Button, family="forget", tag="yes"):
-    pass
-
-
-class ForgetCancel(Button, family="forget", tag="no"):
-    pass
+ForgetConfirm = button("forget", "yes")
+ForgetCancel = button("forget", "no")
 
 
 # --- buildings --------------------------------------------------------------------------------
-class BuildingArchive(Button, family="bld", tag="archive"):
-    building_id: int
-
-
-class BuildingCancel(Button, family="bld", tag="cancel"):
-    pass
+BuildingArchive = button("bld", "archive", building_id=int)
+BuildingCancel = button("bld", "cancel")
 
 
 # --- sign-up ----------------------------------------------------------------------------------
-class SignupJoin(Button, family="su", tag="join"):
-    """ "Sign up for my building": the listed buildings."""
+SignupJoin = button("su", "join")  # "Sign up for my building": the listed buildings
 
 
-class SignupBuilding(Button, family="su", tag="bld"):
-    """A listed building, chosen by someone without an invite."""
-
-    building_id: int
-
-
-class SignupInvited(Button, family="su", tag="grp"):
-    """The invitation sent to someone declined at a building group's door (signed)."""
-
-    building_id: int
-    signature: str
-
-
-class SignupLanguage(Button, family="su", tag="lang"):
-    locale: str = choice(*LOCALE)
-
-
-class SignupLanguages(Button, family="su", tag="langs"):
-    pass
-
-
-class SignupAgree(Button, family="su", tag="yes"):
-    pass
-
-
-class SignupDecline(Button, family="su", tag="no"):
-    pass
-
-
-class SignupUseName(Button, family="su", tag="name"):
-    pass
-
-
-class SignupTenure(Button, family="su", tag="ten"):
-    tenure: str = choice(*TENURES)
-
-
-class SignupBack(Button, family="su", tag="back"):
-    pass
-
-
-class SignupResume(Button, family="su", tag="resume"):
-    pass
+# a listed building, chosen by someone without an invite
+SignupBuilding = button("su", "bld", building_id=int)
+# the invitation sent to someone declined at a building group's door (signed for them)
+SignupInvited = button("su", "grp", building_id=int, signature=str)
+SignupLanguage = button("su", "lang", locale=LOCALE)
+SignupLanguages = button("su", "langs")
+SignupAgree = button("su", "yes")
+SignupDecline = button("su", "no")
+SignupUseName = button("su", "name")
+SignupTenure = button("su", "ten", tenure=TENURES)
+SignupBack = button("su", "back")
+SignupResume = button("su", "resume")
 
 
 # --- /profile ---------------------------------------------------------------------------------
-class ProfileEditName(Button, family="pf", tag="name"):
-    pass
-
-
-class ProfileEditUnit(Button, family="pf", tag="unit"):
-    pass
-
-
-class ProfileTenures(Button, family="pf", tag="ten"):
-    pass
-
-
-class ProfileTenure(Button, family="pf", tag="ten"):
-    tenure: str = choice(*TENURES)
-
-
-class ProfileLanguages(Button, family="pf", tag="lang"):
-    pass
-
-
-class ProfileCard(Button, family="pf", tag="card"):
-    pass
+ProfileEditName = button("pf", "name")
+ProfileEditUnit = button("pf", "unit")
+ProfileTenures = button("pf", "ten")
+ProfileTenure = button("pf", "ten", tenure=TENURES)
+ProfileLanguages = button("pf", "lang")
+ProfileCard = button("pf", "card")
 
 
 # --- moderation -------------------------------------------------------------------------------
-class Approve(Button, family="mod", tag="ok"):
-    user_id: int
-
-
-class RejectReasons(Button, family="mod", tag="no"):
-    user_id: int
-
-
-class Reject(Button, family="mod", tag="rj"):
-    user_id: int
-    reason: str = choice(*REJECT_REASONS)
-
-
-class PendingCard(Button, family="mod", tag="back"):
-    user_id: int
+Approve = button("mod", "ok", user_id=int)
+RejectReasons = button("mod", "no", user_id=int)
+Reject = button("mod", "rj", user_id=int, reason=tuple(REJECT_REASONS))
+PendingCard = button("mod", "back", user_id=int)
 
 
 # --- pages of long lists ----------------------------------------------------------------------
-class Page(Button, family="pg"):
-    kind: str
-    offset: int
-    arg: int
+Page = button("pg", "", kind=str, offset=int, arg=int)

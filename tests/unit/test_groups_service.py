@@ -12,14 +12,11 @@ from bot.services.groups import (
     GroupService,
     split_duration,
 )
-from bot.services.roles import Role, RoleProblem, RoleService
-from bot.storage.db import Database
+from bot.services.roles import RoleProblem
 from bot.storage.groups import GroupsRepository
-from bot.storage.migrations import migrate
 from bot.storage.residents import ResidentsRepository
-from bot.storage.roles import RolesRepository
+from tests.unit.conftest import ADMIN, ORGANISER, RESIDENT, STEWARD
 
-ADMIN, ORGANISER, STEWARD, RESIDENT = 1, 2, 3, 4
 BUILDING = GroupBuilding(1, "A")
 
 
@@ -44,22 +41,13 @@ def test_a_first_word_starting_with_a_digit_must_be_a_valid_duration(first):
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "g.sqlite3")
-    await migrate(database)
-    for user in (ADMIN, ORGANISER, STEWARD, RESIDENT):
-        await database.execute("INSERT INTO users (id) VALUES (?)", (user,))
-    await database.execute("INSERT INTO buildings (id, name) VALUES (1, 'A')")
-    yield database
-    await database.close()
+def db(people_db):
+    return people_db
 
 
 @pytest.fixture
-async def groups(db):
-    roles = RoleService(RolesRepository(db), admin_ids=frozenset({ADMIN}))
-    await roles.promote(ADMIN, ORGANISER, Role.ORGANISER)
-    await roles.promote(ORGANISER, STEWARD, Role.STEWARD, 1)
-    return GroupService(GroupsRepository(db), ResidentsRepository(db), roles)
+def groups(people_db, named_roles):
+    return GroupService(GroupsRepository(people_db), ResidentsRepository(people_db), named_roles)
 
 
 async def group_audit(db) -> list[tuple]:

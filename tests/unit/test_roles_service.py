@@ -2,32 +2,19 @@
 
 import pytest
 
-from bot.services.roles import Role, RoleProblem, RoleService
+from bot.services.roles import Role, RoleProblem
 from bot.storage.audit import AuditRepository
-from bot.storage.db import Database
-from bot.storage.migrations import migrate
-from bot.storage.roles import RolesRepository
-
-ADMIN, ORGANISER, STEWARD, RESIDENT = 1, 2, 3, 4
+from tests.unit.conftest import ADMIN, ORGANISER, RESIDENT, STEWARD
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "r.sqlite3")
-    await migrate(database)
-    for user in (ADMIN, ORGANISER, STEWARD, RESIDENT):
-        await database.execute("INSERT INTO users (id) VALUES (?)", (user,))
-    await database.execute("INSERT INTO buildings (id, name) VALUES (1, 'A'), (2, 'B')")
-    yield database
-    await database.close()
+def db(people_db):
+    return people_db
 
 
 @pytest.fixture
-async def roles(db):
-    service = RoleService(RolesRepository(db), admin_ids=frozenset({ADMIN}))
-    await service.promote(ADMIN, ORGANISER, Role.ORGANISER)
-    await service.promote(ORGANISER, STEWARD, Role.STEWARD, 1)
-    return service
+def roles(named_roles):
+    return named_roles
 
 
 async def test_roles_and_scopes(roles):
