@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot import i18n
 from bot.handlers.answers import typed_answer
@@ -11,7 +11,7 @@ from bot.i18n import _
 from bot.services.problems import ButtonProblem
 from bot.services.profile import ASKS
 from bot.storage.awaiting import Awaiting
-from bot.storage.residents import Resident
+from bot.views import profile as views
 from bot.views.buttons import (
     ProfileCard,
     ProfileEditName,
@@ -21,41 +21,7 @@ from bot.views.buttons import (
     ProfileTenures,
     unpack,
 )
-from bot.views.language import join_keyboard, language_keyboard
-from bot.views.signup import TENURE_LABELS, resident_lines
-
-
-def card(resident: Resident) -> tuple[str, InlineKeyboardMarkup]:
-    text = "\n".join(
-        [
-            _("<b>Your profile</b>"),
-            "",
-            *resident_lines(
-                resident.building_name,
-                resident.display_name,
-                resident.unit,
-                resident.tenure,
-                resident.status,
-            ),
-        ]
-    )
-    keyboard = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("✏️ Change my name"), callback_data=ProfileEditName().pack())],
-            [InlineKeyboardButton(_("✏️ Change my unit"), callback_data=ProfileEditUnit().pack())],
-            [
-                InlineKeyboardButton(
-                    _("✏️ Change how I live here"), callback_data=ProfileTenures().pack()
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    _("🌐 Change my language"), callback_data=ProfileLanguages().pack()
-                )
-            ],
-        ]
-    )
-    return text, keyboard
+from bot.views.language import chooser_text, join_keyboard, language_keyboard
 
 
 @command("profile")
@@ -65,11 +31,11 @@ async def profile_command(update: Update, context: BotContext) -> None:
         has_buildings = bool(await context.services.buildings.active())
         await reply(
             update,
-            _("You haven't signed up for a building yet."),
+            views.not_signed_up_text(),
             reply_markup=join_keyboard() if has_buildings else None,
         )
         return
-    text, keyboard = card(resident)
+    text, keyboard = views.card(resident)
     await reply(update, text, reply_markup=keyboard)
 
 
@@ -78,38 +44,27 @@ async def profile_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user_id = update.effective_user.id
     profile = context.services.profile
-    cancel = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_("Cancel"), callback_data=ProfileCard().pack())]]
-    )
     match unpack(query.data):
         case ProfileEditName():
             await profile.start_edit(user_id, "name")
             await query.answer()
-            await show(update, _("Type your new name."), reply_markup=cancel)
+            await show(update, views.ask_name_text(), reply_markup=views.cancel_keyboard())
             return
         case ProfileEditUnit():
             await profile.start_edit(user_id, "unit")
             await query.answer()
-            await show(
-                update, _("Type your new unit, for example 4B or 12-03."), reply_markup=cancel
-            )
+            await show(update, views.ask_unit_text(), reply_markup=views.cancel_keyboard())
             return
         case ProfileTenures():
-            keyboard = [
-                [InlineKeyboardButton(_(label), callback_data=ProfileTenure(key).pack())]
-                for key, label in TENURE_LABELS.items()
-            ]
-            keyboard.append([InlineKeyboardButton(_("Cancel"), callback_data=ProfileCard().pack())])
+            text, keyboard = views.tenure_choice()
             await query.answer()
-            await show(
-                update, _("How do you live here?"), reply_markup=InlineKeyboardMarkup(keyboard)
-            )
+            await show(update, text, reply_markup=keyboard)
             return
         case ProfileLanguages():
             await query.answer()
             await show(
                 update,
-                _("Which language should I use with you?"),
+                chooser_text(),
                 reply_markup=language_keyboard(i18n.current_locale()),
             )
             return
@@ -124,7 +79,7 @@ async def profile_button(update: Update, context: BotContext) -> None:
             await query.answer()
         case _:
             raise ButtonProblem(ButtonProblem.STALE)
-    text, keyboard = card(resident)
+    text, keyboard = views.card(resident)
     await show(update, text, reply_markup=keyboard)
 
 
@@ -135,6 +90,6 @@ async def new_name_or_unit(update: Update, context: BotContext, question: Awaiti
     resident = await context.services.profile.apply_text(
         update.effective_user.id, field, update.effective_message.text or ""
     )
-    text, keyboard = card(resident)
-    await reply(update, _("Saved") + "\n\n" + text, reply_markup=keyboard)
+    text, keyboard = views.saved_card(resident)
+    await reply(update, text, reply_markup=keyboard)
     return True
