@@ -68,3 +68,31 @@ async def test_errors_are_logged_with_the_update_id_and_the_user_is_told(harness
     # The bot keeps serving.
     [help_reply] = await harness.send(fatima, "/help")
     assert tr("ar", "Here is what I can do for you:") in help_reply["text"]
+
+
+async def test_updates_without_a_user_reach_handlers_that_accept_them(harness):
+    from telegram import Update
+    from telegram.ext import TypeHandler
+
+    from bot import i18n
+    from bot.handlers.common import localized
+
+    seen = []
+
+    @localized(needs_user=False)
+    async def on_poll(update, context):
+        seen.append(("poll", i18n.current_locale()))
+
+    @localized
+    async def answers_a_person(update, context):
+        seen.append(("person", None))
+
+    harness.app.add_handler(TypeHandler(Update, on_poll), group=5)
+    harness.app.add_handler(TypeHandler(Update, answers_a_person), group=6)
+    person = harness.api.make_user(2001, "Rosa")
+    await harness.send(person, "/start")
+    sent = await harness.app.bot.send_poll(2001, "Garden day?", ["Yes", "No"], is_anonymous=False)
+    poll = sent.poll.to_dict()
+    seen.clear()
+    await harness.process({"poll": poll})
+    assert seen == [("poll", "en")]  # the state update arrives; the person-only handler skips it
