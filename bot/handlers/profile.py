@@ -11,16 +11,8 @@ from bot.i18n import _
 from bot.services.problems import ButtonProblem
 from bot.services.profile import ASKS
 from bot.storage.awaiting import Awaiting
+from bot.views import buttons as b
 from bot.views import profile as views
-from bot.views.buttons import (
-    ProfileCard,
-    ProfileEditName,
-    ProfileEditUnit,
-    ProfileLanguages,
-    ProfileTenure,
-    ProfileTenures,
-    unpack,
-)
 from bot.views.language import chooser_text, join_keyboard, language_keyboard
 
 
@@ -44,23 +36,23 @@ async def profile_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user_id = update.effective_user.id
     profile = context.services.profile
-    match unpack(query.data):
-        case ProfileEditName():
+    match b.unpack(query.data):
+        case b.ProfileEditName():
             await profile.start_edit(user_id, "name")
             await query.answer()
-            await show(update, views.ask_name_text(), reply_markup=views.cancel_keyboard())
+            await show(update, views.edit_prompt("name"), reply_markup=views.cancel_keyboard())
             return
-        case ProfileEditUnit():
+        case b.ProfileEditUnit():
             await profile.start_edit(user_id, "unit")
             await query.answer()
-            await show(update, views.ask_unit_text(), reply_markup=views.cancel_keyboard())
+            await show(update, views.edit_prompt("unit"), reply_markup=views.cancel_keyboard())
             return
-        case ProfileTenures():
+        case b.ProfileTenures():
             text, keyboard = views.tenure_choice()
             await query.answer()
             await show(update, text, reply_markup=keyboard)
             return
-        case ProfileLanguages():
+        case b.ProfileLanguages():
             await query.answer()
             await show(
                 update,
@@ -68,10 +60,10 @@ async def profile_button(update: Update, context: BotContext) -> None:
                 reply_markup=language_keyboard(i18n.current_locale()),
             )
             return
-        case ProfileTenure(tenure=tenure):
+        case b.ProfileTenure(tenure=tenure):
             resident = await profile.set_tenure(user_id, tenure)
             await query.answer(_("Saved"))
-        case ProfileCard():
+        case b.ProfileCard():
             resident = await profile.get(user_id)
             if resident is None:
                 raise ButtonProblem(ButtonProblem.STALE)

@@ -84,13 +84,8 @@ class BuildingsRepository:
         try:
             async with self.db.transaction() as tx:
                 await tx.execute("UPDATE buildings SET name = ? WHERE id = ?", (name, building_id))
-                await write_audit(
-                    tx,
-                    actor_id,
-                    "building.rename",
-                    building_id=building_id,
-                    details={"from": old_name, "to": name},
-                )
+                change = {"from": old_name, "to": name}
+                await write_audit(tx, actor_id, "building.rename", building_id, details=change)
         except sqlite3.IntegrityError as exc:
             raise DuplicateName(name) from exc
 

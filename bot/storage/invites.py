@@ -39,13 +39,8 @@ class InvitesRepository:
                 "VALUES (?, ?, ?, ?)",
                 (code, building_id, actor_id, expires_at),
             )
-            await write_audit(
-                tx,
-                actor_id,
-                "invite.create",
-                building_id=building_id,
-                details={"code": code, "expires_at": expires_at},
-            )
+            made = {"code": code, "expires_at": expires_at}
+            await write_audit(tx, actor_id, "invite.create", building_id, details=made)
         invite = await self.get(code)
         assert invite is not None
         return invite

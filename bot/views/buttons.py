@@ -104,6 +104,11 @@ def button(family: str, tag: str, **values: type | tuple[str, ...]) -> type[Butt
     return type(name, (Button,), namespace, family=family, tag=tag)
 
 
+def buttons(family: str, *tags: str) -> tuple[type[Button], ...]:
+    """Several buttons of one family that carry no value, one per tag."""
+    return tuple(button(family, tag) for tag in tags)
+
+
 def pattern(family: str) -> str:
     """The ``CallbackQueryHandler`` pattern of a family."""
     return f"^{re.escape(family)}{SEPARATOR}"
@@ -122,8 +127,7 @@ LanguageSet = button("lang", "set", locale=LOCALE)
 
 
 # --- /forget ----------------------------------------------------------------------------------
-ForgetConfirm = button("forget", "yes")
-ForgetCancel = button("forget", "no")
+ForgetConfirm, ForgetCancel = buttons("forget", "yes", "no")
 
 
 # --- buildings --------------------------------------------------------------------------------
@@ -140,22 +144,19 @@ SignupBuilding = button("su", "bld", building_id=int)
 # the invitation sent to someone declined at a building group's door (signed for them)
 SignupInvited = button("su", "grp", building_id=int, signature=str)
 SignupLanguage = button("su", "lang", locale=LOCALE)
-SignupLanguages = button("su", "langs")
-SignupAgree = button("su", "yes")
-SignupDecline = button("su", "no")
-SignupUseName = button("su", "name")
 SignupTenure = button("su", "ten", tenure=TENURES)
-SignupBack = button("su", "back")
-SignupResume = button("su", "resume")
+# the other steps' buttons: another language, consent yes/no, "use my name", back, carry on
+SignupLanguages, SignupAgree, SignupDecline, SignupUseName, SignupBack, SignupResume = buttons(
+    "su", "langs", "yes", "no", "name", "back", "resume"
+)
 
 
 # --- /profile ---------------------------------------------------------------------------------
-ProfileEditName = button("pf", "name")
-ProfileEditUnit = button("pf", "unit")
-ProfileTenures = button("pf", "ten")
 ProfileTenure = button("pf", "ten", tenure=TENURES)
-ProfileLanguages = button("pf", "lang")
-ProfileCard = button("pf", "card")
+# change my name, my unit, my tenure (the choices), my language; back to the card
+ProfileEditName, ProfileEditUnit, ProfileTenures, ProfileLanguages, ProfileCard = buttons(
+    "pf", "name", "unit", "ten", "lang", "card"
+)
 
 
 # --- moderation -------------------------------------------------------------------------------

@@ -55,11 +55,10 @@ def not_signed_up_text() -> str:
     return _("You haven't signed up for a building yet.")
 
 
-def ask_name_text() -> str:
-    return _("Type your new name.")
-
-
-def ask_unit_text() -> str:
+def edit_prompt(field: str) -> str:
+    """What to type after "Change my name" or "Change my unit"."""
+    if field == "name":
+        return _("Type your new name.")
     return _("Type your new unit, for example 4B or 12-03.")
 
 

@@ -111,36 +111,41 @@ def excused(word: str, english: str, locale: str, owner: Term, terms: list[Term]
 def forbidden_words(locale: str) -> list[str]:
     terms, _glosses = glossary()
     problems = []
-    for english, texts in messages(locale):
-        for text in texts:
-            plain = normal(text, locale)
-            for term in terms:
-                for word in term.never.get(locale, []):
-                    hit = pattern(word, locale).search(plain)
-                    if hit and not excused(word, english, locale, term, terms):
-                        instead = ", ".join(term.use.get(locale, [])) or "a neutral form"
-                        problems.append(
-                            f"{locale}: {english!r} uses {hit.group(0)!r}, never a word for "
-                            f"'{term.name}' (use {instead}):\n    {text}"
-                        )
+    for english, text in each_text(locale):
+        plain = normal(text, locale)
+        hits = [
+            (term, hit)
+            for term in terms
+            for word in term.never.get(locale, [])
+            if (hit := pattern(word, locale).search(plain))
+            and not excused(word, english, locale, term, terms)
+        ]
+        problems += [
+            f"{locale}: {english!r} uses {hit.group(0)!r}, never a word for '{term.name}' "
+            f"(use {', '.join(term.use.get(locale, [])) or 'a neutral form'}):\n    {text}"
+            for term, hit in hits
+        ]
     return problems
 
 
 def missing_words(locale: str) -> list[str]:
     terms, _glosses = glossary()
-    problems = []
+    required = [t for t in terms if t.required and t.match is not None]
+    return [
+        f"{locale}: {english!r} speaks of '{term.name}' but does not use "
+        f"{', '.join(term.use[locale])}:\n    {text}"
+        for english, text in each_text(locale)
+        for term in required
+        if term.match.search(english)
+        and not any(pattern(w, locale).search(normal(text, locale)) for w in term.use[locale])
+    ]
+
+
+def each_text(locale: str):
+    """(English, translated text) for every message and plural form of ``locale``."""
     for english, texts in messages(locale):
-        for term in terms:
-            if not term.required or term.match is None or not term.match.search(english):
-                continue
-            wanted = [pattern(word, locale) for word in term.use[locale]]
-            for text in texts:
-                if not any(p.search(normal(text, locale)) for p in wanted):
-                    problems.append(
-                        f"{locale}: {english!r} speaks of '{term.name}' but does not use "
-                        f"{', '.join(term.use[locale])}:\n    {text}"
-                    )
-    return problems
+        for text in texts:
+            yield english, text
 
 
 def unglossed_durations(locale: str) -> list[str]:
