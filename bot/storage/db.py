@@ -145,17 +145,38 @@ class Database:
     async def try_transaction(self) -> AsyncIterator[Tx]:
         """Like :meth:`transaction` on the quick writer; raises :class:`Busy` at once when
         another writer (in this process or another) holds the database."""
+        async with self.try_transaction_lock():
+            try:
+                async with self._begin(self._quick or self._conn) as tx:
+                    yield tx
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise Busy from exc
+                raise
+
+    async def try_execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement on the quick writer, in its own (implicit) transaction: one trip to
+        SQLite, for the book-keeping every update does. Raises :class:`Busy` like
+        :meth:`try_transaction`."""
+        async with self.try_transaction_lock():
+            try:
+                return await Tx(self._quick or self._conn).execute(sql, params)
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise Busy from exc
+                raise
+
+    @asynccontextmanager
+    async def try_transaction_lock(self) -> AsyncIterator[None]:
+        if self._quick_lock.locked():  # wait a little for this process's own quick writes
+            try:
+                await asyncio.wait_for(self._quick_lock.acquire(), QUICK_WAIT_SECONDS)
+            except TimeoutError:
+                raise Busy from None
+        else:
+            await self._quick_lock.acquire()
         try:
-            await asyncio.wait_for(self._quick_lock.acquire(), QUICK_WAIT_SECONDS)
-        except TimeoutError:
-            raise Busy from None
-        try:
-            async with self._begin(self._quick or self._conn) as tx:
-                yield tx
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise Busy from exc
-            raise
+            yield
         finally:
             self._quick_lock.release()
 
