@@ -161,6 +161,9 @@ async def post_init(app: Application) -> None:
     await migrate(db)  # normally a no-op: the CLI migrated before start-up
     app.bot_data["services"] = Services.build(config, db)
     await app.bot_data["services"].keys.load()
+    resumed = await app.bot_data["services"].delivery.resume()
+    if resumed:
+        log.info("Resumed %s outbox messages caught mid-send by a stop", resumed)
     await menus.publish_profile(app.bot, config.default_locale)
     for admin_id in config.admin_ids:
         locale = i18n.resolve_locale(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.config import Config
 from bot.services.awaiting import AwaitingService
 from bot.services.buildings import BuildingService
+from bot.services.delivery import DeliveryService
 from bot.services.groups import GroupService
 from bot.services.invites import InviteService
 from bot.services.keys import Keys
@@ -24,6 +25,7 @@ from bot.storage.buildings import BuildingsRepository
 from bot.storage.db import Database
 from bot.storage.groups import GroupsRepository
 from bot.storage.invites import InvitesRepository
+from bot.storage.outbox import OutboxRepository
 from bot.storage.residents import ResidentsRepository
 from bot.storage.roles import RolesRepository
 from bot.storage.settings import SettingsRepository
@@ -50,6 +52,7 @@ class Services:
     keys: Keys
     awaiting: AwaitingService
     updates: UpdateService
+    delivery: DeliveryService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -82,4 +85,5 @@ class Services:
             keys=keys,
             awaiting=awaiting,
             updates=UpdateService(UpdatesRepository(db), roles),
+            delivery=DeliveryService(OutboxRepository(db), users),
         )

@@ -1,0 +1,158 @@
+"""The durable outbox (``outbox_jobs``, ``outbox``): rows are written before anything is sent,
+claimed in batches (``queued`` -> ``sending``), and settled with what Telegram answered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.storage.db import NOW, Database, Tx
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    job_id: int
+    chat_id: int
+    user_id: int | None
+    payload: dict
+    priority: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    user_id: int | None
+    payload: dict
+    skip_reason: str | None = None  # set: recorded as skipped, never sent
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create_job(
+        self,
+        kind: str,
+        created_by: int | None,
+        update_id: int | None,
+        reason: str | None,
+        recipients: list[Recipient],
+        priority: int,
+        now: str,
+    ) -> tuple[int, bool]:
+        """The job and one row per recipient, in one transaction. A second call with the
+        same ``update_id`` (a replayed update) creates nothing: returns (its id, False)."""
+        async with self.db.transaction() as tx:
+            if update_id is not None:
+                existing = await tx.fetch_value(
+                    "SELECT id FROM outbox_jobs WHERE update_id = ?", (update_id,)
+                )
+                if existing is not None:
+                    return existing, False
+            job_id = await tx.insert(
+                "INSERT INTO outbox_jobs (kind, created_by, update_id, reason) VALUES (?, ?, ?, ?)",
+                (kind, created_by, update_id, reason),
+            )
+            for r in recipients:
+                await tx.execute(
+                    "INSERT OR IGNORE INTO outbox (job_id, chat_id, user_id, payload, priority, "
+                    "state, skip_reason, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        job_id,
+                        r.chat_id,
+                        r.user_id,
+                        json.dumps(r.payload, ensure_ascii=False),
+                        priority,
+                        "skipped" if r.skip_reason else "queued",
+                        r.skip_reason,
+                        now,
+                    ),
+                )
+        return job_id, True
+
+    async def claim_due(self, now: str, limit: int) -> list[Delivery]:
+        """The next rows due (notices first, then oldest), marked ``sending`` in the same
+        transaction, so two senders never take the same row."""
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "SELECT o.id, o.job_id, o.chat_id, o.user_id, o.payload, o.priority, o.attempts "
+                "FROM outbox o JOIN outbox_jobs j ON j.id = o.job_id "
+                "WHERE o.state = 'queued' AND o.next_attempt_at <= ? AND j.state = 'active' "
+                "ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?",
+                (now, limit),
+            )
+            for row in rows:
+                await tx.execute(
+                    f"UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
+                    f"updated_at = {NOW} WHERE id = ?",
+                    (row["id"],),
+                )
+        return [
+            Delivery(
+                r["id"],
+                r["job_id"],
+                r["chat_id"],
+                r["user_id"],
+                json.loads(r["payload"]),
+                r["priority"],
+                r["attempts"] + 1,
+            )
+            for r in rows
+        ]
+
+    async def settle(
+        self,
+        delivery_id: int,
+        state: str,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+        next_attempt_at: str | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """Record what happened to a claimed row: ``sent``, ``failed``, ``unreachable``, or
+        back to ``queued`` for a retry at ``next_attempt_at`` (in ``chat_id`` when the group
+        moved)."""
+        async with self.db.transaction() as tx:
+            await _settle(tx, delivery_id, state, message_id, error, next_attempt_at, chat_id)
+
+    async def resume(self) -> int:
+        """After a crash: rows that were being sent go back to the queue (at most these can
+        reach their recipient twice)."""
+        return await self.db.execute(
+            f"UPDATE outbox SET state = 'queued', updated_at = {NOW} WHERE state = 'sending'"
+        )
+
+    async def counts(self, job_id: int) -> dict[str, int]:
+        rows = await self.db.fetch_all(
+            "SELECT state, count(*) FROM outbox WHERE job_id = ? GROUP BY state", (job_id,)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def skipped(self, job_id: int) -> dict[str, int]:
+        rows = await self.db.fetch_all(
+            "SELECT skip_reason, count(*) FROM outbox WHERE job_id = ? AND state = 'skipped' "
+            "GROUP BY skip_reason",
+            (job_id,),
+        )
+        return {r[0]: r[1] for r in rows}
+
+
+async def _settle(
+    tx: Tx,
+    delivery_id: int,
+    state: str,
+    message_id: int | None,
+    error: str | None,
+    next_attempt_at: str | None,
+    chat_id: int | None,
+) -> None:
+    assert state in ("sent", "failed", "unreachable", "queued"), state
+    await tx.execute(
+        "UPDATE outbox SET state = ?, message_id = coalesce(?, message_id), error = ?, "
+        "next_attempt_at = coalesce(?, next_attempt_at), chat_id = coalesce(?, chat_id), "
+        f"updated_at = {NOW} WHERE id = ? AND state = 'sending'",
+        (state, message_id, error, next_attempt_at, chat_id, delivery_id),
+    )
