@@ -7,6 +7,8 @@ commands, then the buttons, then the fallbacks that catch whatever is left.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
@@ -52,6 +54,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import BotContext
 from bot.handlers.errors import error_handler
+from bot.handlers.sender import Sender
 from bot.services import Services
 from bot.services.roles import Role
 from bot.storage.db import Database
@@ -164,6 +167,9 @@ async def post_init(app: Application) -> None:
     resumed = await app.bot_data["services"].delivery.resume()
     if resumed:
         log.info("Resumed %s outbox messages caught mid-send by a stop", resumed)
+    sender = Sender(app.bot, app.bot_data["services"], config.send_rate)
+    app.bot_data["sender"] = sender
+    app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox sender")
     await menus.publish_profile(app.bot, config.default_locale)
     for admin_id in config.admin_ids:
         locale = i18n.resolve_locale(
@@ -191,6 +197,11 @@ async def prune_processed_updates(context: BotContext) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
+    task: asyncio.Task | None = app.bot_data.pop("sender_task", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     services: Services | None = app.bot_data.get("services")
     if services is not None:
         await services.db.close()

@@ -17,10 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.numbers import parse_int
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DB_PATH = "data/commonground.sqlite3"
 SUPPORTED_LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_SEND_RATE = 25  # bulk messages a second, under Telegram's 30
+MAX_SEND_RATE = 1000  # Telegram's ceiling with paid broadcasts
 
 # Telegram tokens look like "123456789:AAE..." (digits, colon, 35 url-safe characters).
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -44,6 +48,7 @@ class Config:
     default_locale: str = "en"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     log_level: str = "INFO"
+    send_rate: float | None = 25.0  # bulk messages a second; None: no pacing (benchmarks)
 
     @property
     def file_base_url(self) -> str:
@@ -113,12 +118,13 @@ def load_config(
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) <= 0:
+        user_id = parse_int(part, max_digits=16)
+        if user_id is None or user_id <= 0 or part.startswith("#"):
             raise ConfigError(
                 "BOT_ADMIN_IDS",
                 f"{part!r} is not a Telegram user id (use numbers separated by commas)",
             )
-        admin_ids.add(int(part))
+        admin_ids.add(user_id)
 
     default_locale = get("BOT_DEFAULT_LOCALE") or "en"
     if default_locale not in SUPPORTED_LOCALES:
@@ -135,6 +141,18 @@ def load_config(
             "BOT_TIMEZONE", f"{tz_name!r} is not an IANA time zone name (e.g. Europe/Paris)"
         ) from None
 
+    send_rate_text = (get("BOT_SEND_RATE") or str(DEFAULT_SEND_RATE)).lower()
+    try:
+        send_rate = None if send_rate_text == "off" else float(send_rate_text)
+    except ValueError:
+        send_rate = -1.0
+    if send_rate is not None and not 0 < send_rate <= MAX_SEND_RATE:
+        raise ConfigError(
+            "BOT_SEND_RATE",
+            f"{send_rate_text!r} is not a rate of messages per second from 1 to {MAX_SEND_RATE} "
+            "(or off)",
+        )
+
     log_level = (get("BOT_LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError("BOT_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
@@ -147,6 +165,7 @@ def load_config(
         default_locale=default_locale,
         timezone=timezone,
         log_level=log_level,
+        send_rate=send_rate,
     )
 
 

@@ -7,7 +7,7 @@ from telegram import Update
 
 from bot.handlers import paging
 from bot.handlers.common import BotContext, command, reply, requires, show
-from bot.services.numbers import parse_int
+from bot.numbers import parse_int
 from bot.services.roles import Role
 from bot.views import buildings as views
 from bot.views.buttons import BuildingArchive, BuildingCancel, unpack

@@ -7,9 +7,9 @@ from telegram import Update
 
 from bot.handlers import paging
 from bot.handlers.common import BotContext, command, current_actor, local_datetime, reply
+from bot.numbers import parse_int
 from bot.services.buildings import BuildingProblem
 from bot.services.invites import deep_link, qr_png
-from bot.services.numbers import parse_int
 from bot.services.roles import Role
 from bot.views import invites as views
 

@@ -24,8 +24,8 @@ from bot.handlers.common import (
     show,
 )
 from bot.i18n import _
+from bot.numbers import parse_int
 from bot.services.moderation import ACTIONS, REJECT_REASONS, Decision, ModerationProblem
-from bot.services.numbers import parse_int
 from bot.services.problems import ButtonProblem
 from bot.services.roles import Role
 from bot.views import moderation as views

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from bot.services.numbers import parse_int
+from bot.numbers import parse_int
 from bot.services.problems import Problem
 from bot.services.text import TextProblem, visible_text
 from bot.storage.buildings import Building, BuildingsRepository, DuplicateName

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import i18n
-from bot.services.numbers import parse_int
+from bot.numbers import parse_int
 from bot.storage.users import UsersRepository
 
 # "stop" as residents write it in each shipped language: any of them pauses announcements.

@@ -21,6 +21,7 @@ in one transaction; without it they use the database directly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -183,11 +184,13 @@ class Database:
     @staticmethod
     @asynccontextmanager
     async def _begin(conn: aiosqlite.Connection) -> AsyncIterator[Tx]:
-        await conn.execute("BEGIN IMMEDIATE")
         try:
+            await conn.execute("BEGIN IMMEDIATE")
             yield Tx(conn)
         except BaseException:
-            if conn.in_transaction:
+            # Also when cancelled while BEGIN was still on its way: the connection's thread
+            # runs statements in order, so this ROLLBACK comes after it, whatever happened.
+            with contextlib.suppress(sqlite3.OperationalError):  # nothing was begun
                 await conn.execute("ROLLBACK")
             raise
         else:

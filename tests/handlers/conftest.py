@@ -1,3 +1,6 @@
+import asyncio
+import contextlib
+
 import pytest
 
 from bot.app import build_application
@@ -16,6 +19,11 @@ async def harness(tmp_path):
     app = build_application(config, request=SandboxRequest(api))
     await app.initialize()
     await app.post_init(app)
+    # Tests drive the outbox sender themselves (sender.run_once()), so its rounds are known.
+    sender_task = app.bot_data.pop("sender_task")
+    sender_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sender_task
     yield Harness(api, app)
     await app.post_shutdown(app)
     await app.shutdown()

@@ -50,6 +50,10 @@ def test_every_variable_is_read():
         ("BOT_API_BASE_URL", "api.telegram.org"),
         ("BOT_ADMIN_IDS", "12,abc"),
         ("BOT_ADMIN_IDS", "-5"),
+        ("BOT_ADMIN_IDS", "²"),
+        ("BOT_SEND_RATE", "fast"),
+        ("BOT_SEND_RATE", "0"),
+        ("BOT_SEND_RATE", "5000"),
         ("BOT_DEFAULT_LOCALE", "de"),
         ("BOT_TIMEZONE", "Mars/Olympus_Mons"),
         ("BOT_LOG_LEVEL", "LOUD"),
@@ -83,3 +87,13 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path):
     config = load_config({"BOT_DEFAULT_LOCALE": "vi"}, env_file=env_file)
     assert config.token == TOKEN
     assert config.default_locale == "vi"
+
+
+def test_the_send_rate_defaults_to_25_and_can_be_turned_off():
+    assert load_config({"BOT_TOKEN": TOKEN}, env_file=None).send_rate == 25
+    assert (
+        load_config({"BOT_TOKEN": TOKEN, "BOT_SEND_RATE": "off"}, env_file=None).send_rate is None
+    )
+    assert (
+        load_config({"BOT_TOKEN": TOKEN, "BOT_SEND_RATE": "12.5"}, env_file=None).send_rate == 12.5
+    )
