@@ -48,7 +48,15 @@ class Harness:
         start = len(self.api.calls)
         update.setdefault("update_id", next(self._ids))
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.drain()
         return self.api.calls[start:]
+
+    async def drain(self) -> None:
+        """Deliver what the update queued in the outbox (notices to others), as the
+        running bot's sender would right away."""
+        sender = self.app.bot_data["sender"]
+        while await sender.run_once():
+            pass
 
     async def send(self, user: dict, text: str | None = None, **kwargs: Any) -> list[dict]:
         """The user sends a message; returns the texts/documents the bot sent or edited."""

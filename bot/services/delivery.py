@@ -101,7 +101,11 @@ class DeliveryService:
         )
 
     async def due(self, limit: int) -> list[Delivery]:
-        return await self.repo.claim_due(to_db(self.clock()), limit)
+        """The next rows to send, claimed (an idle outbox costs one read, no write)."""
+        now = to_db(self.clock())
+        if not await self.repo.any_due(now):
+            return []
+        return await self.repo.claim_due(now, limit)
 
     async def sent(self, delivery: Delivery, message_id: int | None) -> None:
         await self.repo.settle(delivery.id, "sent", message_id=message_id)

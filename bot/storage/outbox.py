@@ -72,6 +72,15 @@ class OutboxRepository:
                 )
         return job_id, True
 
+    async def any_due(self, now: str) -> bool:
+        """A cheap read (never waits for a writer) before claiming takes the write lock."""
+        return bool(
+            await self.db.fetch_value(
+                "SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? LIMIT 1",
+                (now,),
+            )
+        )
+
     async def claim_due(self, now: str, limit: int) -> list[Delivery]:
         """The next rows due (notices first, then oldest), marked ``sending`` in the same
         transaction, so two senders never take the same row."""

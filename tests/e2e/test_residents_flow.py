@@ -57,9 +57,11 @@ async def test_invite_to_forget(bot_process, locale):
         start=start,
     )
     assert "Résidente" in card.result["text"]
+    before_approval = len(api.calls)
     approved = await bot_process.reply_to(admin, f"/approve @res_{locale.lower()}")
     assert "Résidente" in approved["text"]
-    told = api.last_bot_message(user["id"])
+    # the resident is told through the outbox, right after
+    told = await api.wait_for_message(user["id"], start=before_approval)
     assert (
         tr(
             locale,

@@ -14,7 +14,10 @@ from tests.support import ADMIN_ID, Harness
 async def harness(tmp_path):
     api = FakeBotApi()
     config = Config(
-        token=api.token, db_path=tmp_path / "bot.sqlite3", admin_ids=frozenset({ADMIN_ID})
+        token=api.token,
+        db_path=tmp_path / "bot.sqlite3",
+        admin_ids=frozenset({ADMIN_ID}),
+        send_rate=None,  # the outbox is drained after each update, without pacing
     )
     app = build_application(config, request=SandboxRequest(api))
     await app.initialize()

@@ -215,7 +215,8 @@ async def test_unfinished_sign_ups_get_one_reminder_in_their_language(harness, i
     [welcome] = await harness.send(lan, f"/start {invite}")
     await harness.press_label(lan, welcome, language_label("vi"))
     await services.db.execute("UPDATE signups SET updated_at = '2020-01-01T00:00:00Z'")
-    assert await send_signup_reminders(harness.app.bot, services) == 1
+    assert await send_signup_reminders(services) == 1
+    await harness.drain()
     reminder = harness.api.last_bot_message(3101)
     assert reminder["text"] == tr(
         "vi",
@@ -225,4 +226,4 @@ async def test_unfinished_sign_ups_get_one_reminder_in_their_language(harness, i
     )
     [step], _a = await harness.press_label(lan, reminder, tr("vi", "Carry on"))
     assert data_of(step) == CONSENT  # the consent step, again
-    assert await send_signup_reminders(harness.app.bot, services) == 0  # only once
+    assert await send_signup_reminders(services) == 0  # only once
