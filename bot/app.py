@@ -192,8 +192,10 @@ async def post_init(app: Application) -> None:
 
 
 async def prune_processed_updates(context: BotContext) -> None:
-    """Hourly: forget update ids older than Telegram would ever re-deliver."""
+    """Hourly: forget update ids older than Telegram would ever re-deliver, and messages
+    settled more than 30 days ago."""
     await context.services.updates.prune()
+    await context.services.delivery.prune()
 
 
 async def post_shutdown(app: Application) -> None:

@@ -68,6 +68,7 @@ class Services:
             AuditRepository(db),
         )
         roles = RoleService(roles_repo, config.admin_ids)
+        delivery = DeliveryService(OutboxRepository(db), users)
         groups = GroupService(GroupsRepository(db), residents, roles)
         return cls(
             config=config,
@@ -78,12 +79,14 @@ class Services:
             buildings=buildings,
             invites=InviteService(invites_repo, roles),
             signup=signup,
-            privacy=PrivacyService(users, signup, groups, roles_repo, invites_repo, audit),
+            privacy=PrivacyService(
+                users, signup, groups, roles_repo, invites_repo, audit, delivery
+            ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
             profile=ProfileService(residents, awaiting),
             keys=keys,
             awaiting=awaiting,
             updates=UpdateService(UpdatesRepository(db), roles),
-            delivery=DeliveryService(OutboxRepository(db), users),
+            delivery=delivery,
         )

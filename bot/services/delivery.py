@@ -130,6 +130,12 @@ class DeliveryService:
         """At start-up: rows caught mid-send by a crash go back to the queue."""
         return await self.repo.resume()
 
+    async def sent_to(self, user_id: int) -> list[dict]:
+        return await self.repo.for_person(user_id)
+
+    async def prune(self) -> int:
+        return await self.repo.prune()
+
     async def report(self, job_id: int) -> Report:
         by_state = await self.repo.counts(job_id)
         return Report(sum(by_state.values()), by_state, await self.repo.skipped(job_id))

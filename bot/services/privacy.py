@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot.services.delivery import DeliveryService
 from bot.services.groups import GroupService
 from bot.services.signup import SignupService
 from bot.services.users import UserService
@@ -21,6 +22,7 @@ class PrivacyService:
         roles: RolesRepository,
         invites: InvitesRepository,
         audit: AuditRepository,
+        delivery: DeliveryService,
     ) -> None:
         self.users = users
         self.signup = signup
@@ -28,6 +30,7 @@ class PrivacyService:
         self.roles = roles
         self.invites = invites
         self.audit = audit
+        self.delivery = delivery
 
     async def export(self, user_id: int) -> dict | None:
         """All we hold, as JSON-ready data, including what /forget would keep (and why);
@@ -60,6 +63,7 @@ class PrivacyService:
             "group_warnings": warnings,
             "invites_created": invites,
             "audit_log": entries,
+            "messages_from_the_bot": await self.delivery.sent_to(user_id),
             "kept_after_forget": {
                 "audit_log_entries": len(entries),
                 "ban_trace": bool(resident and resident["status"] == "banned"),

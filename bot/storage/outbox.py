@@ -134,6 +134,31 @@ class OutboxRepository:
             f"UPDATE outbox SET state = 'queued', updated_at = {NOW} WHERE state = 'sending'"
         )
 
+    async def for_person(self, user_id: int) -> list[dict]:
+        """What the bot sent, or will send, to this person (for /mydata)."""
+        rows = await self.db.fetch_all(
+            "SELECT o.updated_at AS at, o.state, o.payload, j.reason FROM outbox o "
+            "JOIN outbox_jobs j ON j.id = o.job_id WHERE o.user_id = ? ORDER BY o.id",
+            (user_id,),
+        )
+        return [
+            {
+                "at": r["at"],
+                "state": r["state"],
+                "why": r["reason"],
+                "text": json.loads(r["payload"]).get("text"),
+            }
+            for r in rows
+        ]
+
+    async def prune(self, keep: str = "-30 days") -> int:
+        """Settled rows older than ``keep`` go (their jobs' reports are about recent sends)."""
+        return await self.db.execute(
+            "DELETE FROM outbox WHERE state IN ('sent', 'failed', 'unreachable', 'skipped') "
+            "AND updated_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+            (keep,),
+        )
+
     async def counts(self, job_id: int) -> dict[str, int]:
         rows = await self.db.fetch_all(
             "SELECT state, count(*) FROM outbox WHERE job_id = ? GROUP BY state", (job_id,)

@@ -561,3 +561,16 @@ async def test_forget_leaves_no_id_of_a_steward_in_what_they_did(harness, world)
         await world.services.db.execute(
             "UPDATE audit_log SET erased_at = '1970-01-01T00:00:00Z' WHERE erased_at IS NOT NULL"
         )
+
+
+async def test_mydata_shows_the_messages_the_bot_sent_and_forget_erases_them(harness, world):
+    await harness.send(world.steward, "/approve @rosa")
+    _summary, document = await harness.send(world.rosa, "/mydata")
+    data = json.loads(harness.api.files()[document["document"]["file_id"]][1])
+    [told] = data["messages_from_the_bot"]
+    assert told["state"] == "sent" and "Maple Court" in told["text"]
+    [confirm] = await harness.send(world.rosa, "/forget")
+    await harness.press_label(world.rosa, confirm, tr("es", ERASE))
+    assert not await world.services.db.fetch_value(
+        "SELECT count(*) FROM outbox WHERE user_id = 2001"
+    )
