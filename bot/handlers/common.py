@@ -124,19 +124,6 @@ async def ask_for_private_chat(update: Update, context: BotContext) -> None:
     )
 
 
-def private_only(handler: H) -> H:
-    """In a group, point the user to a private chat instead of running ``handler``."""
-
-    @functools.wraps(handler)
-    async def wrapper(update: Update, context: BotContext) -> Any:
-        if not is_private(update):
-            await ask_for_private_chat(update, context)
-            return None
-        return await handler(update, context)
-
-    return wrapper  # type: ignore[return-value]
-
-
 def command(name: str) -> Callable[[H], H]:
     """Declare ``handler`` as ``/name``: localized, private-chat only where the command
     catalogue says so, and refused (with the right words) to anyone below the role the

@@ -35,7 +35,6 @@ async def queue(
     render: Render,
     *,
     reason: str,
-    created_by: int | None = None,
     sender: Sender | None = None,
 ) -> int:
     """Queue a message to each of ``user_ids`` in the durable outbox, rendered in *their*
@@ -48,7 +47,7 @@ async def queue(
         payload = {"text": text, "keyboard": keyboard.to_dict() if keyboard else None}
         recipients.append(Recipient(user_id, user_id, payload))
     job_id, _new = await services.delivery.start_job(
-        "notice", recipients, created_by=created_by, reason=reason, priority=NOTICE
+        "notice", recipients, reason=reason, priority=NOTICE
     )
     if sender is not None:
         sender.wake()

@@ -69,11 +69,6 @@ class RoleService:
             return Role.ADMIN
         return (await self.actor(user_id, q)).role
 
-    async def stewarded_buildings(self, user_id: int, q: Queries | None = None) -> set[int] | None:
-        """The buildings this user looks after; ``None`` means all of them."""
-        buildings = (await self.actor(user_id, q)).buildings
-        return None if buildings is None else set(buildings)
-
     async def who_looks_after(self, building_id: int) -> list[int]:
         """Whom to tell about something in a building: its stewards, or if it has none yet,
         the organisers and admins."""

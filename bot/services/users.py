@@ -57,10 +57,6 @@ class UserService:
         """Telegram said 403 (they blocked the bot): keep them, but stop trying."""
         await self.repo.set_unreachable(user_id)
 
-    async def is_reachable(self, user_id: int) -> bool:
-        record = await self.repo.get(user_id)
-        return record is not None and record.unreachable_since is None
-
     async def pause(self, user_id: int, paused: bool = True) -> bool:
         """/stop pauses announcements, /start resumes them; True if that changed anything."""
         return await self.repo.set_paused(user_id, paused)

@@ -24,9 +24,9 @@ async def test_roles_and_scopes(roles):
         Role.STEWARD,
         Role.RESIDENT,
     ]
-    assert await roles.stewarded_buildings(STEWARD) == {1}
-    assert await roles.stewarded_buildings(ORGANISER) is None
-    assert await roles.stewarded_buildings(RESIDENT) == set()
+    assert (await roles.actor(STEWARD)).buildings == {1}
+    assert (await roles.actor(ORGANISER)).buildings is None
+    assert (await roles.actor(RESIDENT)).buildings == set()
     assert await roles.can_moderate(STEWARD, 1)
     assert not await roles.can_moderate(STEWARD, 2)
     assert await roles.can_moderate(ADMIN, 2)
@@ -51,7 +51,7 @@ async def test_promotion_rules(roles, actor, target, role, kind):
 
 async def test_a_steward_can_look_after_several_buildings(roles):
     await roles.promote(ORGANISER, STEWARD, Role.STEWARD, 2)
-    assert await roles.stewarded_buildings(STEWARD) == {1, 2}
+    assert (await roles.actor(STEWARD)).buildings == {1, 2}
 
 
 async def test_demotion_rules_and_audit(roles, db):
