@@ -34,6 +34,7 @@ from bot import i18n
 from bot.config import Config
 from bot.handlers import (
     admin,
+    announce,
     buildings,
     fallback,
     gate,
@@ -85,6 +86,9 @@ def button_families() -> dict:
         buttons.ProfileCard.FAMILY: profile.profile_button,
         buttons.Approve.FAMILY: moderation.moderation_button,
         buttons.Page.FAMILY: paging.page_button,
+        buttons.AnnCard.FAMILY: announce.announce_button,
+        buttons.AnnGotIt.FAMILY: announce.reply_button,
+        buttons.TranslatePick.FAMILY: announce.translate_button,
     }
 
 
@@ -127,6 +131,12 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("audit", moderation.audit_command))
     app.add_handler(CommandHandler("promote", moderation.promote_command))
     app.add_handler(CommandHandler("demote", moderation.demote_command))
+    app.add_handler(CommandHandler("announce", announce.announce_command))
+    app.add_handler(CommandHandler("announcements", announce.announcements_command))
+    app.add_handler(CommandHandler("report", announce.report_command))
+    app.add_handler(CommandHandler("editannounce", announce.editannounce_command))
+    app.add_handler(CommandHandler("translate", announce.translate_command))
+    app.add_handler(CommandHandler("translator", announce.translator_command))
 
     # Buttons, one handler per family of typed codecs (bot/views/buttons.py). Callback data
     # is only a hint: each handler re-validates it, and checks the presser's rights now.
@@ -145,6 +155,12 @@ def register_handlers(app: Application) -> None:
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, typed.private_text
+        )
+    )
+    # A photo or document in private: an announcement's attachment, if one was asked for.
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL), typed.private_text
         )
     )
 
@@ -169,6 +185,7 @@ async def post_init(app: Application) -> None:
         log.info("Resumed %s outbox messages caught mid-send by a stop", resumed)
     sender = Sender(app.bot, app.bot_data["services"], config.send_rate)
     app.bot_data["sender"] = sender
+    sender.watchers.append(announce.progress_watcher(app))
     app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox sender")
     await menus.publish_profile(app.bot, config.default_locale)
     for admin_id in config.admin_ids:
@@ -184,6 +201,9 @@ async def post_init(app: Application) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             notify.remind_unfinished_signups, interval=REMINDER_CHECK_SECONDS, first=60
+        )
+        app.job_queue.run_repeating(
+            announce.send_scheduled, interval=announce.SCHEDULE_CHECK_SECONDS, first=5
         )
         app.job_queue.run_repeating(
             prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS

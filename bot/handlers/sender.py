@@ -58,6 +58,7 @@ class Sender:
         self.batch = batch
         self._next_send = 0.0
         self._wake = asyncio.Event()
+        self.watchers: list = []  # called with (touched job ids, finished job ids)
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now."""
@@ -103,6 +104,27 @@ class Sender:
 
     async def _send(self, delivery: Delivery):
         payload = delivery.payload
+        if "parts" in payload:  # interim: the concurrent sender replaces this
+            message = None
+            for part in payload["parts"]:
+                kb = part.get("keyboard")
+                message = await self.bot.send_message(
+                    delivery.chat_id,
+                    part["text"],
+                    reply_markup=InlineKeyboardMarkup.de_json(kb, self.bot) if kb else None,
+                )
+            return message
+        if payload.get("op") == "edit":
+            message = None
+            for edit in payload["edits"]:
+                kb = edit.get("keyboard")
+                message = await self.bot.edit_message_text(
+                    edit["text"],
+                    delivery.chat_id,
+                    edit["message_id"],
+                    reply_markup=InlineKeyboardMarkup.de_json(kb, self.bot) if kb else None,
+                )
+            return message
         keyboard = payload.get("keyboard")
         return await self.bot.send_message(
             delivery.chat_id,

@@ -19,6 +19,7 @@ from enum import Enum
 
 from bot.clock import Clock, system_clock, to_db
 from bot.services.users import UserService
+from bot.storage.db import Tx
 from bot.storage.outbox import Delivery, OutboxRepository, Recipient
 
 MAX_ATTEMPTS = 8
@@ -93,12 +94,26 @@ class DeliveryService:
         update_id: int | None = None,
         reason: str | None = None,
         priority: int = 1,
+        q: Tx | None = None,
     ) -> tuple[int, bool]:
-        """Queue a job: (its id, whether it is new: a replayed update makes no second one)."""
+        """Queue a job: (its id, whether it is new: a replayed update makes no second one).
+        Inside ``q`` when the caller's transaction must include it."""
         now = to_db(self.clock())
         return await self.repo.create_job(
-            kind, created_by, update_id, reason, recipients, priority, now
+            kind, created_by, update_id, reason, recipients, priority, now, q
         )
+
+    async def job_state(self, job_id: int) -> str | None:
+        return await self.repo.job_state(job_id)
+
+    async def control(self, job_id: int, action: str) -> bool:
+        """'pause', 'resume' or 'cancel' a job; False when it was not in a state for that."""
+        state, from_states = {
+            "pause": ("paused", ("active",)),
+            "resume": ("active", ("paused",)),
+            "cancel": ("cancelled", ("active", "paused")),
+        }[action]
+        return await self.repo.set_job_state(job_id, state, from_states)
 
     async def due(self, limit: int) -> list[Delivery]:
         """The next rows to send, claimed (an idle outbox costs one read, no write)."""

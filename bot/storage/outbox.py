@@ -26,6 +26,8 @@ class Recipient:
     user_id: int | None
     payload: dict
     skip_reason: str | None = None  # set: recorded as skipped, never sent
+    locale: str | None = None  # for reports: the recipient's language
+    building_id: int | None = None  # and building
 
 
 class OutboxRepository:
@@ -41,36 +43,68 @@ class OutboxRepository:
         recipients: list[Recipient],
         priority: int,
         now: str,
+        q: Tx | None = None,
     ) -> tuple[int, bool]:
-        """The job and one row per recipient, in one transaction. A second call with the
-        same ``update_id`` (a replayed update) creates nothing: returns (its id, False)."""
-        async with self.db.transaction() as tx:
-            if update_id is not None:
-                existing = await tx.fetch_value(
-                    "SELECT id FROM outbox_jobs WHERE update_id = ?", (update_id,)
+        """The job and one row per recipient, in one transaction (``q``'s, if given). A
+        second call with the same ``update_id`` (a replayed update) creates nothing: returns
+        (its id, False)."""
+        if q is None:
+            async with self.db.transaction() as tx:
+                return await self.create_job(
+                    kind, created_by, update_id, reason, recipients, priority, now, tx
                 )
-                if existing is not None:
-                    return existing, False
-            job_id = await tx.insert(
-                "INSERT INTO outbox_jobs (kind, created_by, update_id, reason) VALUES (?, ?, ?, ?)",
-                (kind, created_by, update_id, reason),
+        tx = q
+        if update_id is not None:
+            existing = await tx.fetch_value(
+                "SELECT id FROM outbox_jobs WHERE update_id = ?", (update_id,)
             )
-            for r in recipients:
-                await tx.execute(
-                    "INSERT OR IGNORE INTO outbox (job_id, chat_id, user_id, payload, priority, "
-                    "state, skip_reason, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        job_id,
-                        r.chat_id,
-                        r.user_id,
-                        json.dumps(r.payload, ensure_ascii=False),
-                        priority,
-                        "skipped" if r.skip_reason else "queued",
-                        r.skip_reason,
-                        now,
-                    ),
+            if existing is not None:
+                return existing, False
+        job_id = await tx.insert(
+            "INSERT INTO outbox_jobs (kind, created_by, update_id, reason) VALUES (?, ?, ?, ?)",
+            (kind, created_by, update_id, reason),
+        )
+        await tx.execute_many(
+            "INSERT OR IGNORE INTO outbox (job_id, chat_id, user_id, payload, priority, "
+            "state, skip_reason, next_attempt_at, locale, building_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    job_id,
+                    r.chat_id,
+                    r.user_id,
+                    json.dumps(r.payload, ensure_ascii=False),
+                    priority,
+                    "skipped" if r.skip_reason else "queued",
+                    r.skip_reason,
+                    now,
+                    r.locale,
+                    r.building_id,
                 )
+                for r in recipients
+            ),
+        )
         return job_id, True
+
+    async def job_state(self, job_id: int) -> str | None:
+        return await self.db.fetch_value("SELECT state FROM outbox_jobs WHERE id = ?", (job_id,))
+
+    async def set_job_state(self, job_id: int, state: str, from_states: tuple[str, ...]) -> bool:
+        """Pause, resume or cancel a job (only from ``from_states``); a cancelled job's rows
+        not sent yet are skipped as 'cancelled'."""
+        marks = ", ".join("?" for _ in from_states)
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
+                f"UPDATE outbox_jobs SET state = ? WHERE id = ? AND state IN ({marks})",
+                (state, job_id, *from_states),
+            )
+            if changed and state == "cancelled":
+                await tx.execute(
+                    "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
+                    f"updated_at = {NOW} WHERE job_id = ? AND state = 'queued'",
+                    (job_id,),
+                )
+        return bool(changed)
 
     async def any_due(self, now: str) -> bool:
         """A cheap read (never waits for a writer) before claiming takes the write lock."""
