@@ -79,7 +79,7 @@ class Services:
             db=db,
             users=users,
             roles=roles,
-            status=StatusService(db, users),
+            status=StatusService(db, users, config.min_group),
             buildings=buildings,
             invites=InviteService(invites_repo, roles),
             signup=signup,

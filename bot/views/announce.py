@@ -14,7 +14,7 @@ from bot.services.text import split_text
 from bot.storage.announcements import AnnouncementRow
 from bot.storage.buildings import Building
 from bot.views import buttons as b
-from bot.views.common import esc
+from bot.views.common import esc, shown_count
 
 When = Callable[[str], str]
 
@@ -63,11 +63,7 @@ ROLE_LABELS = {
 }
 
 
-def count(n: int | None, min_group: int) -> str:
-    """A count as shown, small groups hidden."""
-    if n is None:
-        return _("fewer than {k}").format(k=min_group)
-    return str(n)
+count = shown_count  # a count as shown, small groups hidden
 
 
 def audience_text(audience: dict, buildings: dict[int, str]) -> str:
