@@ -24,7 +24,9 @@ DEFAULT_DB_PATH = "data/commonground.sqlite3"
 SUPPORTED_LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_SEND_RATE = 25  # bulk messages a second, under Telegram's 30
+FREE_SEND_RATE = 30  # Telegram's limit for a bot's messages a second, without paying
 MAX_SEND_RATE = 1000  # Telegram's ceiling with paid broadcasts
+SWITCHES = {"on": True, "off": False}
 
 # Telegram tokens look like "123456789:AAE..." (digits, colon, 35 url-safe characters).
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -49,6 +51,7 @@ class Config:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     log_level: str = "INFO"
     send_rate: float | None = 25.0  # bulk messages a second; None: no pacing (benchmarks)
+    paid_broadcast: bool = False  # bulk sends pay Stars to go past 30 a second
 
     @property
     def file_base_url(self) -> str:
@@ -141,6 +144,11 @@ def load_config(
             "BOT_TIMEZONE", f"{tz_name!r} is not an IANA time zone name (e.g. Europe/Paris)"
         ) from None
 
+    paid_text = (get("BOT_PAID_BROADCAST") or "off").lower()
+    if paid_text not in SWITCHES:
+        raise ConfigError("BOT_PAID_BROADCAST", f"{paid_text!r} is not on or off")
+    paid_broadcast = SWITCHES[paid_text]
+
     send_rate_text = (get("BOT_SEND_RATE") or str(DEFAULT_SEND_RATE)).lower()
     try:
         send_rate = None if send_rate_text == "off" else float(send_rate_text)
@@ -151,6 +159,12 @@ def load_config(
             "BOT_SEND_RATE",
             f"{send_rate_text!r} is not a rate of messages per second from 1 to {MAX_SEND_RATE} "
             "(or off)",
+        )
+    if send_rate is not None and send_rate > FREE_SEND_RATE and not paid_broadcast:
+        raise ConfigError(
+            "BOT_SEND_RATE",
+            f"{send_rate_text!r} is above the {FREE_SEND_RATE} messages a second Telegram "
+            f"allows a bot; faster needs BOT_PAID_BROADCAST=on (Telegram charges Stars for it)",
         )
 
     log_level = (get("BOT_LOG_LEVEL") or "INFO").upper()
@@ -166,6 +180,7 @@ def load_config(
         timezone=timezone,
         log_level=log_level,
         send_rate=send_rate,
+        paid_broadcast=paid_broadcast,
     )
 
 
