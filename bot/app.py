@@ -15,9 +15,9 @@ from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     ChatJoinRequestHandler,
     ChatMemberHandler,
@@ -55,6 +55,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import BotContext
 from bot.handlers.errors import error_handler
+from bot.handlers.ratelimit import TwoLaneRateLimiter
 from bot.handlers.sender import Sender
 from bot.services import Services
 from bot.services.roles import Role
@@ -69,12 +70,10 @@ log = logging.getLogger(__name__)
 REMINDER_CHECK_SECONDS = 3600
 # How many updates are processed at once; each runs in its own task with its own locale.
 CONCURRENT_UPDATES = 16
-# Retries after a 429 (the rate limiter waits the `retry_after` Telegram asks for).
-MAX_RETRIES = 3
-# Telegram allows about 30 messages per second overall. A bucket of one message refilled 30
-# times a second paces sends evenly; PTB's default bucket of 30 lets a burst of 30 go out at
-# once on top of the steady rate, which Telegram may answer with 429s.
-OVERALL_MAX_RATE, OVERALL_TIME_PERIOD = 1, 1 / 30
+# Telegram's flood limits (30 messages a second overall, 1 a second into one chat, 20 a minute
+# into one group) are kept by one rate limiter for the whole process (handlers/ratelimit.py):
+# replies first, then the outbox sender's bulk lane at BOT_SEND_RATE; a 429 holds every send
+# for its retry_after, and a reply is retried after it (at most ratelimit.MAX_RETRIES times).
 
 
 def button_families() -> dict:
@@ -183,7 +182,7 @@ async def post_init(app: Application) -> None:
     resumed = await app.bot_data["services"].delivery.resume()
     if resumed:
         log.info("Resumed %s outbox messages caught mid-send by a stop", resumed)
-    sender = Sender(app.bot, app.bot_data["services"], config.send_rate)
+    sender = Sender(app.bot, app.bot_data["services"], paid_broadcast=config.paid_broadcast)
     app.bot_data["sender"] = sender
     sender.watchers.append(announce.progress_watcher(app))
     app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox sender")
@@ -236,8 +235,10 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limited: bool = True,
+    rate_limiter: BaseRateLimiter | None = None,
 ) -> Application:
-    """The Application for ``config``; tests pass a request that talks to the sandbox.
+    """The Application for ``config``; tests pass a request that talks to the sandbox (and
+    may pass a ``rate_limiter`` of their own, e.g. one on a faster clock).
 
     ``rate_limited=False`` drops the rate limiter, only so benchmarks can measure raw capacity.
     """
@@ -259,13 +260,7 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if rate_limited:
-        builder = builder.rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=OVERALL_MAX_RATE,
-                overall_time_period=OVERALL_TIME_PERIOD,
-                max_retries=MAX_RETRIES,
-            )
-        )
+        builder = builder.rate_limiter(rate_limiter or TwoLaneRateLimiter(config.send_rate))
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     app = builder.build()

@@ -25,10 +25,12 @@ DEFAULT_DB_PATH = "data/commonground.sqlite3"
 SUPPORTED_LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_SEND_RATE = 25  # bulk messages a second, under Telegram's 30
+FREE_SEND_RATE = 30  # Telegram's limit for a bot's messages a second, without paying
 MAX_SEND_RATE = 1000  # Telegram's ceiling with paid broadcasts
 DEFAULT_QUIET_HOURS = "21:00-08:00"
 DEFAULT_APPROVAL_THRESHOLD = 50
 DEFAULT_MIN_GROUP = 5
+SWITCHES = {"on": True, "off": False}
 
 # Telegram tokens look like "123456789:AAE..." (digits, colon, 35 url-safe characters).
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -58,6 +60,7 @@ class Config:
     quiet_hours: tuple[time, time] | None = None
     approval_threshold: int = 50  # a send to more residents needs a second person; 0: never
     min_group: int = 5  # counts of smaller groups are never shown
+    paid_broadcast: bool = False  # bulk sends pay Stars to go past 30 a second
 
     @property
     def file_base_url(self) -> str:
@@ -150,6 +153,11 @@ def load_config(
             "BOT_TIMEZONE", f"{tz_name!r} is not an IANA time zone name (e.g. Europe/Paris)"
         ) from None
 
+    paid_text = (get("BOT_PAID_BROADCAST") or "off").lower()
+    if paid_text not in SWITCHES:
+        raise ConfigError("BOT_PAID_BROADCAST", f"{paid_text!r} is not on or off")
+    paid_broadcast = SWITCHES[paid_text]
+
     send_rate_text = (get("BOT_SEND_RATE") or str(DEFAULT_SEND_RATE)).lower()
     try:
         send_rate = None if send_rate_text == "off" else float(send_rate_text)
@@ -160,6 +168,12 @@ def load_config(
             "BOT_SEND_RATE",
             f"{send_rate_text!r} is not a rate of messages per second from 1 to {MAX_SEND_RATE} "
             "(or off)",
+        )
+    if send_rate is not None and send_rate > FREE_SEND_RATE and not paid_broadcast:
+        raise ConfigError(
+            "BOT_SEND_RATE",
+            f"{send_rate_text!r} is above the {FREE_SEND_RATE} messages a second Telegram "
+            f"allows a bot; faster needs BOT_PAID_BROADCAST=on (Telegram charges Stars for it)",
         )
 
     quiet_hours = _quiet_hours(values.get("BOT_QUIET_HOURS", DEFAULT_QUIET_HOURS))
@@ -183,6 +197,7 @@ def load_config(
         quiet_hours=quiet_hours,
         approval_threshold=approval_threshold,
         min_group=min_group,
+        paid_broadcast=paid_broadcast,
     )
 
 

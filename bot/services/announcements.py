@@ -588,8 +588,13 @@ class AnnouncementService:
                 reason=f"announcement:{ann.id}",
                 q=tx,
             )
+            sending = sum(1 for p in planned if p.skip is None)
             await self.repo.update(
-                ann.id, tx, state="sending", job_id=job_id, extra_skips=extra or None
+                ann.id,
+                tx,
+                state="sending" if sending else "sent",  # nobody to send to: done already
+                job_id=job_id,
+                extra_skips=extra or None,
             )
             actor_id = by or ann.author_id
             if actor_id is not None:
@@ -642,9 +647,8 @@ class AnnouncementService:
         """(rows by state, the job's state) of a send."""
         if ann.job_id is None:
             return {}, "none"
-        return await self.delivery.repo.counts(ann.job_id), await self.delivery.job_state(
-            ann.job_id
-        )
+        state = await self.delivery.job_state(ann.job_id)
+        return await self.delivery.repo.counts(ann.job_id), state[0] if state else "none"
 
     async def report(self, actor: Actor, announcement_id: int) -> Report:
         ann = await self.get(actor, announcement_id)

@@ -176,7 +176,8 @@ AUDIENCE_FILTERS = ("lang", "tenure", "role")
 FILTER_VALUES = (*LOCALE, *TENURES, *ROLE_FILTERS)
 AnnCard = button("an", "card", ann=int)
 AnnBuilding = button("an", "b", ann=int, building_id=int)  # toggle a building (0: all)
-AnnFilter = button("an", "f", ann=int, kind=AUDIENCE_FILTERS, value=FILTER_VALUES)  # toggle a filter
+# toggle a filter (a language, a tenure, a role)
+AnnFilter = button("an", "f", ann=int, kind=AUDIENCE_FILTERS, value=FILTER_VALUES)
 AnnAudienceDone = button("an", "aud", ann=int)  # audience chosen: now the text
 AnnAudience = button("an", "edit", ann=int)  # back to the audience
 AnnWrite = button("an", "w", ann=int, locale=LOCALE)  # write (or rewrite) a language's text
