@@ -50,6 +50,22 @@ SAMPLES = {
     "details": "up to 8 per unit",
     "shown": "10",
     "description": "What I can do for you",
+    "n": "12",
+    "k": "5",
+    "time": "08:00",
+    "audience": "Maple Court",
+    "reasons": "paused 2",
+    "author": "Sam",
+    "sent": "40",
+    "failed": "1",
+    "unreachable": "2",
+    "seconds": "30",
+    "got": "7",
+    "questions": "2",
+    "languages": "Français",
+    "source": "English",
+    "number": "12",
+    "word": " (lang:xx)",
 }
 
 
