@@ -29,6 +29,7 @@ from bot.handlers.common import (
     show,
 )
 from bot.i18n import _
+from bot.numbers import parse_int
 from bot.services import Services
 from bot.services.announcements import (
     AnnouncementProblem,
@@ -282,8 +283,6 @@ async def editannounce_command(update: Update, context: BotContext) -> None:
 
 
 def _number(update: Update) -> int | None:
-    from bot.numbers import parse_int
-
     words = _args(update).split()
     return parse_int(words[0].lstrip("#"), max_digits=9) if words else None
 
