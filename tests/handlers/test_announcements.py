@@ -422,3 +422,54 @@ def test_quiet_window_crosses_midnight():
     early = datetime(2026, 12, 2, 6, 0, tzinfo=zone)
     assert quiet_window(early, quiet, zone).astimezone(zone).hour == 8
     assert quiet_window(datetime(2026, 12, 2, 12, 0, tzinfo=zone), quiet, zone) is None
+
+
+# ------------------------------------------------------------------------------ guided flow
+async def test_the_guided_flow_with_a_filter_and_a_photo(harness, admin):
+    from bot.sandbox.methods.media import store_file
+
+    maple, oak = await building(harness, "Maple Court"), await building(harness, "Oak House")
+    es_maple, en_maple = await residents(harness, maple, 2, first_id=6400, locales=("es", "en"))
+    [es_oak] = await residents(harness, oak, 1, first_id=6410, locales=("es",))
+    [picker] = await harness.send(admin, "/announce")
+    assert "who should get it?" in plain(picker["text"])
+    [picker], _ = await harness.press_label(admin, picker, "⬜ Maple Court")
+    [picker], _ = await harness.press_label(admin, picker, language_name("es"))
+    assert "✅ Maple Court" in [
+        x["text"] for r in picker["reply_markup"]["inline_keyboard"] for x in r
+    ]
+    [prompt], _ = await harness.press_label(admin, picker, "Next ▶️")
+    assert "You can send a photo" in plain(prompt["text"])
+    photo = store_file(harness.api.world, "photo", "flyer.jpg", b"\xff\xd8 jpeg bytes")
+    size = {
+        "file_id": photo["file_id"],
+        "file_unique_id": photo["file_unique_id"],
+        "width": 10,
+        "height": 10,
+    }
+    [card] = await harness.send(admin, None, photo=[size], caption="Potluck on Friday")
+    text = plain(card["text"])
+    assert "With a photo or document." in text
+    assert "To: Maple Court · Español" in text
+    await harness.press_label(admin, card, "📣 Send now")
+    photos = [c for c in harness.calls("sendPhoto") if c.params["chat_id"] == es_maple["id"]]
+    assert len(photos) == 1
+    assert "Potluck on Friday" in plain(last(harness, es_maple)["text"])
+    for other in (en_maple, es_oak):  # another language, another building: nothing
+        assert not any(
+            "Potluck" in plain(m.get("text", "")) for m in harness.api.bot_messages(other["id"])
+        )
+
+
+async def test_a_button_of_another_buildings_announcement_is_refused(harness, admin):
+    mine, other = await building(harness, "Maple Court"), await building(harness, "Oak House")
+    await residents(harness, other, 1, first_id=6500)
+    [card] = await harness.send(admin, f"/announce {other} | For Oak only")
+    steward = harness.api.make_user(6550, "Stew", username="stew")
+    await make_steward(harness, steward, mine)
+    await harness.send(steward, "/start")
+    _m, answers = await harness.press(steward, card, b.AnnSend(1).pack())
+    assert "no announcement #1 that you look after" in answers[-1].params["text"]
+    assert not any(
+        "For Oak only" in plain(m.get("text", "")) for m in harness.api.bot_messages(6500)
+    )
