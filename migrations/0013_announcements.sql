@@ -14,6 +14,7 @@ CREATE TABLE announcements (
     fallback          INTEGER NOT NULL DEFAULT 1,   -- 1: missing languages get the source text
     attachment        TEXT,                   -- JSON: {"kind": "photo"|"document", "file_id"}
     send_at           TEXT,                   -- when a scheduled one goes (UTC)
+    requested_by      INTEGER,                -- who pressed Send (may not be the approver)
     approved_by       INTEGER,                -- the second person, for a large audience
     job_id            INTEGER REFERENCES outbox_jobs (id),
     status_chat_id    INTEGER,                -- the author's progress message, edited in place
@@ -62,7 +63,6 @@ CREATE INDEX announcement_questions_user ON announcement_questions (user_id);
 CREATE TABLE translators (
     user_id     INTEGER NOT NULL,
     building_id INTEGER REFERENCES buildings (id),
-    locale      TEXT CHECK (locale IS NULL OR locale IN ('en', 'es', 'fr', 'ar', 'zh_Hans', 'vi')),
     granted_by  INTEGER,
     granted_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
@@ -73,3 +73,7 @@ CREATE UNIQUE INDEX translators_one ON translators (user_id, coalesce(building_i
 ALTER TABLE outbox ADD COLUMN locale TEXT;
 ALTER TABLE outbox ADD COLUMN building_id INTEGER;
 ALTER TABLE outbox ADD COLUMN message_ids TEXT;   -- JSON list, when sent in more than one part
+-- Whose words or name a message carries when it is sent to someone else (a question relayed
+-- to stewards): /forget erases those rows too.
+ALTER TABLE outbox ADD COLUMN about_user_id INTEGER;
+CREATE INDEX outbox_about ON outbox (about_user_id) WHERE about_user_id IS NOT NULL;

@@ -76,7 +76,7 @@ async def _card(update: Update, context: BotContext, ann: AnnouncementRow) -> No
     coverage = await services.announcements.coverage(ann)
     texts = await services.announcements.texts(ann.id)
     rules = services.announcements
-    ends = quiet_window(clock.system_clock(), rules.quiet_hours, rules.timezone)
+    ends = quiet_window(rules.clock(), rules.quiet_hours, rules.timezone)
     quiet = (
         clock.local(ends, services.config.timezone, i18n.current_locale(), "short")
         if ends
@@ -103,29 +103,40 @@ async def _picker(update: Update, context: BotContext, actor: Actor, ann: Announ
     await show(update, text, reply_markup=keyboard)
 
 
-def _payload_renderer(services: Services, ann: AnnouncementRow, texts: dict, names: dict):
-    """What each resident gets: the header in *their* language, the variant's text, the
-    reply buttons on the last part; rendered once per (language, variant, building)."""
+def render_payload(
+    ann: AnnouncementRow, body: str, building: str, locale: str, variant: str | None
+) -> dict:
+    """What one resident gets: the header in *their* language, the variant's text split to
+    Telegram's limits, the reply buttons on the last part, the attachment first."""
+    with i18n.use_locale(locale):
+        parts, caption = views.resident_parts(
+            ann.id, building, body, attachment=ann.attachment is not None
+        )
+        keyboard = views.resident_keyboard(ann.id).to_dict()
+    return {
+        "parts": [
+            {"text": t, "keyboard": keyboard if i == len(parts) - 1 else None}
+            for i, t in enumerate(parts)
+        ],
+        "attachment": {**ann.attachment, "caption": caption} if ann.attachment else None,
+        "variant": variant,
+    }
+
+
+def _payload_renderer(ann: AnnouncementRow, texts: dict, names: dict):
+    """``render(planned)``, once per (language, variant, building)."""
     cache: dict[tuple, dict] = {}
 
     def render(p: Planned) -> dict:
         key = (p.locale, p.variant, p.person.building_id)
         if key not in cache:
-            with i18n.use_locale(p.locale):
-                parts, caption = views.resident_parts(
-                    ann.id,
-                    names.get(p.person.building_id, ""),
-                    texts[p.variant].body,
-                    attachment=ann.attachment is not None,
-                )
-                keyboard = views.resident_keyboard(ann.id).to_dict()
-            cache[key] = {
-                "parts": [
-                    {"text": t, "keyboard": keyboard if i == len(parts) - 1 else None}
-                    for i, t in enumerate(parts)
-                ],
-                "attachment": {**ann.attachment, "caption": caption} if ann.attachment else None,
-            }
+            cache[key] = render_payload(
+                ann,
+                texts[p.variant].body,
+                names.get(p.person.building_id, ""),
+                p.locale,
+                p.variant,
+            )
         return cache[key]
 
     return render
@@ -141,7 +152,7 @@ async def launch(
 ) -> int:
     """Queue the announcement for every resident of its audience; returns how many get it."""
     texts = {k: v for k, v in (await services.announcements.texts(ann.id)).items() if v.approved}
-    render = _payload_renderer(services, ann, texts, await _names(services))
+    render = _payload_renderer(ann, texts, await _names(services))
     _job, sending = await services.announcements.launch(ann, render, by=by, update_id=update_id)
     sender = bot_data.get("sender")
     if sender is not None:
@@ -157,16 +168,20 @@ async def _start_sending(
     sending = await launch(services, context.bot_data, ann, by=actor.id, update_id=update.update_id)
     ann = await services.announcements.reload(ann.id)
     counts, state = await services.announcements.progress(ann)
+    shown = services.announcements.shown(ann, sending)
+    k = services.config.min_group
     text = (
-        views.going_text(ann.id, sending)
+        views.going_text(ann.id, shown, k)
         + "\n\n"
-        + views.progress_text(ann.id, counts, state, services.config.send_rate)
+        + views.progress_text(ann.id, counts, state, services.config.send_rate, small=shown is None)
     )
     left = counts.get("queued", 0) + counts.get("sending", 0)
     message = await context.bot.send_message(
         update.effective_chat.id, text, reply_markup=views.progress_keyboard(ann.id, state, left)
     )
     await services.announcements.set_status_message(ann.id, message.chat_id, message.message_id)
+    # the send may have ended before the message existed: show where it is now
+    await refresh_progress(context.application, await services.announcements.reload(ann.id))
     return sending
 
 
@@ -181,7 +196,9 @@ async def _decided(update: Update, context: BotContext, actor: Actor, decision) 
             await notify.queue(
                 services,
                 sorted(others),
-                lambda: views.going_text(ann.id, sending),
+                lambda: views.going_text(
+                    ann.id, services.announcements.shown(ann, sending), services.config.min_group
+                ),
                 reason="announcement.going",
                 sender=context.bot_data.get("sender"),
             )
@@ -199,9 +216,11 @@ async def _decided(update: Update, context: BotContext, actor: Actor, decision) 
                 author,
                 texts[ann.source_locale].body,
                 views.audience_text(ann.audience, names),
-                coverage.sending,
+                coverage.shown_total,
+                services.config.min_group,
             ),
             reason="announcement.approval",
+            about=actor.id,
             sender=context.bot_data.get("sender"),
         )
         await show(
@@ -454,12 +473,16 @@ def _toggle_filter(ann: AnnouncementRow, kind: str, value: str) -> Audience:
 
 
 def _preset_time(context: BotContext, preset: str) -> str:
-    zone = context.services.config.timezone
-    now = datetime.now(zone)
+    """A preset as the typed form: "in 1 h / 3 h" counted in real time (right across a
+    clock change), "tomorrow 9:00" in the community's time zone."""
+    rules = context.services.announcements
+    now = rules.clock()
     if preset == "9am":
-        moment = datetime.combine(now.date() + timedelta(days=1), time(9, 0))
+        local = now.astimezone(rules.timezone)
+        moment = datetime.combine(local.date() + timedelta(days=1), time(9, 0))
     else:
-        moment = now + timedelta(hours=int(preset[:-1]), minutes=1)
+        later = now + timedelta(hours=int(preset[:-1]), minutes=1)
+        moment = later.astimezone(rules.timezone)
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
@@ -497,12 +520,7 @@ async def _ask_translators(context: BotContext, ann: AnnouncementRow) -> int:
     services = context.services
     coverage = await services.announcements.coverage(ann)
     missing = [loc for loc, s in coverage.status.items() if s == "missing"]
-    targets = set(ann.audience.get("buildings") or ())
-    people = []
-    for user_id, building_id in await services.announcements.translators():
-        if building_id is None or (targets and building_id in targets):
-            people.append(user_id)
-    people = sorted(set(people) - {ann.author_id})
+    people = [p for p in await services.announcements.translators_for(ann) if p != ann.author_id]
     if people and missing:
         await notify.queue(
             services,
@@ -548,45 +566,59 @@ async def typed_when(update: Update, context: BotContext, question: Awaiting) ->
 
 @typed_answer("announce.edit")
 async def typed_edit(update: Update, context: BotContext, question: Awaiting) -> bool:
+    """A correction: copies already delivered are edited in place (through the engine),
+    copies still waiting get the new text; nothing is saved if it cannot be done."""
     ann_id, locale = _about(question)
     actor = await current_actor(update, context)
     services = context.services
-    ann, copies = await services.announcements.edit(
+    ann, text, copies = await services.announcements.edit_plan(
         actor, ann_id, locale, update.effective_message.text or ""
     )
-    await services.awaiting.close(actor.id)
-    texts = await services.announcements.texts(ann.id)
     names = await _names(services)
-    recipients = []
+    edits, queued = [], []
     for copy in copies:
-        with i18n.use_locale(copy["locale"] or locale):
-            parts, _caption = views.resident_parts(
-                ann.id, names.get(copy["building_id"], ""), texts[locale].body, attachment=False
-            )
-            keyboard = views.resident_keyboard(ann.id).to_dict()
-            mark = views.edited_mark()
-        ids = [i for i in copy["message_ids"] if i is not None]
-        if ann.attachment:
-            ids = ids[1:]
-        if len(parts) > len(ids):
-            raise AnnouncementProblem(AnnouncementProblem.EDIT_TOO_LONG)
-        parts = [f"{p}\n\n<i>{mark}</i>" for p in parts]
-        parts += ["…"] * (len(ids) - len(parts))
-        edits = [
-            {"message_id": mid, "text": text, "keyboard": keyboard if i == len(ids) - 1 else None}
-            for i, (mid, text) in enumerate(zip(ids, parts, strict=True))
-        ]
-        recipients.append((copy, {"op": "edit", "edits": edits}))
-    await notify.queue_payloads(
-        services,
-        [(c["chat_id"], c["user_id"], payload) for c, payload in recipients],
-        kind="announcement.edit",
-        reason=f"announcement:{ann.id}",
-        update_id=update.update_id,
-        sender=context.bot_data.get("sender"),
-    )
-    await reply(update, views.edit_queued_text(ann.id, len(recipients)))
+        building = names.get(copy["building_id"], "")
+        reader = copy["locale"] or locale
+        if copy["state"] == "queued":
+            queued.append((copy["id"], render_payload(ann, text, building, reader, locale)))
+            continue
+        edits.append((copy, _edit_payload(ann, copy, text, building, reader)))
+    await services.awaiting.close(actor.id)
+    rewritten = await services.announcements.edit_commit(actor, ann, locale, text, queued)
+    if edits:
+        await notify.queue_payloads(
+            services,
+            [(c["chat_id"], c["user_id"], payload) for c, payload in edits],
+            kind="announcement.edit",
+            reason=f"announcement:{ann.id}",
+            update_id=update.update_id,
+            sender=context.bot_data.get("sender"),
+        )
+    await reply(update, views.edit_queued_text(ann.id, len(edits) + rewritten))
     return True
+
+
+def _edit_payload(ann: AnnouncementRow, copy: dict, text: str, building: str, reader: str):
+    """The edits of one delivered copy: each of its messages gets its new part (the same
+    number of parts at most: a longer text is refused before anything is saved)."""
+    with i18n.use_locale(reader):
+        parts, _caption = views.resident_parts(ann.id, building, text, attachment=False)
+        keyboard = views.resident_keyboard(ann.id).to_dict()
+        mark = views.edited_mark()
+    ids = [i for i in copy["message_ids"] if i is not None]
+    if ann.attachment:
+        ids = ids[1:]
+    if len(parts) > len(ids):
+        raise AnnouncementProblem(AnnouncementProblem.EDIT_TOO_LONG)
+    parts = [f"{p}\n\n<i>{mark}</i>" for p in parts]
+    parts += ["…"] * (len(ids) - len(parts))
+    return {
+        "op": "edit",
+        "edits": [
+            {"message_id": mid, "text": t, "keyboard": keyboard if i == len(ids) - 1 else None}
+            for i, (mid, t) in enumerate(zip(ids, parts, strict=True))
+        ],
+    }
 
 
 @typed_answer("announce.translate")
@@ -604,6 +636,7 @@ async def typed_translation(update: Update, context: BotContext, question: Await
             [ann.author_id],
             lambda: views.translation_notice(ann.id, locale, stored),
             reason="announcement.translation",
+            about=user_id,
             sender=context.bot_data.get("sender"),
         )
     await reply(update, views.translation_sent_text())
@@ -616,7 +649,7 @@ async def typed_question(update: Update, context: BotContext, question: Awaiting
     services = context.services
     user_id = update.effective_user.id
     resident = await services.profile.get(user_id)
-    if resident is None:
+    if resident is None or resident.status != "approved":
         await services.awaiting.close(user_id)
         return False
     text = (update.effective_message.text or "").strip()[:2000]
@@ -632,6 +665,7 @@ async def typed_question(update: Update, context: BotContext, question: Awaiting
             ann_id, resident.display_name, resident.building_name, resident.unit, text, question_id
         ),
         reason="announcement.question",
+        about=user_id,
         sender=context.bot_data.get("sender"),
     )
     await reply(update, views.question_sent_text())
@@ -738,7 +772,8 @@ async def refresh_progress(app: Application, ann: AnnouncementRow, *, force: boo
     left = counts.get("queued", 0) + counts.get("sending", 0)
     locale = await services.users.locale_for(ann.status_chat_id)
     with i18n.use_locale(locale):
-        text = views.progress_text(ann.id, counts, state, services.config.send_rate)
+        small = services.announcements.shown(ann, _to_send(counts)) is None
+        text = views.progress_text(ann.id, counts, state, services.config.send_rate, small=small)
         keyboard = views.progress_keyboard(ann.id, state, left)
     try:
         await app.bot.edit_message_text(
@@ -751,6 +786,28 @@ async def refresh_progress(app: Application, ann: AnnouncementRow, *, force: boo
         log.info("Could not update a progress message: %s", exc)
 
 
+def _to_send(counts: dict[str, int]) -> int:
+    return sum(counts.values()) - counts.get("skipped", 0)
+
+
+async def _announce_finished(app: Application, ann: AnnouncementRow) -> None:
+    """A send ended: its author (and approver) hear how it went; the progress message
+    shows the end."""
+    services: Services = app.bot_data["services"]
+    counts, _state = await services.announcements.progress(ann)
+    small = services.announcements.shown(ann, _to_send(counts)) is None
+    people = sorted({ann.author_id, ann.approved_by} - {None})
+    await notify.queue(
+        services,
+        people,
+        lambda: views.finished_notice(ann.id, counts, small=small),
+        reason="announcement.sent",
+        sender=app.bot_data.get("sender"),
+    )
+    await refresh_progress(app, ann, force=True)
+    _last_edit.pop(ann.id, None)
+
+
 def progress_watcher(app: Application):
     """For the sender: after each batch, update progress messages; when a send is done, say
     so to its author (and the person who approved it)."""
@@ -761,31 +818,23 @@ def progress_watcher(app: Application):
             ann = await services.announcements.by_job(job_id)
             if ann is None:
                 continue
-            done = job_id in finished
-            if done:
-                finished_ann = await services.announcements.finished(job_id)
-                if finished_ann is not None:
-                    counts, _state = await services.announcements.progress(finished_ann)
-                    people = sorted({finished_ann.author_id, finished_ann.approved_by} - {None})
-                    await notify.queue(
-                        services,
-                        people,
-                        lambda c=counts, i=finished_ann.id: views.finished_notice(i, c),
-                        reason="announcement.sent",
-                        sender=app.bot_data.get("sender"),
-                    )
-                    ann = finished_ann
-            await refresh_progress(app, ann, force=done)
-            if done:
-                _last_edit.pop(ann.id, None)
+            if job_id in finished:
+                ended = await services.announcements.finished(job_id)
+                if ended is not None:
+                    await _announce_finished(app, ended)
+                    continue
+            await refresh_progress(app, ann)
 
     return watch
 
 
 async def send_scheduled(context: BotContext) -> None:
-    """Every half minute: scheduled announcements whose time came (or whose quiet hours
-    ended) are launched; their authors hear that they went."""
+    """Every half minute: sends that ended unseen (a crash between the sender's batch and
+    its watcher) are closed; scheduled announcements whose time came (or whose quiet hours
+    ended) are launched, and their authors hear that they went."""
     services = context.services
+    for ended in await services.announcements.reconcile():
+        await _announce_finished(context.application, ended)
     for ann in await services.announcements.due():
         try:
             sending = await launch(services, context.bot_data, ann, by=None, update_id=None)
@@ -793,10 +842,11 @@ async def send_scheduled(context: BotContext) -> None:
             log.info("Scheduled announcement %s not sent: %s", ann.id, problem.kind.value)
             continue
         people = sorted({ann.author_id, ann.approved_by} - {None})
+        shown = services.announcements.shown(ann, sending)
         await notify.queue(
             services,
             people,
-            lambda i=ann.id, n=sending: views.going_text(i, n),
+            lambda i=ann.id, n=shown: views.going_text(i, n, services.config.min_group),
             reason="announcement.going",
             sender=context.bot_data.get("sender"),
         )

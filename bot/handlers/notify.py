@@ -36,16 +36,18 @@ async def queue(
     *,
     reason: str,
     sender: Sender | None = None,
+    about: int | None = None,
 ) -> int:
     """Queue a message to each of ``user_ids`` in the durable outbox, rendered in *their*
-    language, and wake the sender. Returns the job's id."""
+    language, and wake the sender. ``about``: the person whose words or name it carries
+    (their /forget erases it). Returns the job's id."""
     recipients = []
     for user_id in user_ids:
         with i18n.use_locale(await services.users.locale_for(user_id, None)):
             rendered = render()
         text, keyboard = rendered if isinstance(rendered, tuple) else (rendered, None)
         payload = {"text": text, "keyboard": keyboard.to_dict() if keyboard else None}
-        recipients.append(Recipient(user_id, user_id, payload))
+        recipients.append(Recipient(user_id, user_id, payload, about_user_id=about))
     job_id, _new = await services.delivery.start_job(
         "notice", recipients, reason=reason, priority=NOTICE
     )

@@ -58,6 +58,7 @@ class AnnouncementProblem(Problem):
         PAST_TIME = "past_time"
         EDIT_TOO_LONG = "edit_too_long"
         NOT_SENT = "not_sent"
+        NO_APPROVER = "no_approver"  # a large send, and nobody else who may approve it
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,8 @@ class Coverage:
     status: dict[str, str]  # 'written', 'waiting' (a translation to approve), 'missing'
     sending: int
     skipped: dict[str, int]
+    shown_total: int | None  # ``sending`` as the author may see it (small groups hidden)
+    shown_skipped: dict[str, int | None]
 
     @property
     def missing(self) -> list[str]:
@@ -281,7 +284,9 @@ class AnnouncementService:
         return audience
 
     def may_manage(self, actor: Actor, ann: AnnouncementRow) -> bool:
-        if actor.role >= Role.ORGANISER or ann.author_id == actor.id:
+        """Organisers manage every announcement; stewards those whose buildings they all
+        look after *now* (having written it gives nothing once moved to another building)."""
+        if actor.role >= Role.ORGANISER:
             return True
         targets = ann.audience.get("buildings")
         return (
@@ -338,7 +343,7 @@ class AnnouncementService:
         ann = await self.get(actor, announcement_id)
         text = clean_body(body)
         async with self.repo.transaction() as tx:
-            if not await self.repo.move(tx, ann.id, ("draft", "scheduled"), ann.state):
+            if not await self.repo.move(tx, ann.id, ("draft",), "draft"):
                 raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
             await self.repo.put_text(tx, ann.id, locale, text, actor.id, True)
             if attachment is not None and locale == ann.source_locale:
@@ -413,18 +418,42 @@ class AnnouncementService:
                 "written" if variant and variant.approved else "waiting" if variant else "missing"
             )
         skipped = Counter(p.skip for p in planned if p.skip and p.skip != SKIP_NO_TRANSLATION)
+        sending = sum(1 for p in planned if p.skip is None)
         return Coverage(
             by_locale=hide_small(dict(sorted(counts.items())), self.min_group),
             status=status,
-            sending=sum(1 for p in planned if p.skip is None),
+            sending=sending,
             skipped=dict(skipped),
+            shown_total=self.shown(ann, sending),
+            shown_skipped=(
+                hide_small(dict(skipped), self.min_group) if self.is_group(ann) else dict(skipped)
+            ),
         )
+
+    @staticmethod
+    def is_group(ann: AnnouncementRow) -> bool:
+        """Whether the audience is a group whose size must not show when small: some
+        buildings, languages, tenures or roles (everyone is not a group)."""
+        aud = Audience.from_dict(ann.audience)
+        return aud.buildings is not None or bool(aud.locales or aud.tenures or aud.roles)
+
+    def shown(self, ann: AnnouncementRow, n: int) -> int | None:
+        """How many, as the author may see it: None ("fewer than k") for a small group."""
+        if not self.is_group(ann):
+            return n
+        return hide_small({"all": n}, self.min_group)["all"]
 
     # ---------------------------------------------------------------- sending
     async def request_send(
-        self, actor: Actor, announcement_id: int, *, urgent: bool | None = None
+        self,
+        actor: Actor,
+        announcement_id: int,
+        *,
+        urgent: bool | None = None,
+        at: datetime | None = None,
     ) -> Decision:
-        """The author pressed Send now: go, wait for a second person, or wait for morning."""
+        """Send now (``at`` None) or at ``at``: go, wait for a second person, or wait for the
+        time (or the end of quiet hours)."""
         ann = await self.get(actor, announcement_id)
         if ann.state != "draft":
             raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
@@ -435,29 +464,54 @@ class AnnouncementService:
         sending = sum(1 for p in planned if p.skip is None)
         if not sending:
             raise AnnouncementProblem(AnnouncementProblem.NOBODY)
+        send_at = to_db(at) if at is not None else None
         if self.approval_threshold and sending > self.approval_threshold:
-            approvers = await self.approvers(ann, exclude=actor.id)
+            approvers = await self.approvers(ann, exclude={actor.id} | await self._writers(ann))
+            if not approvers:
+                raise AnnouncementProblem(AnnouncementProblem.NO_APPROVER)
             async with self.repo.transaction() as tx:
-                if not await self.repo.move(tx, ann.id, ("draft",), "awaiting_approval"):
+                if not await self.repo.move(
+                    tx,
+                    ann.id,
+                    ("draft",),
+                    "awaiting_approval",
+                    requested_by=actor.id,
+                    send_at=send_at,
+                ):
                     raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
                 await write_audit(
                     tx, actor.id, "announcement.ask_approval", details={"announcement": ann.id}
                 )
             return Decision("approval", await self.repo.get(ann.id), approvers=approvers)
-        return await self._go_or_wait(actor.id, ann, ("draft",))
+        async with self.repo.transaction() as tx:
+            if not await self.repo.move(
+                tx, ann.id, ("draft",), "draft", requested_by=actor.id, send_at=send_at
+            ):
+                raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
+        return await self._go_or_wait(actor.id, await self.repo.get(ann.id), ("draft",))
+
+    async def _writers(self, ann: AnnouncementRow) -> set[int]:
+        """Everyone whose words are in it: the author and whoever wrote a language's text."""
+        texts = await self.repo.texts(ann.id)
+        return {v.written_by for v in texts.values() if v.written_by} | (
+            {ann.author_id} if ann.author_id else set()
+        )
 
     async def approve(self, actor: Actor, announcement_id: int) -> Decision:
-        """A second steward or organiser lets a large send go."""
+        """A second steward or organiser lets a large send go: not its author, not who pressed
+        Send, not anyone who wrote part of it."""
         ann = await self.repo.get(announcement_id)
         if ann is None or actor.role < Role.STEWARD or not self.may_approve(actor, ann):
             raise AnnouncementProblem(AnnouncementProblem.NOT_FOUND, str(announcement_id))
-        if ann.author_id == actor.id:
+        if actor.id in ({ann.requested_by} | await self._writers(ann)):
             raise AnnouncementProblem(AnnouncementProblem.OWN_APPROVAL)
         if ann.state != "awaiting_approval":
             raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
         async with self.repo.transaction() as tx:
-            if not await self.repo.move(
-                tx, ann.id, ("awaiting_approval",), "awaiting_approval", approved_by=actor.id
+            if not await tx.execute(
+                "UPDATE announcements SET approved_by = ? WHERE id = ? "
+                "AND state = 'awaiting_approval' AND approved_by IS NULL",
+                (actor.id, ann.id),
             ):
                 raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
             await write_audit(
@@ -471,14 +525,14 @@ class AnnouncementService:
             return True
         return targets is not None and set(targets) <= actor.buildings
 
-    async def approvers(self, ann: AnnouncementRow, exclude: int | None) -> list[int]:
+    async def approvers(self, ann: AnnouncementRow, exclude: set[int]) -> list[int]:
         targets = ann.audience.get("buildings")
         people: set[int] = set()
         if targets:
             for building_id in targets:
                 people |= set(await self.roles.repo.holders("steward", building_id))
         people |= set(await self.roles.repo.holders("organiser")) | set(self.roles.admin_ids)
-        people.discard(exclude)
+        people -= exclude
         if targets:  # a steward of only some of the buildings may not approve
             actors = [await self.roles.actor(p) for p in people]
             people = {a.id for a in actors if self.may_approve(a, ann)}
@@ -524,21 +578,8 @@ class AnnouncementService:
     async def schedule(self, actor: Actor, announcement_id: int, when: str) -> Decision:
         """Send at a chosen time (later than now; moved to the end of quiet hours unless
         urgent). A large audience still needs a second person first."""
-        ann = await self.get(actor, announcement_id)
         moment = parse_when(when, self.clock(), self.timezone)
-        if ann.state == "draft":
-            async with self.repo.transaction() as tx:
-                if not await self.repo.move(tx, ann.id, ("draft",), "draft", send_at=to_db(moment)):
-                    raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
-            return await self.request_send(actor, ann.id)
-        if ann.state != "scheduled":
-            raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
-        async with self.repo.transaction() as tx:
-            if not await self.repo.move(
-                tx, ann.id, ("scheduled",), "scheduled", send_at=to_db(moment)
-            ):
-                raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
-        return await self._go_or_wait(actor.id, await self.repo.get(ann.id), ("scheduled",))
+        return await self.request_send(actor, announcement_id, at=moment)
 
     async def reload(self, announcement_id: int) -> AnnouncementRow:
         return await self.repo.get(announcement_id)
@@ -593,6 +634,7 @@ class AnnouncementService:
                 ann.id,
                 tx,
                 state="sending" if sending else "sent",  # nobody to send to: done already
+                sent_at=None if sending else to_db(self.clock()),
                 job_id=job_id,
                 extra_skips=extra or None,
             )
@@ -633,7 +675,10 @@ class AnnouncementService:
             return await self.repo.get(ann.id)
         if ann.state != "sending" or ann.job_id is None:
             raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
-        await self.delivery.control(ann.job_id, action)
+        if not await self.delivery.control(ann.job_id, action):
+            await self.finished(ann.job_id)  # it ended meanwhile
+            current = await self.repo.get(ann.id)
+            raise AnnouncementProblem(AnnouncementProblem.CHANGED, current.state)
         if action == "cancel":
             async with self.repo.transaction() as tx:
                 await self.repo.move(tx, ann.id, ("sending",), "cancelled")
@@ -641,6 +686,18 @@ class AnnouncementService:
                     tx, actor.id, "announcement.cancel", details={"announcement": ann.id}
                 )
         return await self.repo.get(ann.id)
+
+    async def reconcile(self) -> list[AnnouncementRow]:
+        """Sends whose job ended without the sender's watcher hearing of it (a crash between
+        the two, a watcher that failed): marked sent now. Returns them."""
+        done = []
+        for _ann_id, job_id in await self.repo.sending_jobs():
+            state = await self.delivery.job_state(job_id)
+            if state is not None and state[0] == "done":
+                finished = await self.finished(job_id)
+                if finished is not None:
+                    done.append(finished)
+        return done
 
     # ---------------------------------------------------------------- reports
     async def progress(self, ann: AnnouncementRow) -> tuple[dict[str, int], str]:
@@ -669,39 +726,66 @@ class AnnouncementService:
             ann,
             dict(by_state),
             skipped,
-            {k: hide_small(v, self.min_group) for k, v in sorted(by_locale.items())},
-            {k: hide_small(v, self.min_group) for k, v in sorted(by_building.items())},
+            self._across(by_locale),
+            self._across(by_building),
             await self.repo.reply_counts(ann.id),
         )
+
+    def _across(self, table: dict) -> dict:
+        """group -> state -> count, with each state's counts hidden across the groups (a
+        small cell, and whatever would give it away from the shown total)."""
+        states = {state for row in table.values() for state in row}
+        shown: dict = {group: {} for group in sorted(table, key=str)}
+        for state in states:
+            column = hide_small({g: table[g].get(state, 0) for g in table}, self.min_group)
+            for group, n in column.items():
+                if table[group].get(state, 0) or n:
+                    shown[group][state] = n
+        return shown
 
     async def recent(self, actor: Actor) -> list[AnnouncementRow]:
         return await self.repo.recent(actor.buildings, actor.id)
 
     # ---------------------------------------------------------------- edits
-    async def edit(
+    async def edit_plan(
         self, actor: Actor, announcement_id: int, locale: str, body: str
-    ) -> tuple[AnnouncementRow, list[dict]]:
-        """A new text for one language of a sent (or sending) announcement: saved, and the
-        copies already delivered in that variant returned for the caller to edit."""
+    ) -> tuple[AnnouncementRow, str, list[dict]]:
+        """A correction of one language of a sent (or sending) announcement, not saved yet:
+        (the announcement, the cleaned text, every copy in that variant: delivered ones to
+        edit, queued ones to rewrite)."""
         ann = await self.get(actor, announcement_id)
         if ann.job_id is None:
             raise AnnouncementProblem(AnnouncementProblem.NOT_SENT, str(ann.id))
         text = clean_body(body)
-        await self.repo.save_text(ann.id, locale, text, actor.id, True)
+        copies = await self.repo.copies(ann.job_id)
+        return ann, text, [c for c in copies if c["payload"].get("variant") == locale]
+
+    async def edit_commit(
+        self,
+        actor: Actor,
+        ann: AnnouncementRow,
+        locale: str,
+        text: str,
+        queued: list[tuple[int, dict]],
+    ) -> int:
+        """Save the corrected text, and the new payloads of the copies not sent yet, in one
+        transaction (a copy taken by the sender meanwhile is edited like a sent one).
+        Returns how many queued copies were rewritten."""
         async with self.repo.transaction() as tx:
+            await self.repo.put_text(tx, ann.id, locale, text, actor.id, True)
+            rewritten = await self.repo.rewrite_queued(tx, queued)
             await write_audit(
                 tx,
                 actor.id,
                 "announcement.edit",
                 details={"announcement": ann.id, "locale": locale},
             )
-        copies = await self.repo.sent_copies(ann.job_id)
-        copies = [c for c in copies if c["payload"].get("variant") == locale]
-        return ann, copies
+        return rewritten
 
     # ---------------------------------------------------------------- replies
     async def reply(self, announcement_id: int, user_id: int, kind: str) -> bool:
-        if await self.repo.get(announcement_id) is None:
+        """Got it / a question, counted once, and only from someone it was delivered to."""
+        if not await self.repo.received(announcement_id, user_id):
             raise AnnouncementProblem(AnnouncementProblem.NOT_FOUND, str(announcement_id))
         return await self.repo.reply(announcement_id, user_id, kind)
 
@@ -718,6 +802,22 @@ class AnnouncementService:
     async def translator_scope(self, user_id: int) -> frozenset[int] | bool | None:
         return await self.repo.translator_scope(user_id)
 
+    @staticmethod
+    def covers(scope: frozenset[int] | bool | None, ann: AnnouncementRow) -> bool:
+        """Whether a translator's scope (None: every building) covers the announcement."""
+        if scope is False:
+            return False
+        targets = ann.audience.get("buildings")
+        return scope is None or (targets is not None and set(targets) <= scope)
+
+    async def translators_for(self, ann: AnnouncementRow) -> list[int]:
+        people = {user_id for user_id, _b in await self.repo.translators()}
+        covering = []
+        for person in sorted(people):
+            if self.covers(await self.repo.translator_scope(person), ann):
+                covering.append(person)
+        return covering
+
     async def translations_wanted(self, user_id: int) -> list[tuple[AnnouncementRow, list[str]]]:
         """Announcements not sent yet that miss a language, within this translator's scope."""
         scope = await self.repo.translator_scope(user_id)
@@ -725,8 +825,7 @@ class AnnouncementService:
             raise AnnouncementProblem(AnnouncementProblem.NOT_TRANSLATOR)
         wanted = []
         for ann in await self.repo.waiting_for_translation():
-            targets = ann.audience.get("buildings")
-            if scope is not None and (targets is None or not set(targets) <= scope):
+            if ann.state != "draft" or not self.covers(scope, ann):
                 continue
             missing = [
                 loc for loc, s in (await self.coverage(ann)).status.items() if s == "missing"
@@ -747,10 +846,14 @@ class AnnouncementService:
 
     async def approve_text(self, actor: Actor, announcement_id: int, locale: str) -> bool:
         ann = await self.get(actor, announcement_id)
+        if ann.state != "draft":
+            raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
         return await self.repo.approve_text(ann.id, locale)
 
     async def drop_text(self, actor: Actor, announcement_id: int, locale: str) -> bool:
         ann = await self.get(actor, announcement_id)
+        if ann.state != "draft":
+            raise AnnouncementProblem(AnnouncementProblem.CHANGED, ann.state)
         if locale == ann.source_locale:
             return False
         return await self.repo.drop_text(ann.id, locale)

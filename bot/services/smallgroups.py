@@ -15,11 +15,13 @@ from typing import TypeVar
 K = TypeVar("K", bound=Hashable)
 
 DEFAULT_MIN_GROUP = 5
+PROTECTED = -1  # a cell hidden only so that a small one cannot be worked out from it
 
 
 def hide_small(counts: Mapping[K, int], k: int = DEFAULT_MIN_GROUP) -> dict[K, int | None]:
-    """``counts`` with every small cell replaced by None ("fewer than k"); zeros stay zero
-    (nobody is exposed by an empty group)."""
+    """``counts`` with every small cell replaced by None ("fewer than k"), and, when that
+    alone would let a total give it away, the next smallest by :data:`PROTECTED` ("hidden");
+    zeros stay zero (nobody is exposed by an empty group)."""
     shown: dict[K, int | None] = {key: (None if 0 < n < k else n) for key, n in counts.items()}
     hidden = [key for key, n in shown.items() if n is None]
     if len(hidden) == 1:
@@ -27,5 +29,5 @@ def hide_small(counts: Mapping[K, int], k: int = DEFAULT_MIN_GROUP) -> dict[K, i
             (n, str(key), key) for key, n in counts.items() if key not in hidden and n > 0
         )
         if others:
-            shown[others[0][2]] = None
+            shown[others[0][2]] = PROTECTED
     return shown

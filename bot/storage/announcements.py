@@ -21,6 +21,7 @@ class AnnouncementRow:
     fallback: bool
     attachment: dict | None
     send_at: str | None
+    requested_by: int | None
     approved_by: int | None
     job_id: int | None
     status_chat_id: int | None
@@ -64,6 +65,7 @@ def _row(r) -> AnnouncementRow:
         fallback=bool(r["fallback"]),
         attachment=json.loads(r["attachment"]) if r["attachment"] else None,
         send_at=r["send_at"],
+        requested_by=r["requested_by"],
         approved_by=r["approved_by"],
         job_id=r["job_id"],
         status_chat_id=r["status_chat_id"],
@@ -139,6 +141,7 @@ class AnnouncementsRepository:
                 "attachment",
                 "send_at",
                 "approved_by",
+                "requested_by",
                 "job_id",
                 "status_chat_id",
                 "status_message_id",
@@ -332,15 +335,18 @@ class AnnouncementsRepository:
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
-    async def sent_copies(self, job_id: int) -> list[dict]:
-        """The copies already delivered (for an edit): chat, message ids, what was sent."""
+    async def copies(self, job_id: int) -> list[dict]:
+        """Every copy of a send not failed or skipped: delivered ones (with their message ids,
+        to edit) and those still waiting (to rewrite)."""
         rows = await self.db.fetch_all(
-            "SELECT chat_id, user_id, message_id, message_ids, payload, locale, building_id "
-            "FROM outbox WHERE job_id = ? AND state = 'sent' AND message_id IS NOT NULL",
+            "SELECT id, state, chat_id, user_id, message_id, message_ids, payload, locale, "
+            "building_id FROM outbox WHERE job_id = ? AND state IN ('sent', 'queued', 'sending')",
             (job_id,),
         )
         return [
             {
+                "id": r["id"],
+                "state": r["state"],
                 "chat_id": r["chat_id"],
                 "user_id": r["user_id"],
                 "message_ids": json.loads(r["message_ids"])
@@ -352,6 +358,32 @@ class AnnouncementsRepository:
             }
             for r in rows
         ]
+
+    async def rewrite_queued(self, tx: Tx, rows: list[tuple[int, dict]]) -> int:
+        """New payloads for copies not taken by the sender yet; returns how many changed."""
+        changed = 0
+        for row_id, payload in rows:
+            changed += await tx.execute(
+                "UPDATE outbox SET payload = ? WHERE id = ? AND state = 'queued'",
+                (json.dumps(payload, ensure_ascii=False), row_id),
+            )
+        return changed
+
+    async def received(self, announcement_id: int, user_id: int) -> bool:
+        """Whether the announcement was delivered to this person."""
+        return bool(
+            await self.db.fetch_value(
+                "SELECT 1 FROM announcements a JOIN outbox o ON o.job_id = a.job_id "
+                "WHERE a.id = ? AND o.user_id = ? AND o.state = 'sent'",
+                (announcement_id, user_id),
+            )
+        )
+
+    async def sending_jobs(self) -> list[tuple[int, int]]:
+        rows = await self.db.fetch_all(
+            "SELECT id, job_id FROM announcements WHERE state = 'sending' AND job_id IS NOT NULL"
+        )
+        return [(r[0], r[1]) for r in rows]
 
     # ------------------------------------------------------------------ translators
     async def grant_translator(self, actor_id: int, user_id: int, building_id: int | None) -> bool:

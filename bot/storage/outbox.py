@@ -56,6 +56,7 @@ class Recipient:
     skip_reason: str | None = None  # set: recorded as skipped, never sent
     locale: str | None = None  # for reports: the recipient's language
     building_id: int | None = None  # and building
+    about_user_id: int | None = None  # whose words or name it carries (erased on /forget)
 
 
 class OutboxRepository:
@@ -94,8 +95,8 @@ class OutboxRepository:
         )
         await tx.execute_many(
             "INSERT OR IGNORE INTO outbox (job_id, chat_id, user_id, payload, priority, "
-            "state, skip_reason, next_attempt_at, locale, building_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "state, skip_reason, next_attempt_at, locale, building_id, about_user_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     job_id,
@@ -108,6 +109,7 @@ class OutboxRepository:
                     now,
                     r.locale,
                     r.building_id,
+                    r.about_user_id,
                 )
                 for r in recipients
             ),

@@ -273,7 +273,9 @@ class ResidentsRepository:
         await tx.execute("UPDATE invites SET created_by = 0 WHERE created_by = ?", (user_id,))
         await tx.execute("UPDATE warnings SET given_by = 0 WHERE given_by = ?", (user_id,))
         await tx.execute("UPDATE roles SET granted_by = 0 WHERE granted_by = ?", (user_id,))
-        await tx.execute("DELETE FROM outbox WHERE user_id = ?", (user_id,))
+        await tx.execute(
+            "DELETE FROM outbox WHERE user_id = ? OR about_user_id = ?", (user_id, user_id)
+        )
         await AnnouncementsRepository(self.db).forget(tx, user_id)
         await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
         await tx.execute("DELETE FROM consent_log WHERE user_id = ?", (user_id,))

@@ -19,7 +19,7 @@ def status_text(snap: StatusSnapshot) -> str:
     app_language = _("Telegram app language")
     by_language = ", ".join(
         f"{i18n.language_name(loc) if loc else app_language}: "
-        + (number(n) if n is not None else shown_count(None, snap.min_group))
+        + (number(n) if n is not None and n >= 0 else shown_count(n, snap.min_group))
         for loc, n in sorted(snap.users_by_locale.items(), key=lambda kv: -(kv[1] or 0))
     )
     lines = [

@@ -64,6 +64,21 @@ ROLE_LABELS = {
 
 
 count = shown_count  # a count as shown, small groups hidden
+SHORT_QUOTE = 1500  # how much of a long text a notice quotes
+
+
+def people(n: int | None, min_group: int) -> str:
+    """ "41 residents", or "fewer than 5 residents" for a small group."""
+    if n is None:
+        return _("fewer than {k} residents").format(k=min_group)
+    return ngettext("{n} resident", "{n} residents", n).format(n=n)
+
+
+def quote(text: str) -> str:
+    """A steward's text quoted in a notice: escaped, and cut (between words) when long."""
+    if len(text) > SHORT_QUOTE:
+        text = text[:SHORT_QUOTE].rsplit(" ", 1)[0] + " …"
+    return f"<blockquote>{esc(text)}</blockquote>"
 
 
 def audience_text(audience: dict, buildings: dict[int, str]) -> str:
@@ -185,37 +200,38 @@ def card(
         lines.append(_("With a photo or document."))
     lines += ["", _("<b>Languages</b>")]
     for locale, n in coverage.by_locale.items():
-        people = count(n, min_group)
+        how_many = count(n, min_group)
         status = coverage.status.get(locale, "missing")
         if status == "written":
-            line = _("{language}: {count} ✓").format(language=language_name(locale), count=people)
+            line = _("{language}: {count} ✓").format(language=language_name(locale), count=how_many)
         elif status == "waiting":
             line = _("{language}: {count}, a translation waits for your approval").format(
-                language=language_name(locale), count=people
+                language=language_name(locale), count=how_many
             )
         elif ann.fallback:
             line = _("{language}: missing, {count} will get {source}").format(
                 language=language_name(locale),
-                count=people,
+                count=how_many,
                 source=language_name(ann.source_locale, in_sentence=True),
             )
         else:
             line = _("{language}: missing, {count} will wait for a translation").format(
-                language=language_name(locale), count=people
+                language=language_name(locale), count=how_many
             )
         lines.append("• " + line)
     if not coverage.by_locale:
         lines.append(_("Nobody in this audience yet."))
     lines.append("")
     lines.append(
-        ngettext(
-            "It will go to {n} resident.", "It will go to {n} residents.", coverage.sending
-        ).format(n=coverage.sending)
+        _("It will go to {people}.").format(people=people(coverage.shown_total, min_group))
     )
-    if coverage.skipped:
+    if coverage.shown_skipped:
         lines.append(
             _("Not sent to: {reasons}.").format(
-                reasons=", ".join(f"{_(SKIPS.get(k, k))} {v}" for k, v in coverage.skipped.items())
+                reasons=", ".join(
+                    f"{_(SKIPS.get(k, k))} {count(v, min_group)}"
+                    for k, v in coverage.shown_skipped.items()
+                )
             )
         )
     if threshold and coverage.sending > threshold and ann.state == "draft":
@@ -237,8 +253,9 @@ def card(
 
 def card_keyboard(ann: AnnouncementRow, coverage: Coverage, texts: dict) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
-    if ann.state not in ("draft", "scheduled"):
-        return InlineKeyboardMarkup(rows)
+    if ann.state != "draft":
+        scheduled = ann.state == "scheduled"
+        return cancel_only_keyboard(ann.id) if scheduled else InlineKeyboardMarkup([])
     previews = [
         InlineKeyboardButton(
             f"👁 {language_name(loc)}", callback_data=b.AnnPreview(ann.id, loc).pack()
@@ -357,13 +374,13 @@ def approval_asked_text(ann_id: int, n: int) -> str:
 
 
 def approval_request(
-    ann: AnnouncementRow, author: str, body: str, audience: str, sending: int
+    ann: AnnouncementRow, author: str, body: str, audience: str, sending: int | None, k: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
-        "{author} wants to send announcement #{id} to {n} residents ({audience}). Please read "
+        "{author} wants to send announcement #{id} to {people} ({audience}). Please read "
         "it and approve it if it is right:"
-    ).format(author=esc(author), id=ann.id, n=sending, audience=audience)
-    text += f"\n\n<blockquote>{esc(body[:1500])}</blockquote>"
+    ).format(author=esc(author), id=ann.id, people=people(sending, k), audience=audience)
+    text += "\n\n" + quote(body)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -376,12 +393,10 @@ def approval_request(
     return text, keyboard
 
 
-def going_text(ann_id: int, n: int) -> str:
-    return ngettext(
-        "Announcement #{id} is going out now, to {n} resident.",
-        "Announcement #{id} is going out now, to {n} residents.",
-        n,
-    ).format(id=ann_id, n=n)
+def going_text(ann_id: int, n: int | None, k: int) -> str:
+    return _("Announcement #{id} is going out now, to {people}.").format(
+        id=ann_id, people=people(n, k)
+    )
 
 
 def cancelled_text(ann_id: int) -> str:
@@ -468,7 +483,11 @@ def answer_sent_text() -> str:
 
 
 # ---------------------------------------------------------------------------- progress
-def progress_text(ann_id: int, counts: dict[str, int], job_state: str, rate: float | None) -> str:
+def progress_text(
+    ann_id: int, counts: dict[str, int], job_state: str, rate: float | None, *, small: bool = False
+) -> str:
+    """The author's live view of a send (``small``: the audience is a small group, so only
+    the share done is shown, never how many)."""
     total = sum(counts.values())
     skipped = counts.get("skipped", 0)
     to_send = total - skipped
@@ -476,15 +495,18 @@ def progress_text(ann_id: int, counts: dict[str, int], job_state: str, rate: flo
     left = counts.get("queued", 0) + counts.get("sending", 0)
     filled = round(PROGRESS_CELLS * done / to_send) if to_send else PROGRESS_CELLS
     bar = "▓" * filled + "░" * (PROGRESS_CELLS - filled)
-    lines = [
-        _("📣 Announcement #{id}").format(id=ann_id),
-        f"{bar} {done}/{to_send}",
-        _("Delivered: {sent} · failed: {failed} · unreachable: {unreachable}").format(
-            sent=counts.get("sent", 0),
-            failed=counts.get("failed", 0),
-            unreachable=counts.get("unreachable", 0),
-        ),
-    ]
+    lines = [_("📣 Announcement #{id}").format(id=ann_id)]
+    if small:
+        lines.append(f"{bar} {round(100 * done / to_send) if to_send else 100}%")
+    else:
+        lines += [
+            f"{bar} {done}/{to_send}",
+            _("Delivered: {sent} · failed: {failed} · unreachable: {unreachable}").format(
+                sent=counts.get("sent", 0),
+                failed=counts.get("failed", 0),
+                unreachable=counts.get("unreachable", 0),
+            ),
+        ]
     if job_state == "paused":
         lines.append(_("⏸ Paused."))
     elif job_state == "cancelled":
@@ -516,7 +538,11 @@ def progress_keyboard(ann_id: int, job_state: str, left: int) -> InlineKeyboardM
     )
 
 
-def finished_notice(ann_id: int, counts: dict[str, int]) -> str:
+def finished_notice(ann_id: int, counts: dict[str, int], *, small: bool = False) -> str:
+    if small:
+        return _("Announcement #{id} has been sent. See /report {id} for the details.").format(
+            id=ann_id
+        )
     return _(
         "Announcement #{id} has been sent: {sent} delivered, {failed} failed, {unreachable} "
         "unreachable. See /report {id} for the details."
@@ -677,7 +703,9 @@ def translate_prompt(ann_id: int, locale: str, source: str) -> str:
         _("Translate announcement #{id} into {language}:").format(
             id=ann_id, language=language_name(locale, in_sentence=True)
         )
-        + f"\n\n<blockquote>{esc(source)}</blockquote>\n\n"
+        + "\n\n"
+        + quote(source)
+        + "\n\n"
         + _("Write the translation as your next message.")
     )
 
@@ -690,7 +718,7 @@ def translation_notice(ann_id: int, locale: str, text: str) -> tuple[str, Inline
     message = _("A translation of announcement #{id} into {language} is ready:").format(
         id=ann_id, language=language_name(locale, in_sentence=True)
     )
-    message += f"\n\n<blockquote>{esc(text)}</blockquote>"
+    message += "\n\n" + quote(text)
     keyboard = InlineKeyboardMarkup(
         [
             [

@@ -17,4 +17,6 @@ def shown_count(n: int | None, min_group: int) -> str:
     "fewer than k", never its number."""
     if n is None:
         return _("fewer than {k}").format(k=min_group)
+    if n < 0:  # smallgroups.PROTECTED: hidden so that a small group stays hidden
+        return _("hidden")
     return str(n)

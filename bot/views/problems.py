@@ -107,6 +107,10 @@ MESSAGES: dict[Enum, M] = {
         "The new text needs more messages than the one sent. Shorten it, or send a new "
         "announcement."
     ),
+    AnnouncementProblem.NO_APPROVER: lambda p: _(
+        "A send this large needs a second steward or organiser, and nobody else can approve "
+        "it yet. Ask an organiser, or choose a smaller audience."
+    ),
     AnnouncementProblem.NOT_SENT: lambda p: _("Announcement #{id} has not been sent yet.").format(
         id=esc(p.detail)
     ),

@@ -66,6 +66,7 @@ SAMPLES = {
     "source": "English",
     "number": "12",
     "word": " (lang:xx)",
+    "people": "12 residents",
 }
 
 
