@@ -142,7 +142,7 @@ async def test_forget_leaves_the_question_in_the_stewards_outbox(harness, admin)
 # 7. A failed "Schedule" leaves send_at on the draft: "Send now" later schedules it instead.
 async def test_send_now_after_a_refused_schedule_does_not_send_now(harness, admin):
     bid = await building(harness)
-    en, fr = await residents(harness, bid, 2, first_id=7600, locales=("en", "fr"))
+    en, _fr = await residents(harness, bid, 2, first_id=7600, locales=("en", "fr"))
     [card] = await harness.send(admin, "/announce all | Tonight")
     [card], _ = await harness.press_label(admin, card, "Missing: send English")  # wait
     await harness.press(admin, card, b.AnnWhen(1, "3h").pack())  # refused: fr missing
