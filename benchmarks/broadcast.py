@@ -54,12 +54,6 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-def has_announce() -> bool:
-    from bot.services import commands
-
-    return commands.get("announce") is not None
-
-
 @dataclass
 class PacedResult:
     recipients: int
@@ -84,42 +78,6 @@ def bulk_rate(api: FakeBotApi, chats: set[int]) -> tuple[float, int, float]:
         return 0.0, len(times), 0.0
     span = times[-1] - times[0]
     return ((len(times) - 1) / span if span > 0 else float("inf")), len(times), span
-
-
-async def trigger(
-    api: FakeBotApi, db_path: Path, recipients: list[int], text: str, mode: str
-) -> int:
-    """Start the broadcast; returns its outbox job's id."""
-    if mode == "outbox":
-        return await asyncio.to_thread(realhttp.queue_outbox_job, db_path, recipients, text)
-    admin = api.make_user(ADMIN_ID, "Admin", language_code="en")
-    before = await asyncio.to_thread(realhttp.latest_job, db_path)
-    start = len(api.calls)
-    api.send_message(admin, f"/announce all | {text}")
-    call = await api.wait_for_call(
-        lambda c: (
-            c.status == 200
-            and c.params.get("chat_id") == ADMIN_ID
-            and "Send now" in json.dumps(c.params.get("reply_markup") or {}, ensure_ascii=False)
-        ),
-        start=start,
-        timeout=60,
-    )
-    preview = call.response["result"]
-    data = next(
-        b["callback_data"]
-        for row in preview["reply_markup"]["inline_keyboard"]
-        for b in row
-        if "Send now" in b["text"]
-    )
-    api.press_button(admin, preview, data)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        job = await asyncio.to_thread(realhttp.latest_job, db_path)
-        if job is not None and job != before:
-            return job
-        await asyncio.sleep(0.1)
-    raise TimeoutError("pressing Send now created no outbox job")
 
 
 async def probe_help(
@@ -180,7 +138,7 @@ async def paced(n: int, rate: str, mode: str) -> PacedResult:
             stop = asyncio.Event()
             began = time.monotonic()
             try:
-                job = await trigger(api, db_path, recipients, TEXT, mode)
+                job = await realhttp.start_broadcast(api, db_path, recipients, TEXT, mode, ADMIN_ID)
                 probes = [
                     asyncio.create_task(probe_help(api, h, i * HELP_EVERY, stop, result))
                     for i, h in enumerate(helpers)
@@ -215,7 +173,7 @@ async def engine_ceiling(n: int, mode: str) -> tuple[float, int]:
             run = realhttp.BotRun(api, env, workdir)
             await run.start()
             try:
-                job = await trigger(api, db_path, recipients, TEXT, mode)
+                job = await realhttp.start_broadcast(api, db_path, recipients, TEXT, mode, ADMIN_ID)
                 await realhttp.wait_settled(db_path, job, timeout=n / 10 + 120)
             finally:
                 await run.stop()
@@ -300,7 +258,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> None:
     mode = args.trigger
     if mode == "auto":
-        mode = "announce" if has_announce() else "outbox"
+        mode = "announce" if realhttp.has_announce() else "outbox"
     how = "/announce + Send now" if mode == "announce" else "an outbox job written to the database"
     if not args.skip_paced:
         print(

@@ -190,6 +190,69 @@ def text_sends(api: FakeBotApi, text: str, start: int = 0) -> dict[int, int]:
     return counts
 
 
+def has_announce() -> bool:
+    """Whether this checkout's bot has the ``/announce`` command."""
+    from bot.services import commands
+
+    return commands.get("announce") is not None
+
+
+def send_now_data(message: dict) -> str | None:
+    """The callback data of a message's "Send now" button, if it has one."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    for row in rows:
+        for button in row:
+            if "Send now" in button.get("text", "") and "callback_data" in button:
+                return button["callback_data"]
+    return None
+
+
+async def announce(api: FakeBotApi, admin: dict, text: str) -> tuple[dict, dict]:
+    """The admin writes ``/announce all | text``: (that update, the bot's preview)."""
+    start = len(api.calls)
+    message = api.send_message(admin, f"/announce all | {text}")
+    update = {"update_id": api.last_update_id, "message": message}
+
+    def preview(call) -> bool:
+        result = call.result
+        return (
+            call.ok
+            and isinstance(result, dict)
+            and result.get("chat", {}).get("id") == admin["id"]
+            and send_now_data(result) is not None
+        )
+
+    call = await api.wait_for_call(preview, start=start, timeout=60)
+    return update, call.result
+
+
+async def start_broadcast(
+    api: FakeBotApi,
+    db_path: Path | str,
+    recipients: list[int],
+    text: str,
+    mode: str,
+    admin_id: int,
+) -> int:
+    """Start a broadcast to ``recipients`` (``mode`` "outbox": written into the outbox;
+    "announce": ``/announce all`` and "Send now", as an organiser does, where the recipients
+    are every approved resident); returns its outbox job's id."""
+    if mode == "outbox":
+        return await asyncio.to_thread(queue_outbox_job, db_path, recipients, text)
+    admin = api.make_user(admin_id, "Admin", language_code="en")
+    before = await asyncio.to_thread(latest_job, db_path)
+    _, preview = await announce(api, admin, text)
+    api.press_button(admin, preview, send_now_data(preview))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while loop.time() < deadline:
+        job = await asyncio.to_thread(latest_job, db_path)
+        if job is not None and job != before:
+            return job
+        await asyncio.sleep(0.1)
+    raise TimeoutError("pressing Send now created no outbox job")
+
+
 class BotRun:
     """One ``python -m bot run`` process against the sandbox, its output in ``bot.log``."""
 
