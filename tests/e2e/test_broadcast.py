@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks import realhttp
 from bot.handlers.sender import BATCH
+from bot.sandbox.server import SandboxServer
 from tests.e2e.conftest import BotProcess
 from tests.support import ADMIN_ID
 
@@ -187,3 +188,29 @@ async def test_replayed_announce_and_send_now_start_one_broadcast(sandbox, tmp_p
         if c.ok and isinstance(c.result, dict) and realhttp.send_now_data(c.result)
     ]
     assert new_previews == []
+
+
+async def test_rows_caught_by_a_network_outage_are_retried_later(sandbox, tmp_path):
+    api, server = sandbox
+    process, recipients = await staged(sandbox, tmp_path, 120, BOT_SEND_RATE="20")
+    await process.start()
+    db_path = tmp_path / "bot.sqlite3"
+    job = await asyncio.to_thread(realhttp.queue_outbox_job, db_path, recipients, TEXT)
+    assert await api.wait_until(lambda: len(realhttp.text_sends(api, TEXT)) >= 20, timeout=30)
+    await server.stop()  # connection refused: a network error for every send meanwhile
+    await asyncio.sleep(1.5)
+    revived = SandboxServer(api, port=server.port)
+    await revived.start()
+    try:
+        states = await realhttp.wait_settled(db_path, job, timeout=60)
+        await process.stop()
+    finally:
+        await revived.stop()
+    assert states == {"sent": len(recipients)}
+    counts = realhttp.text_sends(api, TEXT)
+    assert sorted(counts) == recipients and set(counts.values()) == {1}
+    # the sends the outage refused were settled as network errors and retried later
+    refused = db_rows(
+        tmp_path, "SELECT count(*) FROM outbox WHERE job_id = ? AND attempts > 1", (job,)
+    )
+    assert refused[0][0] >= 1
