@@ -15,9 +15,9 @@ from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     ChatJoinRequestHandler,
     ChatMemberHandler,
@@ -34,6 +34,7 @@ from bot import i18n
 from bot.config import Config
 from bot.handlers import (
     admin,
+    announce,
     buildings,
     fallback,
     gate,
@@ -54,6 +55,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import BotContext
 from bot.handlers.errors import error_handler
+from bot.handlers.ratelimit import TwoLaneRateLimiter
 from bot.handlers.sender import Sender
 from bot.services import Services
 from bot.services.roles import Role
@@ -68,12 +70,10 @@ log = logging.getLogger(__name__)
 REMINDER_CHECK_SECONDS = 3600
 # How many updates are processed at once; each runs in its own task with its own locale.
 CONCURRENT_UPDATES = 16
-# Retries after a 429 (the rate limiter waits the `retry_after` Telegram asks for).
-MAX_RETRIES = 3
-# Telegram allows about 30 messages per second overall. A bucket of one message refilled 30
-# times a second paces sends evenly; PTB's default bucket of 30 lets a burst of 30 go out at
-# once on top of the steady rate, which Telegram may answer with 429s.
-OVERALL_MAX_RATE, OVERALL_TIME_PERIOD = 1, 1 / 30
+# Telegram's flood limits (30 messages a second overall, 1 a second into one chat, 20 a minute
+# into one group) are kept by one rate limiter for the whole process (handlers/ratelimit.py):
+# replies first, then the outbox sender's bulk lane at BOT_SEND_RATE; a 429 holds every send
+# for its retry_after, and a reply is retried after it (at most ratelimit.MAX_RETRIES times).
 
 
 def button_families() -> dict:
@@ -85,6 +85,9 @@ def button_families() -> dict:
         buttons.ProfileCard.FAMILY: profile.profile_button,
         buttons.Approve.FAMILY: moderation.moderation_button,
         buttons.Page.FAMILY: paging.page_button,
+        buttons.AnnCard.FAMILY: announce.announce_button,
+        buttons.AnnGotIt.FAMILY: announce.reply_button,
+        buttons.TranslatePick.FAMILY: announce.translate_button,
     }
 
 
@@ -127,6 +130,12 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("audit", moderation.audit_command))
     app.add_handler(CommandHandler("promote", moderation.promote_command))
     app.add_handler(CommandHandler("demote", moderation.demote_command))
+    app.add_handler(CommandHandler("announce", announce.announce_command))
+    app.add_handler(CommandHandler("announcements", announce.announcements_command))
+    app.add_handler(CommandHandler("report", announce.report_command))
+    app.add_handler(CommandHandler("editannounce", announce.editannounce_command))
+    app.add_handler(CommandHandler("translate", announce.translate_command))
+    app.add_handler(CommandHandler("translator", announce.translator_command))
 
     # Buttons, one handler per family of typed codecs (bot/views/buttons.py). Callback data
     # is only a hint: each handler re-validates it, and checks the presser's rights now.
@@ -145,6 +154,12 @@ def register_handlers(app: Application) -> None:
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, typed.private_text
+        )
+    )
+    # A photo or document in private: an announcement's attachment, if one was asked for.
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL), typed.private_text
         )
     )
 
@@ -167,8 +182,9 @@ async def post_init(app: Application) -> None:
     resumed = await app.bot_data["services"].delivery.resume()
     if resumed:
         log.info("Resumed %s outbox messages caught mid-send by a stop", resumed)
-    sender = Sender(app.bot, app.bot_data["services"], config.send_rate)
+    sender = Sender(app.bot, app.bot_data["services"], paid_broadcast=config.paid_broadcast)
     app.bot_data["sender"] = sender
+    sender.watchers.append(announce.progress_watcher(app))
     app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox sender")
     await menus.publish_profile(app.bot, config.default_locale)
     for admin_id in config.admin_ids:
@@ -184,6 +200,9 @@ async def post_init(app: Application) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(
             notify.remind_unfinished_signups, interval=REMINDER_CHECK_SECONDS, first=60
+        )
+        app.job_queue.run_repeating(
+            announce.send_scheduled, interval=announce.SCHEDULE_CHECK_SECONDS, first=5
         )
         app.job_queue.run_repeating(
             prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS
@@ -216,8 +235,10 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limited: bool = True,
+    rate_limiter: BaseRateLimiter | None = None,
 ) -> Application:
-    """The Application for ``config``; tests pass a request that talks to the sandbox.
+    """The Application for ``config``; tests pass a request that talks to the sandbox (and
+    may pass a ``rate_limiter`` of their own, e.g. one on a faster clock).
 
     ``rate_limited=False`` drops the rate limiter, only so benchmarks can measure raw capacity.
     """
@@ -239,13 +260,7 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if rate_limited:
-        builder = builder.rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=OVERALL_MAX_RATE,
-                overall_time_period=OVERALL_TIME_PERIOD,
-                max_retries=MAX_RETRIES,
-            )
-        )
+        builder = builder.rate_limiter(rate_limiter or TwoLaneRateLimiter(config.send_rate))
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     app = builder.build()

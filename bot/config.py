@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,7 +25,12 @@ DEFAULT_DB_PATH = "data/commonground.sqlite3"
 SUPPORTED_LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_SEND_RATE = 25  # bulk messages a second, under Telegram's 30
+FREE_SEND_RATE = 30  # Telegram's limit for a bot's messages a second, without paying
 MAX_SEND_RATE = 1000  # Telegram's ceiling with paid broadcasts
+DEFAULT_QUIET_HOURS = "21:00-08:00"
+DEFAULT_APPROVAL_THRESHOLD = 50
+DEFAULT_MIN_GROUP = 5
+SWITCHES = {"on": True, "off": False}
 
 # Telegram tokens look like "123456789:AAE..." (digits, colon, 35 url-safe characters).
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -49,6 +55,12 @@ class Config:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     log_level: str = "INFO"
     send_rate: float | None = 25.0  # bulk messages a second; None: no pacing (benchmarks)
+    # Bulk sends started in these local hours wait for their end (None: no quiet hours;
+    # load_config's default is 21:00-08:00).
+    quiet_hours: tuple[time, time] | None = None
+    approval_threshold: int = 50  # a send to more residents needs a second person; 0: never
+    min_group: int = 5  # counts of smaller groups are never shown
+    paid_broadcast: bool = False  # bulk sends pay Stars to go past 30 a second
 
     @property
     def file_base_url(self) -> str:
@@ -141,6 +153,11 @@ def load_config(
             "BOT_TIMEZONE", f"{tz_name!r} is not an IANA time zone name (e.g. Europe/Paris)"
         ) from None
 
+    paid_text = (get("BOT_PAID_BROADCAST") or "off").lower()
+    if paid_text not in SWITCHES:
+        raise ConfigError("BOT_PAID_BROADCAST", f"{paid_text!r} is not on or off")
+    paid_broadcast = SWITCHES[paid_text]
+
     send_rate_text = (get("BOT_SEND_RATE") or str(DEFAULT_SEND_RATE)).lower()
     try:
         send_rate = None if send_rate_text == "off" else float(send_rate_text)
@@ -152,6 +169,17 @@ def load_config(
             f"{send_rate_text!r} is not a rate of messages per second from 1 to {MAX_SEND_RATE} "
             "(or off)",
         )
+    if send_rate is not None and send_rate > FREE_SEND_RATE and not paid_broadcast:
+        raise ConfigError(
+            "BOT_SEND_RATE",
+            f"{send_rate_text!r} is above the {FREE_SEND_RATE} messages a second Telegram "
+            f"allows a bot; faster needs BOT_PAID_BROADCAST=on (Telegram charges Stars for it)",
+        )
+
+    quiet_hours = _quiet_hours(values.get("BOT_QUIET_HOURS", DEFAULT_QUIET_HOURS))
+
+    approval_threshold = _count(get, "BOT_APPROVAL_THRESHOLD", DEFAULT_APPROVAL_THRESHOLD, 0)
+    min_group = _count(get, "BOT_MIN_GROUP", DEFAULT_MIN_GROUP, 2)
 
     log_level = (get("BOT_LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
@@ -166,7 +194,40 @@ def load_config(
         timezone=timezone,
         log_level=log_level,
         send_rate=send_rate,
+        quiet_hours=quiet_hours,
+        approval_threshold=approval_threshold,
+        min_group=min_group,
+        paid_broadcast=paid_broadcast,
     )
+
+
+def _count(get, name: str, default: int, least: int) -> int:
+    text = get(name)
+    if text is None:
+        return default
+    value = parse_int(text, max_digits=7)
+    if value is None or value < least:
+        raise ConfigError(name, f"{text!r} is not a whole number of at least {least}")
+    return value
+
+
+def _quiet_hours(text: str | None) -> tuple[time, time] | None:
+    """``21:00-08:00`` (local time, may cross midnight); empty: no quiet hours."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    start, sep, end = text.partition("-")
+    try:
+        if not sep:
+            raise ValueError(text)
+        hours = tuple(time.fromisoformat(part.strip()) for part in (start, end))
+    except ValueError:
+        raise ConfigError(
+            "BOT_QUIET_HOURS", f"{text!r} is not a span of local times like 21:00-08:00 (or empty)"
+        ) from None
+    if hours[0] == hours[1]:
+        raise ConfigError("BOT_QUIET_HOURS", f"{text!r} starts and ends at the same time")
+    return hours
 
 
 def logging_level(config: Config) -> int:

@@ -18,6 +18,7 @@ CREATE TABLE announcements (
     job_id            INTEGER REFERENCES outbox_jobs (id),
     status_chat_id    INTEGER,                -- the author's progress message, edited in place
     status_message_id INTEGER,
+    extra_skips       TEXT,                   -- JSON: skips without an outbox row (consent refused)
     created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     sent_at           TEXT
 );

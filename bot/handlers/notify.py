@@ -54,6 +54,28 @@ async def queue(
     return job_id
 
 
+async def queue_payloads(
+    services: Services,
+    rows: list[tuple[int, int | None, dict]],
+    *,
+    kind: str,
+    reason: str,
+    update_id: int | None = None,
+    sender: Sender | None = None,
+) -> int:
+    """Queue ready payloads (chat, person, payload), e.g. the edits of sent copies, as one
+    bulk job; a replayed update queues nothing more. Returns the job's id."""
+    job_id, _new = await services.delivery.start_job(
+        kind,
+        [Recipient(chat_id, user_id, payload) for chat_id, user_id, payload in rows],
+        reason=reason,
+        update_id=update_id,
+    )
+    if sender is not None:
+        sender.wake()
+    return job_id
+
+
 async def tell(
     context: BotContext, user_id: int, render: Render, *, reason: str = "notice"
 ) -> None:

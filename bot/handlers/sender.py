@@ -1,8 +1,24 @@
-"""The delivery engine's loop (the adapter between the outbox and Telegram): it takes due rows,
-sends each at the configured pace (``BOT_SEND_RATE``), and settles it with what Telegram
-answered; the rules for each answer are in ``services/delivery.py``. A 429 stops all sending
-for ``retry_after``. Started in ``app.post_init``; what the bot starts is queued in the outbox
-by the features (announcements, reminders, polls) and woken with :meth:`Sender.wake`.
+"""The delivery engine's loop (the adapter between the outbox and Telegram): it claims a batch
+of due rows (at most ``BATCH``), sends them concurrently, each through the rate limiter's bulk
+lane (``handlers/ratelimit.py`` paces them at ``BOT_SEND_RATE``, per chat, and behind replies),
+then settles the whole batch in one transaction with what Telegram answered (the rules are in
+``services/delivery.py``), and only then claims the next. A crash therefore sends at most one
+batch twice (``resume()`` requeues rows caught mid-send). A 429 holds every send in the
+limiter for ``retry_after``; the row is requeued.
+
+Started in ``app.post_init``; what the bot starts is queued in the outbox by the features
+(announcements, reminders, polls) and woken with :meth:`Sender.wake`. After each batch the
+``watchers`` hear which jobs moved and which finished (announcements edit the author's
+progress message with it).
+
+A row's payload is one of:
+
+- ``{"text": str, "keyboard": dict | None}``: one message;
+- ``{"parts": [{"text", "keyboard"}, ...], "attachment": {"kind": "photo" | "document",
+  "file_id", "caption"} | None}``: the attachment, then each part, in order (every message
+  id is kept; a retry resumes after the parts already sent);
+- ``{"op": "edit", "edits": [{"message_id", "text", "keyboard"}, ...]}``: edits of messages
+  already sent in the row's chat ("message is not modified" counts as done).
 """
 
 from __future__ import annotations
@@ -10,22 +26,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.handlers.ratelimit import BULK
 from bot.services import Services
-from bot.services.delivery import SendError, SendErrorKind
+from bot.services.delivery import Attempt, SendError, SendErrorKind
 from bot.storage.outbox import Delivery
 
 log = logging.getLogger(__name__)
 
-BATCH = 30  # rows taken from the outbox at a time
+BATCH = 30  # rows claimed, sent concurrently, and settled together
 IDLE_WAIT = 1.0  # seconds between looks at an empty outbox (a wake() comes sooner)
+
+# watcher(touched job ids, finished job ids), after each batch
+Watcher = Callable[[set[int], set[int]], Awaitable[None]]
 
 
 def send_error(exc: Exception) -> SendError:
@@ -50,13 +71,24 @@ def send_error(exc: Exception) -> SendError:
     return SendError(SendErrorKind.NETWORK, detail=str(exc))
 
 
+def not_modified(exc: TelegramError) -> bool:
+    return isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower()
+
+
 class Sender:
-    def __init__(self, bot: Bot, services: Services, rate: float | None, batch: int = BATCH):
+    def __init__(
+        self,
+        bot: Bot,
+        services: Services,
+        *,
+        paid_broadcast: bool = False,
+        batch: int = BATCH,
+    ):
         self.bot = bot
         self.services = services
-        self.interval = 0.0 if rate is None else 1.0 / rate
+        self.paid_broadcast = paid_broadcast
         self.batch = batch
-        self._next_send = 0.0
+        self.watchers: list[Watcher] = []
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -64,20 +96,18 @@ class Sender:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Send what is due now (one batch); returns how many rows were taken."""
-        deliveries = await self.services.delivery.due(self.batch)
-        for delivery in deliveries:
-            await self._pace()
-            try:
-                message = await self._send(delivery)
-            except TelegramError as exc:
-                settlement = await self.services.delivery.failed(delivery, send_error(exc))
-                if settlement.pause_all is not None:
-                    log.warning("Telegram asked to wait %s: sending pauses", settlement.pause_all)
-                    await asyncio.sleep(settlement.pause_all.total_seconds())
-                continue
-            await self.services.delivery.sent(delivery, message.message_id)
-        return len(deliveries)
+        """Send one batch of what is due now; returns how many rows were taken (sent or
+        skipped)."""
+        claim = await self.services.delivery.claim(self.batch)
+        if not claim.taken:
+            return 0
+        attempts = await asyncio.gather(*(self._deliver(d) for d in claim.deliveries))
+        result = await self.services.delivery.settle_batch(list(attempts), claim.job_ids)
+        if result.pause_all is not None and getattr(self.bot, "rate_limiter", None) is None:
+            # No limiter to hold every send back: the loop itself waits.
+            await asyncio.sleep(result.pause_all.total_seconds())
+        await self._tell_watchers(set(claim.job_ids), result.finished_jobs)
+        return claim.taken
 
     async def run(self) -> None:
         """Until cancelled: send what is due, then wait for more."""
@@ -93,19 +123,83 @@ class Sender:
                 await asyncio.wait_for(self._wake.wait(), IDLE_WAIT)
             self._wake.clear()
 
-    async def _pace(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
-        if self._next_send > now:
-            await asyncio.sleep(self._next_send - now)
-        self._next_send = max(now, self._next_send) + self.interval
+    async def _tell_watchers(self, touched: set[int], finished: set[int]) -> None:
+        for watcher in list(self.watchers):
+            try:
+                await watcher(touched, finished)
+            except Exception:
+                log.exception("An outbox watcher failed; sending goes on")
 
-    async def _send(self, delivery: Delivery):
-        payload = delivery.payload
-        keyboard = payload.get("keyboard")
-        return await self.bot.send_message(
-            delivery.chat_id,
-            payload["text"],
-            reply_markup=InlineKeyboardMarkup.de_json(keyboard, self.bot) if keyboard else None,
+    # ---------------------------------------------------------------- one row
+    async def _deliver(self, delivery: Delivery) -> Attempt:
+        """Send one row's messages in order (from where an earlier attempt stopped)."""
+        done = list(delivery.message_ids)
+        try:
+            for index, step in enumerate(_steps(delivery.payload)):
+                if index < len(done):
+                    continue
+                done.append(await step(self, delivery.chat_id))
+        except TelegramError as exc:
+            return Attempt(delivery, done, send_error(exc))
+        except Exception as exc:  # a payload we cannot send: failed, not retried forever
+            log.exception("Outbox row %s could not be sent", delivery.id)
+            return Attempt(delivery, done, SendError(SendErrorKind.BAD_REQUEST, detail=repr(exc)))
+        return Attempt(delivery, done)
+
+    def _bulk(self, *, paid: bool = True) -> dict[str, Any]:
+        """Keyword arguments for a bulk send: the limiter's bulk lane, and a paid broadcast
+        when configured (sends only: edits cannot be paid for)."""
+        kwargs: dict[str, Any] = {}
+        if getattr(self.bot, "rate_limiter", None) is not None:
+            kwargs["rate_limit_args"] = {"lane": BULK}
+        if paid and self.paid_broadcast:
+            kwargs["allow_paid_broadcast"] = True
+        return kwargs
+
+    def _markup(self, keyboard: dict | None) -> InlineKeyboardMarkup | None:
+        return InlineKeyboardMarkup.de_json(keyboard, self.bot) if keyboard else None
+
+    async def _send_text(self, chat_id: int, part: dict) -> int:
+        message = await self.bot.send_message(
+            chat_id, part["text"], reply_markup=self._markup(part.get("keyboard")), **self._bulk()
         )
+        return message.message_id
+
+    async def _send_attachment(self, chat_id: int, attachment: dict) -> int:
+        send = {"photo": self.bot.send_photo, "document": self.bot.send_document}[
+            attachment["kind"]
+        ]
+        message = await send(
+            chat_id, attachment["file_id"], caption=attachment.get("caption"), **self._bulk()
+        )
+        return message.message_id
+
+    async def _edit(self, chat_id: int, edit: dict) -> int:
+        try:
+            await self.bot.edit_message_text(
+                edit["text"],
+                chat_id=chat_id,
+                message_id=edit["message_id"],
+                reply_markup=self._markup(edit.get("keyboard")),
+                **self._bulk(paid=False),
+            )
+        except BadRequest as exc:
+            if not not_modified(exc):
+                raise
+        return edit["message_id"]
+
+
+Step = Callable[[Sender, int], Awaitable[int]]
+
+
+def _steps(payload: dict) -> list[Step]:
+    """The calls one row's payload makes, in order; each returns a message id."""
+    if payload.get("op") == "edit":
+        return [lambda s, chat, e=e: s._edit(chat, e) for e in payload["edits"]]
+    if "parts" in payload:
+        steps: list[Step] = []
+        if payload.get("attachment"):
+            steps.append(lambda s, chat, a=payload["attachment"]: s._send_attachment(chat, a))
+        steps += [lambda s, chat, p=p: s._send_text(chat, p) for p in payload["parts"]]
+        return steps
+    return [lambda s, chat: s._send_text(chat, payload)]

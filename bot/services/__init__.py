@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.services.announcements import AnnouncementService
 from bot.services.awaiting import AwaitingService
 from bot.services.buildings import BuildingService
 from bot.services.delivery import DeliveryService
@@ -19,6 +20,7 @@ from bot.services.signup import SignupService
 from bot.services.status import StatusService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
+from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import AuditRepository
 from bot.storage.awaiting import AwaitingRepository
 from bot.storage.buildings import BuildingsRepository
@@ -53,6 +55,7 @@ class Services:
     awaiting: AwaitingService
     updates: UpdateService
     delivery: DeliveryService
+    announcements: AnnouncementService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -69,18 +72,19 @@ class Services:
         )
         roles = RoleService(roles_repo, config.admin_ids)
         delivery = DeliveryService(OutboxRepository(db), users)
+        announcements_repo = AnnouncementsRepository(db)
         groups = GroupService(GroupsRepository(db), residents, roles)
         return cls(
             config=config,
             db=db,
             users=users,
             roles=roles,
-            status=StatusService(db, users),
+            status=StatusService(db, users, config.min_group),
             buildings=buildings,
             invites=InviteService(invites_repo, roles),
             signup=signup,
             privacy=PrivacyService(
-                users, signup, groups, roles_repo, invites_repo, audit, delivery
+                users, signup, groups, roles_repo, invites_repo, audit, delivery, announcements_repo
             ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
@@ -89,4 +93,13 @@ class Services:
             awaiting=awaiting,
             updates=UpdateService(UpdatesRepository(db), roles),
             delivery=delivery,
+            announcements=AnnouncementService(
+                announcements_repo,
+                roles,
+                delivery,
+                approval_threshold=config.approval_threshold,
+                quiet_hours=config.quiet_hours,
+                timezone=config.timezone,
+                min_group=config.min_group,
+            ),
         )

@@ -19,6 +19,7 @@ class Command:
     role: Role = Role.RESIDENT
     heavy: bool = False  # sends a file or a long list: limited per person per minute
     private: bool = False  # lists people: answered in a private chat only
+    translators: bool = False  # listed for translators (and stewards up), not every resident
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -56,13 +57,27 @@ COMMANDS: tuple[Command, ...] = (
         "building", N_("Add, rename, archive and list buildings"), Role.ORGANISER, private=True
     ),
     Command("invite", N_("Invite links and QR codes for a building"), Role.STEWARD, private=True),
+    Command("announce", N_("Send an announcement to residents"), Role.STEWARD, private=True),
+    Command("announcements", N_("Recent announcements"), Role.STEWARD, private=True),
+    Command(
+        "report", N_("How an announcement was delivered"), Role.STEWARD, heavy=True, private=True
+    ),
+    Command("editannounce", N_("Correct an announcement already sent"), Role.STEWARD, private=True),
+    Command("translate", N_("Translate announcements"), private=True, translators=True),
+    Command(
+        "translator", N_("Give or take away the translator role"), Role.ORGANISER, private=True
+    ),
     Command("status", N_("Bot health and numbers"), Role.ADMIN, private=True),
 )
 
 
-def commands_for(role: Role) -> list[Command]:
+def commands_for(role: Role, translator: bool = False) -> list[Command]:
     """The commands a user with ``role`` may use, residents' first."""
-    return [c for c in COMMANDS if c.role <= role]
+    return [
+        c
+        for c in COMMANDS
+        if c.role <= role and (not c.translators or translator or role >= Role.STEWARD)
+    ]
 
 
 def get(name: str) -> Command | None:

@@ -1,5 +1,5 @@
-"""The rules of the delivery engine (its adapter to Telegram comes with the announcements
-issue): what a send's outcome means for the row, how long to wait before a retry, and the
+"""The rules of the delivery engine (its adapter to Telegram is ``handlers/sender.py``): what a
+send's outcome means for the row, how long to wait before a retry, when a job is done, and the
 report of a job.
 
 Telegram's answers, as the adapter reports them (:class:`SendError`):
@@ -9,6 +9,10 @@ Telegram's answers, as the adapter reports them (:class:`SendError`):
 - 400 chat not found, or any other 400: failed, no retry.
 - 400 with ``migrate_to_chat_id`` (a group became a supergroup): retried at once, there.
 - network errors and 5xx: retried with exponential backoff, failed after ``MAX_ATTEMPTS``.
+
+The sender claims a batch (:meth:`DeliveryService.claim`: bulk rows for people who paused or
+became unreachable since are skipped there), sends it, and settles the whole batch in one
+transaction (:meth:`DeliveryService.settle_batch`), which also marks finished jobs ``done``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from enum import Enum
 
 from bot.clock import Clock, system_clock, to_db
 from bot.services.users import UserService
-from bot.storage.outbox import Delivery, OutboxRepository, Recipient
+from bot.storage.db import Tx
+from bot.storage.outbox import Claim, Delivery, OutboxRepository, Outcome, Recipient
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
@@ -48,6 +53,23 @@ class Settlement:
     retry_in: timedelta | None = None
     chat_id: int | None = None  # where to retry (a migrated group)
     pause_all: timedelta | None = None  # a 429: the whole sender waits this long
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What sending one claimed row came to: the message ids it has now (every part sent so
+    far, this time or before), and the error that stopped it, if any."""
+
+    delivery: Delivery
+    message_ids: list[int]
+    error: SendError | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    settlements: dict[int, Settlement]  # delivery id -> what its failure meant
+    finished_jobs: set[int]  # jobs with nothing left to send, now 'done'
+    pause_all: timedelta | None  # the longest wait a 429 asked for
 
 
 @dataclass(frozen=True)
@@ -93,19 +115,72 @@ class DeliveryService:
         update_id: int | None = None,
         reason: str | None = None,
         priority: int = 1,
+        q: Tx | None = None,
     ) -> tuple[int, bool]:
-        """Queue a job: (its id, whether it is new: a replayed update makes no second one)."""
+        """Queue a job: (its id, whether it is new: a replayed update makes no second one).
+        Inside ``q`` when the caller's transaction must include it."""
         now = to_db(self.clock())
         return await self.repo.create_job(
-            kind, created_by, update_id, reason, recipients, priority, now
+            kind, created_by, update_id, reason, recipients, priority, now, q
         )
 
-    async def due(self, limit: int) -> list[Delivery]:
-        """The next rows to send, claimed (an idle outbox costs one read, no write)."""
+    async def control(self, job_id: int, action: str) -> bool:
+        """'pause', 'resume' or 'cancel' a job; False when it was not in a state for that."""
+        state, from_states = {
+            "pause": ("paused", ("active",)),
+            "resume": ("active", ("paused",)),
+            "cancel": ("cancelled", ("active", "paused")),
+        }[action]
+        return await self.repo.set_job_state(job_id, state, from_states)
+
+    async def claim(self, limit: int) -> Claim:
+        """The next rows to send, claimed; bulk rows whose person paused or became
+        unreachable since are skipped instead (an idle outbox costs one read, no write)."""
         now = to_db(self.clock())
         if not await self.repo.any_due(now):
-            return []
+            return Claim([])
         return await self.repo.claim_due(now, limit)
+
+    async def due(self, limit: int) -> list[Delivery]:
+        """The rows of :meth:`claim` to send."""
+        return (await self.claim(limit)).deliveries
+
+    async def settle_batch(self, attempts: list[Attempt], job_ids: frozenset[int]) -> BatchResult:
+        """Settle a whole batch in one transaction: each row by Telegram's answer, people who
+        blocked the bot marked unreachable, and each of ``job_ids`` (the jobs the batch took
+        rows from) with nothing left to send marked done."""
+        outcomes, settlements, unreachable = [], {}, []
+        pause_all: timedelta | None = None
+        for attempt in attempts:
+            delivery, error = attempt.delivery, attempt.error
+            if error is None:
+                outcomes.append(Outcome(delivery.id, "sent", attempt.message_ids))
+                continue
+            settlement = settle_failure(error, delivery.attempts)
+            settlements[delivery.id] = settlement
+            outcomes.append(
+                Outcome(
+                    delivery.id,
+                    settlement.state,
+                    attempt.message_ids,
+                    error=f"{error.kind.value}: {error.detail}"[:200],
+                    next_attempt_at=(
+                        to_db(self.clock() + settlement.retry_in)
+                        if settlement.retry_in is not None
+                        else None
+                    ),
+                    chat_id=settlement.chat_id,
+                )
+            )
+            if settlement.state == "unreachable" and delivery.user_id is not None:
+                unreachable.append(delivery.user_id)
+            if settlement.pause_all is not None:
+                pause_all = max(pause_all or settlement.pause_all, settlement.pause_all)
+        async with self.repo.db.transaction() as tx:
+            finished = await self.repo.settle_many(outcomes, job_ids, tx)
+            for user_id in unreachable:
+                await self.users.unreachable(user_id, tx)
+        return BatchResult(settlements, finished, pause_all)
 
     async def sent(self, delivery: Delivery, message_id: int | None) -> None:
         await self.repo.settle(delivery.id, "sent", message_id=message_id)
@@ -135,6 +210,10 @@ class DeliveryService:
 
     async def prune(self) -> int:
         return await self.repo.prune()
+
+    async def job_state(self, job_id: int) -> tuple[str, str | None] | None:
+        """(state, finished_at) of a job: 'active' until nothing is left to send, then 'done'."""
+        return await self.repo.job_state(job_id)
 
     async def report(self, job_id: int) -> Report:
         by_state = await self.repo.counts(job_id)

@@ -8,6 +8,7 @@ from bot.services.delivery import DeliveryService
 from bot.services.groups import GroupService
 from bot.services.signup import SignupService
 from bot.services.users import UserService
+from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import AuditRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.roles import RolesRepository
@@ -23,7 +24,9 @@ class PrivacyService:
         invites: InvitesRepository,
         audit: AuditRepository,
         delivery: DeliveryService,
+        announcements: AnnouncementsRepository,
     ) -> None:
+        self.announcements = announcements
         self.users = users
         self.signup = signup
         self.groups = groups
@@ -64,6 +67,7 @@ class PrivacyService:
             "invites_created": invites,
             "audit_log": entries,
             "messages_from_the_bot": await self.delivery.sent_to(user_id),
+            **await self.announcements.export(user_id),
             "kept_after_forget": {
                 "audit_log_entries": len(entries),
                 "ban_trace": bool(resident and resident["status"] == "banned"),

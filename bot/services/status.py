@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from bot import __version__
+from bot.services.smallgroups import hide_small
 from bot.services.users import UserService
 from bot.storage.db import Database
 from bot.storage.migrations import current_version
@@ -17,11 +18,13 @@ class StatusSnapshot:
     uptime_seconds: float
     schema_version: int
     users_total: int
-    users_by_locale: dict[str, int]  # "" = follows Telegram's language
+    users_by_locale: dict[str, int | None]  # "" = follows Telegram's language; None: small
+    min_group: int = 5
 
 
 class StatusService:
-    def __init__(self, db: Database, users: UserService) -> None:
+    def __init__(self, db: Database, users: UserService, min_group: int = 5) -> None:
+        self.min_group = min_group
         self.db = db
         self.users = users
         self.started = time.monotonic()
@@ -33,5 +36,6 @@ class StatusService:
             uptime_seconds=time.monotonic() - self.started,
             schema_version=await current_version(self.db),
             users_total=sum(counts.values()),
-            users_by_locale={(k or ""): v for k, v in counts.items()},
+            users_by_locale=hide_small({(k or ""): v for k, v in counts.items()}, self.min_group),
+            min_group=self.min_group,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import i18n
 from bot.numbers import parse_int
+from bot.storage.db import Queries
 from bot.storage.users import UsersRepository
 
 # "stop" as residents write it in each shipped language: any of them pauses announcements.
@@ -53,9 +54,9 @@ class UserService:
         """The user wrote to us: they are reachable again. Returns their language."""
         return i18n.resolve_locale(await self.repo.seen(user_id, telegram_code), telegram_code)
 
-    async def unreachable(self, user_id: int) -> None:
+    async def unreachable(self, user_id: int, q: Queries | None = None) -> None:
         """Telegram said 403 (they blocked the bot): keep them, but stop trying."""
-        await self.repo.set_unreachable(user_id)
+        await self.repo.set_unreachable(user_id, q)
 
     async def pause(self, user_id: int, paused: bool = True) -> bool:
         """/stop pauses announcements, /start resumes them; True if that changed anything."""

@@ -36,7 +36,9 @@ class AwaitingRepository:
         expires_at: str | None,
         q: Queries | None = None,
     ) -> None:
-        """Ask: the next typed message answers ``kind`` (replacing any other open question)."""
+        """Ask: the next typed message answers ``kind`` (replacing any other open question).
+        Someone who never used /start (an admin) gets their account row first."""
+        await (q or self.db).execute("INSERT OR IGNORE INTO users (id) VALUES (?)", (user_id,))
         await (q or self.db).execute(
             "INSERT OR REPLACE INTO awaiting (user_id, kind, about, expires_at) "
             "VALUES (?, ?, ?, ?)",

@@ -95,6 +95,10 @@ class Tx:
         await write_audit_entry(self)
         return True
 
+    async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        """Run one statement for each of ``rows`` (one trip to SQLite's thread)."""
+        await self.conn.executemany(sql, [tuple(r) for r in rows])
+
     async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one INSERT; returns the new row's id."""
         async with self.conn.execute(sql, tuple(params)) as cursor:

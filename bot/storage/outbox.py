@@ -1,12 +1,14 @@
 """The durable outbox (``outbox_jobs``, ``outbox``): rows are written before anything is sent,
-claimed in batches (``queued`` -> ``sending``), and settled with what Telegram answered."""
+claimed in batches (``queued`` -> ``sending``, or ``skipped`` when a bulk row's person paused or
+became unreachable since), settled a batch at a time with what Telegram answered, and a job is
+``done`` when none of its rows is left to send."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.storage.db import NOW, Database, Tx
+from bot.storage.db import NOW, Database, Queries, Tx
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,32 @@ class Delivery:
     payload: dict
     priority: int
     attempts: int
+    message_ids: list[int] = field(default_factory=list)  # parts already sent (a retry resumes)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one claim took: the rows to send now, and the rows skipped instead."""
+
+    deliveries: list[Delivery]
+    skipped: int = 0
+    job_ids: frozenset[int] = frozenset()  # every job a row was taken from
+
+    @property
+    def taken(self) -> int:
+        return len(self.deliveries) + self.skipped
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one claimed row is settled (see ``services/delivery.py`` for the rules)."""
+
+    delivery_id: int
+    state: str  # 'sent', 'failed', 'unreachable', or 'queued' (a retry)
+    message_ids: list[int] | None = None  # every message id sent so far for the row
+    error: str | None = None
+    next_attempt_at: str | None = None
+    chat_id: int | None = None  # where to retry (a migrated group)
 
 
 @dataclass(frozen=True)
@@ -26,6 +54,8 @@ class Recipient:
     user_id: int | None
     payload: dict
     skip_reason: str | None = None  # set: recorded as skipped, never sent
+    locale: str | None = None  # for reports: the recipient's language
+    building_id: int | None = None  # and building
 
 
 class OutboxRepository:
@@ -41,36 +71,66 @@ class OutboxRepository:
         recipients: list[Recipient],
         priority: int,
         now: str,
+        q: Tx | None = None,
     ) -> tuple[int, bool]:
-        """The job and one row per recipient, in one transaction. A second call with the
-        same ``update_id`` (a replayed update) creates nothing: returns (its id, False)."""
-        async with self.db.transaction() as tx:
-            if update_id is not None:
-                existing = await tx.fetch_value(
-                    "SELECT id FROM outbox_jobs WHERE update_id = ?", (update_id,)
+        """The job and one row per recipient, in one transaction (``q``'s, if given; a job
+        with every row skipped is ``done`` at once). A second call with the same
+        ``update_id`` (a replayed update) creates nothing: returns (its id, False)."""
+        if q is None:
+            async with self.db.transaction() as tx:
+                return await self.create_job(
+                    kind, created_by, update_id, reason, recipients, priority, now, tx
                 )
-                if existing is not None:
-                    return existing, False
-            job_id = await tx.insert(
-                "INSERT INTO outbox_jobs (kind, created_by, update_id, reason) VALUES (?, ?, ?, ?)",
-                (kind, created_by, update_id, reason),
+        tx = q
+        if update_id is not None:
+            existing = await tx.fetch_value(
+                "SELECT id FROM outbox_jobs WHERE update_id = ?", (update_id,)
             )
-            for r in recipients:
-                await tx.execute(
-                    "INSERT OR IGNORE INTO outbox (job_id, chat_id, user_id, payload, priority, "
-                    "state, skip_reason, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        job_id,
-                        r.chat_id,
-                        r.user_id,
-                        json.dumps(r.payload, ensure_ascii=False),
-                        priority,
-                        "skipped" if r.skip_reason else "queued",
-                        r.skip_reason,
-                        now,
-                    ),
+            if existing is not None:
+                return existing, False
+        job_id = await tx.insert(
+            "INSERT INTO outbox_jobs (kind, created_by, update_id, reason) VALUES (?, ?, ?, ?)",
+            (kind, created_by, update_id, reason),
+        )
+        await tx.execute_many(
+            "INSERT OR IGNORE INTO outbox (job_id, chat_id, user_id, payload, priority, "
+            "state, skip_reason, next_attempt_at, locale, building_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    job_id,
+                    r.chat_id,
+                    r.user_id,
+                    json.dumps(r.payload, ensure_ascii=False),
+                    priority,
+                    "skipped" if r.skip_reason else "queued",
+                    r.skip_reason,
+                    now,
+                    r.locale,
+                    r.building_id,
                 )
+                for r in recipients
+            ),
+        )
+        await self.finish_jobs({job_id}, tx)  # nobody to send to: done already
         return job_id, True
+
+    async def set_job_state(self, job_id: int, state: str, from_states: tuple[str, ...]) -> bool:
+        """Pause, resume or cancel a job (only from ``from_states``); a cancelled job's rows
+        not sent yet are skipped as 'cancelled'."""
+        marks = ", ".join("?" for _ in from_states)
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
+                f"UPDATE outbox_jobs SET state = ? WHERE id = ? AND state IN ({marks})",
+                (state, job_id, *from_states),
+            )
+            if changed and state == "cancelled":
+                await tx.execute(
+                    "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
+                    f"updated_at = {NOW} WHERE job_id = ? AND state = 'queued'",
+                    (job_id,),
+                )
+        return bool(changed)
 
     async def any_due(self, now: str) -> bool:
         """A cheap read (never waits for a writer) before claiming takes the write lock."""
@@ -81,35 +141,51 @@ class OutboxRepository:
             )
         )
 
-    async def claim_due(self, now: str, limit: int) -> list[Delivery]:
+    async def claim_due(self, now: str, limit: int) -> Claim:
         """The next rows due (notices first, then oldest), marked ``sending`` in the same
-        transaction, so two senders never take the same row."""
+        transaction, so two senders never take the same row. A bulk row (priority >= 1) whose
+        person has paused announcements or is unreachable since it was queued is marked
+        ``skipped`` instead (notices still go: to a paused person, and to an unreachable one,
+        who may have unblocked the bot)."""
         async with self.db.transaction() as tx:
             rows = await tx.fetch_all(
-                "SELECT o.id, o.job_id, o.chat_id, o.user_id, o.payload, o.priority, o.attempts "
+                "SELECT o.id, o.job_id, o.chat_id, o.user_id, o.payload, o.priority, o.attempts, "
+                "o.message_ids, u.paused, u.unreachable_since "
                 "FROM outbox o JOIN outbox_jobs j ON j.id = o.job_id "
+                "LEFT JOIN users u ON u.id = o.user_id "
                 "WHERE o.state = 'queued' AND o.next_attempt_at <= ? AND j.state = 'active' "
                 "ORDER BY o.priority, o.next_attempt_at, o.id LIMIT ?",
                 (now, limit),
             )
+            deliveries, skipped = [], 0
             for row in rows:
+                reason = _skip_reason(row)
+                if reason is not None:
+                    skipped += 1
+                    await tx.execute(
+                        "UPDATE outbox SET state = 'skipped', skip_reason = ?, "
+                        f"updated_at = {NOW} WHERE id = ?",
+                        (reason, row["id"]),
+                    )
+                    continue
                 await tx.execute(
                     f"UPDATE outbox SET state = 'sending', attempts = attempts + 1, "
                     f"updated_at = {NOW} WHERE id = ?",
                     (row["id"],),
                 )
-        return [
-            Delivery(
-                r["id"],
-                r["job_id"],
-                r["chat_id"],
-                r["user_id"],
-                json.loads(r["payload"]),
-                r["priority"],
-                r["attempts"] + 1,
-            )
-            for r in rows
-        ]
+                deliveries.append(
+                    Delivery(
+                        row["id"],
+                        row["job_id"],
+                        row["chat_id"],
+                        row["user_id"],
+                        json.loads(row["payload"]),
+                        row["priority"],
+                        row["attempts"] + 1,
+                        json.loads(row["message_ids"]) if row["message_ids"] else [],
+                    )
+                )
+        return Claim(deliveries, skipped, frozenset(r["job_id"] for r in rows))
 
     async def settle(
         self,
@@ -125,7 +201,45 @@ class OutboxRepository:
         back to ``queued`` for a retry at ``next_attempt_at`` (in ``chat_id`` when the group
         moved)."""
         async with self.db.transaction() as tx:
-            await _settle(tx, delivery_id, state, message_id, error, next_attempt_at, chat_id)
+            await _settle(tx, delivery_id, state, message_id, error, next_attempt_at, chat_id, None)
+
+    async def settle_many(
+        self, outcomes: list[Outcome], job_ids: frozenset[int], q: Queries
+    ) -> set[int]:
+        """Record a whole batch's outcomes (in the caller's transaction ``q``); then every
+        active job of ``job_ids`` with nothing left to send is ``done``. Returns those jobs."""
+        for o in outcomes:
+            await _settle(
+                q,
+                o.delivery_id,
+                o.state,
+                o.message_ids[-1] if o.message_ids else None,
+                o.error,
+                o.next_attempt_at,
+                o.chat_id,
+                json.dumps(o.message_ids) if o.message_ids else None,
+            )
+        return await self.finish_jobs(job_ids, q)
+
+    async def finish_jobs(self, job_ids: frozenset[int] | set[int], q: Queries) -> set[int]:
+        """Active jobs among ``job_ids`` with no row queued or being sent become ``done``."""
+        finished = set()
+        for job_id in sorted(job_ids):
+            if await q.execute(
+                f"UPDATE outbox_jobs SET state = 'done', finished_at = {NOW} "
+                "WHERE id = ? AND state = 'active' AND NOT EXISTS (SELECT 1 FROM outbox "
+                "WHERE job_id = ? AND state IN ('queued', 'sending'))",
+                (job_id, job_id),
+            ):
+                finished.add(job_id)
+        return finished
+
+    async def job_state(self, job_id: int) -> tuple[str, str | None] | None:
+        """(state, finished_at) of a job."""
+        row = await self.db.fetch_one(
+            "SELECT state, finished_at FROM outbox_jobs WHERE id = ?", (job_id,)
+        )
+        return None if row is None else (row[0], row[1])
 
     async def resume(self) -> int:
         """After a crash: rows that were being sent go back to the queue (at most these can
@@ -174,19 +288,31 @@ class OutboxRepository:
         return {r[0]: r[1] for r in rows}
 
 
+def _skip_reason(row) -> str | None:
+    if row["priority"] < 1:
+        return None
+    if row["paused"]:
+        return "paused"
+    if row["unreachable_since"] is not None:
+        return "unreachable"
+    return None
+
+
 async def _settle(
-    tx: Tx,
+    q: Queries,
     delivery_id: int,
     state: str,
     message_id: int | None,
     error: str | None,
     next_attempt_at: str | None,
     chat_id: int | None,
+    message_ids: str | None,
 ) -> None:
     assert state in ("sent", "failed", "unreachable", "queued"), state
-    await tx.execute(
+    await q.execute(
         "UPDATE outbox SET state = ?, message_id = coalesce(?, message_id), error = ?, "
         "next_attempt_at = coalesce(?, next_attempt_at), chat_id = coalesce(?, chat_id), "
-        f"updated_at = {NOW} WHERE id = ? AND state = 'sending'",
-        (state, message_id, error, next_attempt_at, chat_id, delivery_id),
+        f"message_ids = coalesce(?, message_ids), updated_at = {NOW} "
+        "WHERE id = ? AND state = 'sending'",
+        (state, message_id, error, next_attempt_at, chat_id, message_ids, delivery_id),
     )

@@ -55,8 +55,8 @@ class UsersRepository:
             )
         return row[0]
 
-    async def set_unreachable(self, user_id: int) -> None:
-        await self.db.execute(
+    async def set_unreachable(self, user_id: int, q: Queries | None = None) -> None:
+        await (q or self.db).execute(
             f"UPDATE users SET unreachable_since = {NOW} "
             "WHERE id = ? AND unreachable_since IS NULL",
             (user_id,),

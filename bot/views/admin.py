@@ -10,6 +10,7 @@ from babel.numbers import format_decimal
 from bot import i18n
 from bot.i18n import _
 from bot.services.status import StatusSnapshot
+from bot.views.common import shown_count
 
 
 def status_text(snap: StatusSnapshot) -> str:
@@ -17,8 +18,9 @@ def status_text(snap: StatusSnapshot) -> str:
     number = lambda n: format_decimal(n, locale=locale)  # noqa: E731
     app_language = _("Telegram app language")
     by_language = ", ".join(
-        f"{i18n.language_name(loc) if loc else app_language}: {number(n)}"
-        for loc, n in sorted(snap.users_by_locale.items(), key=lambda kv: -kv[1])
+        f"{i18n.language_name(loc) if loc else app_language}: "
+        + (number(n) if n is not None else shown_count(None, snap.min_group))
+        for loc, n in sorted(snap.users_by_locale.items(), key=lambda kv: -(kv[1] or 0))
     )
     lines = [
         _("<b>Common Ground is running</b> (version {version})").format(version=snap.version),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, get_type_hints
 
 from bot.config import SUPPORTED_LOCALES
+from bot.services.announcements import ROLE_FILTERS
 from bot.services.moderation import REJECT_REASONS
 from bot.services.problems import ButtonProblem
 from bot.services.signup import TENURES
@@ -168,3 +169,36 @@ PendingCard = button("mod", "back", user_id=int)
 
 # --- pages of long lists ----------------------------------------------------------------------
 Page = button("pg", "", kind=str, offset=int, arg=int)
+
+
+# --- announcements (steward or organiser: the draft card, the send's progress) ----------------
+AUDIENCE_FILTERS = ("lang", "tenure", "role")
+FILTER_VALUES = (*LOCALE, *TENURES, *ROLE_FILTERS)
+AnnCard = button("an", "card", ann=int)
+AnnBuilding = button("an", "b", ann=int, building_id=int)  # toggle a building (0: all)
+# toggle a filter (a language, a tenure, a role)
+AnnFilter = button("an", "f", ann=int, kind=AUDIENCE_FILTERS, value=FILTER_VALUES)
+AnnAudienceDone = button("an", "aud", ann=int)  # audience chosen: now the text
+AnnAudience = button("an", "edit", ann=int)  # back to the audience
+AnnWrite = button("an", "w", ann=int, locale=LOCALE)  # write (or rewrite) a language's text
+AnnPreview = button("an", "pv", ann=int, locale=LOCALE)  # see it as residents will
+AnnFallback = button("an", "fb", ann=int)  # missing languages: English (source) / wait
+AnnUrgent = button("an", "ur", ann=int)  # may go during quiet hours
+AnnAskTranslators = button("an", "tr", ann=int)
+AnnApproveText = button("an", "ta", ann=int, locale=LOCALE)  # a translator's text: use it
+AnnDropText = button("an", "td", ann=int, locale=LOCALE)  # ... or not
+AnnSend = button("an", "go", ann=int)
+AnnSchedule = button("an", "at", ann=int)  # the choice of times
+AnnWhen = button("an", "when", ann=int, preset=("1h", "3h", "9am"))
+AnnWhenTyped = button("an", "type", ann=int)
+AnnApproveSend = button("an", "ok", ann=int)  # the second person lets a large send go
+AnnControl = button("an", "ctl", ann=int, action=("pause", "resume", "cancel"))
+AnnEdit = button("an", "ed", ann=int, locale=LOCALE)  # /editannounce: which language
+
+# --- what residents press on an announcement, and the stewards' answer to a question ----------
+AnnGotIt = button("ar", "ok", ann=int)
+AnnQuestion = button("ar", "q", ann=int)
+AnnAnswer = button("ar", "a", question=int)
+
+# --- /translate --------------------------------------------------------------------------------
+TranslatePick = button("tr", "", ann=int, locale=LOCALE)

@@ -3,6 +3,7 @@ residents list, the audit log, roles."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -54,6 +55,17 @@ AUDIT_SENTENCES = {
     "group.mute": N_("{actor} muted {subject} in the group of {building}."),
     "group.ban": N_("{actor} removed {subject} from the group of {building}."),
     "group.failed": N_("{actor} tried to act in the group of {building}, but Telegram refused."),
+    "announcement.create": N_("{actor} wrote announcement #{number}."),
+    "announcement.ask_approval": N_(
+        "{actor} asked for a second approval of announcement #{number}."
+    ),
+    "announcement.approve": N_("{actor} approved announcement #{number}."),
+    "announcement.schedule": N_("{actor} scheduled announcement #{number}."),
+    "announcement.send": N_("{actor} sent announcement #{number}."),
+    "announcement.cancel": N_("{actor} cancelled announcement #{number}."),
+    "announcement.edit": N_("{actor} corrected announcement #{number}."),
+    "role.translator": N_("{actor} made {subject} a translator."),
+    "role.translator_removed": N_("{actor} took the translator role from {subject}."),
 }
 
 
@@ -145,6 +157,16 @@ def person(name: str | None, user_id: int | None) -> str:
     return f"{esc(name)} ({user_id})" if name else str(user_id)
 
 
+def _details(entry: dict) -> dict:
+    details = entry.get("details")
+    if isinstance(details, str):
+        try:
+            details = json.loads(details)
+        except ValueError:
+            details = None
+    return details if isinstance(details, dict) else {}
+
+
 def audit_line(entry: dict, when: When) -> str:
     sentence = AUDIT_SENTENCES.get(entry["action"])
     if sentence is None:
@@ -154,6 +176,7 @@ def audit_line(entry: dict, when: When) -> str:
             actor=person(entry["actor_name"], entry["actor_id"]),
             subject=person(entry["subject_name"], entry["subject_id"]),
             building=esc(entry["building"] or "—"),
+            number=_details(entry).get("announcement", "?"),
         )
     stored = entry["reason"]  # free text, or the msgid of a reason picked with a button
     if stored:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from bot.i18n import _
+from bot.i18n import N_, _
+from bot.services.announcements import BODY_MAX, AnnouncementProblem
 from bot.services.buildings import BuildingProblem
 from bot.services.groups import GroupProblem
 from bot.services.invites import MAX_DAYS, InviteProblem
@@ -49,8 +50,66 @@ def already_decided(problem: Problem) -> str:
 
 
 M = Callable[[Problem], str]
+ANNOUNCE_STATES = {
+    "draft": N_("It is still a draft."),
+    "awaiting_approval": N_("It is waiting for a second approval."),
+    "scheduled": N_("It is scheduled."),
+    "sending": N_("It is being sent."),
+    "sent": N_("It has been sent."),
+    "cancelled": N_("It was cancelled."),
+}
 MESSAGES: dict[Enum, M] = {
     ButtonProblem.STALE: lambda p: stale(),
+    # announcements
+    AnnouncementProblem.NOT_FOUND: lambda p: _(
+        "There is no announcement #{id} that you look after. /announcements lists them."
+    ).format(id=esc(p.detail)),
+    AnnouncementProblem.NO_TEXT: lambda p: _("Please write the announcement's text first."),
+    AnnouncementProblem.TOO_LONG: lambda p: _(
+        "That is too long for an announcement: use at most {max} characters."
+    ).format(max=BODY_MAX),
+    AnnouncementProblem.BAD_AUDIENCE: lambda p: _(
+        "I did not understand who should get it{word}. Write <code>all</code> or building "
+        "numbers from /building list, such as <code>2,5</code>, then filters such as "
+        "<code>lang:es</code>, <code>tenure:renter</code> or <code>role:steward</code>, then "
+        "<code>|</code> and the text."
+    ).format(word=f" ({esc(p.detail)})" if p.detail else ""),
+    AnnouncementProblem.NOT_YOURS: lambda p: _(
+        "Building {id} is not one you look after: you can announce to your own buildings."
+    ).format(id=esc(p.detail)),
+    AnnouncementProblem.EVERYONE_ORGANISERS: lambda p: _(
+        "Only organisers can announce to every building."
+    ),
+    AnnouncementProblem.NOBODY: lambda p: _(
+        "Nobody in that audience can get it right now: choose other buildings or filters."
+    ),
+    AnnouncementProblem.CHANGED: lambda p: (
+        _("That can't be done any more.") + " " + _(ANNOUNCE_STATES[p.detail])
+        if p.detail in ANNOUNCE_STATES
+        else _("That can't be done any more.")
+    ),
+    AnnouncementProblem.MISSING_LANGUAGES: lambda p: _(
+        "Some languages are still missing ({languages}). Write them, approve a translation, "
+        "or choose to send the others the original."
+    ).format(languages=esc(p.detail)),
+    AnnouncementProblem.OWN_APPROVAL: lambda p: _(
+        "You wrote this one: another steward or organiser has to approve it."
+    ),
+    AnnouncementProblem.NOT_TRANSLATOR: lambda p: _(
+        "Only translators can do that. An organiser can give you the role."
+    ),
+    AnnouncementProblem.BAD_TIME: lambda p: _(
+        "I could not read that time. Write it like <code>2026-12-01 18:30</code>, or just "
+        "<code>18:30</code>."
+    ),
+    AnnouncementProblem.PAST_TIME: lambda p: _("That time has already passed: pick a later one."),
+    AnnouncementProblem.EDIT_TOO_LONG: lambda p: _(
+        "The new text needs more messages than the one sent. Shorten it, or send a new "
+        "announcement."
+    ),
+    AnnouncementProblem.NOT_SENT: lambda p: _("Announcement #{id} has not been sent yet.").format(
+        id=esc(p.detail)
+    ),
     # buildings
     BuildingProblem.EMPTY: lambda p: _(
         "Please give the building a name, for example: /building add Maple Court"

@@ -54,6 +54,8 @@ def test_every_variable_is_read():
         ("BOT_SEND_RATE", "fast"),
         ("BOT_SEND_RATE", "0"),
         ("BOT_SEND_RATE", "5000"),
+        ("BOT_SEND_RATE", "31"),
+        ("BOT_PAID_BROADCAST", "yes please"),
         ("BOT_DEFAULT_LOCALE", "de"),
         ("BOT_TIMEZONE", "Mars/Olympus_Mons"),
         ("BOT_LOG_LEVEL", "LOUD"),
@@ -97,3 +99,15 @@ def test_the_send_rate_defaults_to_25_and_can_be_turned_off():
     assert (
         load_config({"BOT_TOKEN": TOKEN, "BOT_SEND_RATE": "12.5"}, env_file=None).send_rate == 12.5
     )
+
+
+def test_a_send_rate_above_30_needs_paid_broadcast():
+    with pytest.raises(ConfigError) as info:
+        load_config({"BOT_TOKEN": TOKEN, "BOT_SEND_RATE": "100"}, env_file=None)
+    assert info.value.variable == "BOT_SEND_RATE"
+    assert "BOT_PAID_BROADCAST=on" in info.value.problem
+    config = load_config(
+        {"BOT_TOKEN": TOKEN, "BOT_SEND_RATE": "1000", "BOT_PAID_BROADCAST": "on"}, env_file=None
+    )
+    assert (config.send_rate, config.paid_broadcast) == (1000, True)
+    assert load_config({"BOT_TOKEN": TOKEN}, env_file=None).paid_broadcast is False

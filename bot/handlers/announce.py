@@ -1,0 +1,803 @@
+"""Announcements: /announce (guided, or in one line), the draft card's buttons, sending through
+the delivery engine with a live progress message, approval by a second person, quiet hours,
+/report, /announcements, /editannounce, translators (/translate, /translator), and what
+residents press on an announcement ("Got it", a question relayed to their stewards).
+
+The rules are in ``services/announcements.py``; the texts in ``views/announce.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as monotonic
+from datetime import datetime, time, timedelta
+
+from telegram import Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application
+
+from bot import clock, i18n
+from bot.handlers import notify
+from bot.handlers.answers import typed_answer
+from bot.handlers.common import (
+    BotContext,
+    command,
+    current_actor,
+    localized,
+    reply,
+    requires,
+    show,
+)
+from bot.i18n import _
+from bot.services import Services
+from bot.services.announcements import (
+    AnnouncementProblem,
+    Audience,
+    Planned,
+    parse_audience,
+    quiet_window,
+)
+from bot.services.problems import ButtonProblem
+from bot.services.roles import Actor, Role
+from bot.storage.announcements import AnnouncementRow
+from bot.storage.awaiting import Awaiting
+from bot.views import announce as views
+from bot.views import buttons as b
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 3.0  # seconds between edits of an author's progress message
+QUESTION_OPEN = timedelta(days=2)
+SCHEDULE_CHECK_SECONDS = 30
+
+
+# ------------------------------------------------------------------------------ helpers
+def _args(update: Update) -> str:
+    text = update.effective_message.text or ""
+    return text.partition(" ")[2].strip()
+
+
+def _about(question: Awaiting) -> tuple[int, str | None]:
+    ann, _sep, locale = (question.about or "").partition(":")
+    return int(ann), (locale or None)
+
+
+async def _names(services: Services) -> dict[int, str]:
+    return {bld.id: bld.name for bld in await services.buildings.active()}
+
+
+def _when(services: Services):
+    return lambda stamp: clock.local(stamp, services.config.timezone, i18n.current_locale())
+
+
+async def _card(update: Update, context: BotContext, ann: AnnouncementRow) -> None:
+    services = context.services
+    coverage = await services.announcements.coverage(ann)
+    texts = await services.announcements.texts(ann.id)
+    rules = services.announcements
+    ends = quiet_window(clock.system_clock(), rules.quiet_hours, rules.timezone)
+    quiet = (
+        clock.local(ends, services.config.timezone, i18n.current_locale(), "short")
+        if ends
+        else None
+    )
+    text, keyboard = views.card(
+        ann,
+        coverage,
+        texts,
+        await _names(services),
+        min_group=services.config.min_group,
+        threshold=rules.approval_threshold,
+        quiet=quiet,
+        when=_when(services),
+    )
+    await show(update, text, reply_markup=keyboard)
+
+
+async def _picker(update: Update, context: BotContext, actor: Actor, ann: AnnouncementRow) -> None:
+    buildings = [
+        bld for bld in await context.services.buildings.active() if actor.looks_after(bld.id)
+    ]
+    text, keyboard = views.audience_picker(ann, buildings, actor.buildings is None)
+    await show(update, text, reply_markup=keyboard)
+
+
+def _payload_renderer(services: Services, ann: AnnouncementRow, texts: dict, names: dict):
+    """What each resident gets: the header in *their* language, the variant's text, the
+    reply buttons on the last part; rendered once per (language, variant, building)."""
+    cache: dict[tuple, dict] = {}
+
+    def render(p: Planned) -> dict:
+        key = (p.locale, p.variant, p.person.building_id)
+        if key not in cache:
+            with i18n.use_locale(p.locale):
+                parts, caption = views.resident_parts(
+                    ann.id,
+                    names.get(p.person.building_id, ""),
+                    texts[p.variant].body,
+                    attachment=ann.attachment is not None,
+                )
+                keyboard = views.resident_keyboard(ann.id).to_dict()
+            cache[key] = {
+                "parts": [
+                    {"text": t, "keyboard": keyboard if i == len(parts) - 1 else None}
+                    for i, t in enumerate(parts)
+                ],
+                "attachment": {**ann.attachment, "caption": caption} if ann.attachment else None,
+            }
+        return cache[key]
+
+    return render
+
+
+async def launch(
+    services: Services,
+    bot_data: dict,
+    ann: AnnouncementRow,
+    *,
+    by: int | None,
+    update_id: int | None,
+) -> int:
+    """Queue the announcement for every resident of its audience; returns how many get it."""
+    texts = {k: v for k, v in (await services.announcements.texts(ann.id)).items() if v.approved}
+    render = _payload_renderer(services, ann, texts, await _names(services))
+    _job, sending = await services.announcements.launch(ann, render, by=by, update_id=update_id)
+    sender = bot_data.get("sender")
+    if sender is not None:
+        sender.wake()
+    return sending
+
+
+async def _start_sending(
+    update: Update, context: BotContext, ann: AnnouncementRow, actor: Actor
+) -> int:
+    """Launch now, and send the author the live progress message; returns how many get it."""
+    services = context.services
+    sending = await launch(services, context.bot_data, ann, by=actor.id, update_id=update.update_id)
+    ann = await services.announcements.reload(ann.id)
+    counts, state = await services.announcements.progress(ann)
+    text = (
+        views.going_text(ann.id, sending)
+        + "\n\n"
+        + views.progress_text(ann.id, counts, state, services.config.send_rate)
+    )
+    left = counts.get("queued", 0) + counts.get("sending", 0)
+    message = await context.bot.send_message(
+        update.effective_chat.id, text, reply_markup=views.progress_keyboard(ann.id, state, left)
+    )
+    await services.announcements.set_status_message(ann.id, message.chat_id, message.message_id)
+    return sending
+
+
+async def _decided(update: Update, context: BotContext, actor: Actor, decision) -> None:
+    """Act on what pressing Send (or Approve) decided."""
+    ann = decision.announcement
+    services = context.services
+    if decision.outcome == "go":
+        sending = await _start_sending(update, context, ann, actor)
+        others = {ann.author_id, ann.approved_by} - {actor.id, None}
+        if others:
+            await notify.queue(
+                services,
+                sorted(others),
+                lambda: views.going_text(ann.id, sending),
+                reason="announcement.going",
+                sender=context.bot_data.get("sender"),
+            )
+        return
+    if decision.outcome == "approval":
+        author = update.effective_user.full_name
+        texts = await services.announcements.texts(ann.id)
+        coverage = await services.announcements.coverage(ann)
+        names = await _names(services)
+        await notify.queue(
+            services,
+            decision.approvers,
+            lambda: views.approval_request(
+                ann,
+                author,
+                texts[ann.source_locale].body,
+                views.audience_text(ann.audience, names),
+                coverage.sending,
+            ),
+            reason="announcement.approval",
+            sender=context.bot_data.get("sender"),
+        )
+        await show(
+            update, views.approval_asked_text(ann.id, services.announcements.approval_threshold)
+        )
+        return
+    at = clock.local(decision.send_at, services.config.timezone, i18n.current_locale(), "short")
+    await show(
+        update,
+        views.scheduled_text(ann.id, at, quiet=decision.quiet),
+        reply_markup=views.cancel_only_keyboard(ann.id),
+    )
+
+
+# ------------------------------------------------------------------------------ commands
+@command("announce")
+async def announce_command(update: Update, context: BotContext) -> None:
+    actor = await current_actor(update, context)
+    services = context.services
+    args = _args(update)
+    locale = i18n.current_locale()
+    if not args:
+        default = Audience(None if actor.buildings is None else tuple(sorted(actor.buildings)))
+        ann = await services.announcements.create(actor, update.update_id, default, None, locale)
+        await _picker(update, context, actor, ann)
+        return
+    audience_words, sep, body = args.partition("|")
+    if not sep:
+        await reply(update, views.usage_text())
+        return
+    audience = parse_audience(audience_words)
+    ann = await services.announcements.create(actor, update.update_id, audience, body, locale)
+    await _card(update, context, ann)
+
+
+@command("announcements")
+async def announcements_command(update: Update, context: BotContext) -> None:
+    actor = await current_actor(update, context)
+    anns = await context.services.announcements.recent(actor)
+    await reply(
+        update, views.list_text(anns, await _names(context.services), _when(context.services))
+    )
+
+
+@command("report")
+async def report_command(update: Update, context: BotContext) -> None:
+    number = _number(update)
+    if number is None:
+        await reply(update, views.report_usage())
+        return
+    actor = await current_actor(update, context)
+    report = await context.services.announcements.report(actor, number)
+    await reply(
+        update,
+        views.report_text(
+            report,
+            await _names(context.services),
+            context.services.config.min_group,
+            _when(context.services),
+        ),
+    )
+
+
+@command("editannounce")
+async def editannounce_command(update: Update, context: BotContext) -> None:
+    number = _number(update)
+    if number is None:
+        await reply(update, views.editannounce_usage())
+        return
+    actor = await current_actor(update, context)
+    ann = await context.services.announcements.get(actor, number)
+    if ann.job_id is None:
+        raise AnnouncementProblem(AnnouncementProblem.NOT_SENT, str(ann.id))
+    texts = await context.services.announcements.texts(ann.id)
+    text, keyboard = views.edit_choice(
+        ann.id, sorted(loc for loc, v in texts.items() if v.approved)
+    )
+    await reply(update, text, reply_markup=keyboard)
+
+
+def _number(update: Update) -> int | None:
+    from bot.numbers import parse_int
+
+    words = _args(update).split()
+    return parse_int(words[0].lstrip("#"), max_digits=9) if words else None
+
+
+@command("translate")
+async def translate_command(update: Update, context: BotContext) -> None:
+    wanted = await context.services.announcements.translations_wanted(update.effective_user.id)
+    text, keyboard = views.translate_list(wanted)
+    await reply(update, text, reply_markup=keyboard)
+
+
+@command("translator")
+async def translator_command(update: Update, context: BotContext) -> None:
+    actor = await current_actor(update, context)
+    services = context.services
+    words = _args(update).split()
+    if not words:
+        rows = []
+        names = await _names(services)
+        for user_id, building_id in await services.announcements.translators():
+            account = await services.users.repo.get(user_id)
+            name = f"@{account.username}" if account and account.username else str(user_id)
+            rows.append((name, names.get(building_id) if building_id else None))
+        await reply(update, views.translators_text(rows))
+        return
+    remove = words[0].lower() == "remove"
+    if remove:
+        words = words[1:]
+    user_id = await services.users.find(words[0]) if words else None
+    if user_id is None:
+        await reply(update, views.translator_usage())
+        return
+    if remove:
+        await services.announcements.revoke_translator(actor, user_id)
+        await reply(update, views.translator_done(False))
+        return
+    building_id = None
+    if len(words) > 1:
+        building_id = (await services.buildings.resolve(" ".join(words[1:]))).id
+    await services.announcements.grant_translator(actor, user_id, building_id)
+    await reply(update, views.translator_done(True))
+
+
+# ------------------------------------------------------------------------------ the draft's buttons
+@requires(Role.STEWARD)
+async def announce_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    actor = await current_actor(update, context)
+    services = context.services
+    anns = services.announcements
+    pressed = b.unpack(query.data)
+    ann = await anns.get(actor, pressed.ann)
+    match pressed:
+        case b.AnnCard():
+            await services.awaiting.close(actor.id)
+            await query.answer()
+            await _card(update, context, ann)
+        case b.AnnAudience():
+            await query.answer()
+            await _picker(update, context, actor, ann)
+        case b.AnnBuilding(building_id=building_id):
+            await anns.set_audience(actor, ann.id, _toggle_building(ann, actor, building_id))
+            await query.answer()
+            await _picker(update, context, actor, await anns.get(actor, ann.id))
+        case b.AnnFilter(kind=kind, value=value):
+            await anns.set_audience(actor, ann.id, _toggle_filter(ann, kind, value))
+            await query.answer()
+            await _picker(update, context, actor, await anns.get(actor, ann.id))
+        case b.AnnAudienceDone():
+            await query.answer()
+            texts = await anns.texts(ann.id)
+            if ann.source_locale in texts:
+                await _card(update, context, ann)
+            else:
+                await _ask_text(update, context, ann, ann.source_locale)
+        case b.AnnWrite(locale=locale):
+            await query.answer()
+            await _ask_text(update, context, ann, locale)
+        case b.AnnPreview(locale=locale):
+            await query.answer()
+            await _preview(update, context, ann, locale)
+        case b.AnnFallback():
+            ann = await anns.set_options(actor, ann.id, fallback=not ann.fallback)
+            await query.answer()
+            await _card(update, context, ann)
+        case b.AnnUrgent():
+            ann = await anns.set_options(actor, ann.id, urgent=not ann.urgent)
+            await query.answer()
+            await _card(update, context, ann)
+        case b.AnnAskTranslators():
+            asked = await _ask_translators(context, ann)
+            await query.answer(
+                views.translators_asked_text(asked) if asked else views.no_translators_text(),
+                show_alert=True,
+            )
+        case b.AnnApproveText(locale=locale):
+            await anns.approve_text(actor, ann.id, locale)
+            await query.answer(_("Saved"))
+            await _card(update, context, await anns.get(actor, ann.id))
+        case b.AnnDropText(locale=locale):
+            await anns.drop_text(actor, ann.id, locale)
+            await query.answer(_("Saved"))
+            await _card(update, context, await anns.get(actor, ann.id))
+        case b.AnnSend():
+            decision = await anns.request_send(actor, ann.id)
+            await query.answer()
+            await _decided(update, context, actor, decision)
+        case b.AnnSchedule():
+            await query.answer()
+            text, keyboard = views.schedule_choice(ann.id)
+            await show(update, text, reply_markup=keyboard)
+        case b.AnnWhen(preset=preset):
+            decision = await anns.schedule(actor, ann.id, _preset_time(context, preset))
+            await query.answer()
+            await _decided(update, context, actor, decision)
+        case b.AnnWhenTyped():
+            await services.awaiting.ask(actor.id, "announce.when", str(ann.id))
+            await query.answer()
+            await show(update, views.when_prompt(), reply_markup=views.cancel_keyboard(ann.id))
+        case b.AnnApproveSend():
+            decision = await anns.approve(actor, ann.id)
+            await query.answer()
+            await _decided(update, context, actor, decision)
+        case b.AnnControl(action=action):
+            ann = await anns.control(actor, ann.id, action)
+            await query.answer(_("Saved"))
+            if ann.job_id is None:
+                await show(update, views.cancelled_text(ann.id))
+            else:
+                await refresh_progress(context.application, ann, force=True)
+        case b.AnnEdit(locale=locale):
+            await services.awaiting.ask(actor.id, "announce.edit", f"{ann.id}:{locale}")
+            await query.answer()
+            await show(update, views.edit_prompt(ann.id, locale))
+        case _:
+            raise ButtonProblem(ButtonProblem.STALE)
+
+
+def _toggle_building(ann: AnnouncementRow, actor: Actor, building_id: int) -> Audience:
+    aud = Audience.from_dict(ann.audience)
+    if building_id == 0:
+        return Audience(None, aud.locales, aud.tenures, aud.roles)
+    chosen = set(aud.buildings or ())
+    chosen ^= {building_id}
+    if not chosen and actor.buildings is not None:
+        chosen = set(actor.buildings)
+    if not chosen:
+        return Audience(None, aud.locales, aud.tenures, aud.roles)
+    return Audience(tuple(sorted(chosen)), aud.locales, aud.tenures, aud.roles)
+
+
+def _toggle_filter(ann: AnnouncementRow, kind: str, value: str) -> Audience:
+    aud = Audience.from_dict(ann.audience)
+    current = {"lang": aud.locales, "tenure": aud.tenures, "role": aud.roles}[kind]
+    allowed = {
+        "lang": b.LOCALE,
+        "tenure": tuple(views.TENURE_LABELS),
+        "role": tuple(views.ROLE_LABELS),
+    }
+    if value not in allowed[kind]:
+        raise ButtonProblem(ButtonProblem.STALE)
+    picked = tuple(v for v in current if v != value) if value in current else (*current, value)
+    return Audience(
+        aud.buildings,
+        picked if kind == "lang" else aud.locales,
+        picked if kind == "tenure" else aud.tenures,
+        picked if kind == "role" else aud.roles,
+    )
+
+
+def _preset_time(context: BotContext, preset: str) -> str:
+    zone = context.services.config.timezone
+    now = datetime.now(zone)
+    if preset == "9am":
+        moment = datetime.combine(now.date() + timedelta(days=1), time(9, 0))
+    else:
+        moment = now + timedelta(hours=int(preset[:-1]), minutes=1)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+async def _ask_text(update: Update, context: BotContext, ann: AnnouncementRow, locale: str):
+    await context.services.awaiting.ask(
+        update.effective_user.id, "announce.text", f"{ann.id}:{locale}"
+    )
+    await show(
+        update, views.write_prompt(ann.id, locale), reply_markup=views.cancel_keyboard(ann.id)
+    )
+
+
+async def _preview(update: Update, context: BotContext, ann: AnnouncementRow, locale: str) -> None:
+    """The messages exactly as a resident reading ``locale`` would get them."""
+    texts = await context.services.announcements.texts(ann.id)
+    if locale not in texts:
+        raise ButtonProblem(ButtonProblem.STALE)
+    names = await _names(context.services)
+    targets = ann.audience.get("buildings") or list(names)[:1]
+    with i18n.use_locale(locale):
+        parts, _caption = views.resident_parts(
+            ann.id,
+            names.get(targets[0], "") if targets else "",
+            texts[locale].body,
+            attachment=False,
+        )
+        keyboard = views.resident_keyboard(ann.id)
+    for i, part in enumerate(parts):
+        await context.bot.send_message(
+            update.effective_chat.id, part, reply_markup=keyboard if i == len(parts) - 1 else None
+        )
+
+
+async def _ask_translators(context: BotContext, ann: AnnouncementRow) -> int:
+    services = context.services
+    coverage = await services.announcements.coverage(ann)
+    missing = [loc for loc, s in coverage.status.items() if s == "missing"]
+    targets = set(ann.audience.get("buildings") or ())
+    people = []
+    for user_id, building_id in await services.announcements.translators():
+        if building_id is None or (targets and building_id in targets):
+            people.append(user_id)
+    people = sorted(set(people) - {ann.author_id})
+    if people and missing:
+        await notify.queue(
+            services,
+            people,
+            lambda: views.translation_request(ann.id, missing),
+            reason="announcement.translate",
+            sender=context.bot_data.get("sender"),
+        )
+    return len(people) if missing else 0
+
+
+# ------------------------------------------------------------------------------ typed answers
+@typed_answer("announce.text")
+async def typed_text(update: Update, context: BotContext, question: Awaiting) -> bool:
+    ann_id, locale = _about(question)
+    actor = await current_actor(update, context)
+    message = update.effective_message
+    attachment = None
+    if message.photo:
+        attachment = {"kind": "photo", "file_id": message.photo[-1].file_id}
+    elif message.document:
+        attachment = {"kind": "document", "file_id": message.document.file_id}
+    body = message.text or message.caption or ""
+    ann = await context.services.announcements.set_text(
+        actor, ann_id, locale or i18n.current_locale(), body, attachment
+    )
+    await context.services.awaiting.close(actor.id)
+    await _card(update, context, ann)
+    return True
+
+
+@typed_answer("announce.when")
+async def typed_when(update: Update, context: BotContext, question: Awaiting) -> bool:
+    ann_id, _locale = _about(question)
+    actor = await current_actor(update, context)
+    decision = await context.services.announcements.schedule(
+        actor, ann_id, update.effective_message.text or ""
+    )
+    await context.services.awaiting.close(actor.id)
+    await _decided(update, context, actor, decision)
+    return True
+
+
+@typed_answer("announce.edit")
+async def typed_edit(update: Update, context: BotContext, question: Awaiting) -> bool:
+    ann_id, locale = _about(question)
+    actor = await current_actor(update, context)
+    services = context.services
+    ann, copies = await services.announcements.edit(
+        actor, ann_id, locale, update.effective_message.text or ""
+    )
+    await services.awaiting.close(actor.id)
+    texts = await services.announcements.texts(ann.id)
+    names = await _names(services)
+    recipients = []
+    for copy in copies:
+        with i18n.use_locale(copy["locale"] or locale):
+            parts, _caption = views.resident_parts(
+                ann.id, names.get(copy["building_id"], ""), texts[locale].body, attachment=False
+            )
+            keyboard = views.resident_keyboard(ann.id).to_dict()
+            mark = views.edited_mark()
+        ids = [i for i in copy["message_ids"] if i is not None]
+        if ann.attachment:
+            ids = ids[1:]
+        if len(parts) > len(ids):
+            raise AnnouncementProblem(AnnouncementProblem.EDIT_TOO_LONG)
+        parts = [f"{p}\n\n<i>{mark}</i>" for p in parts]
+        parts += ["…"] * (len(ids) - len(parts))
+        edits = [
+            {"message_id": mid, "text": text, "keyboard": keyboard if i == len(ids) - 1 else None}
+            for i, (mid, text) in enumerate(zip(ids, parts, strict=True))
+        ]
+        recipients.append((copy, {"op": "edit", "edits": edits}))
+    await notify.queue_payloads(
+        services,
+        [(c["chat_id"], c["user_id"], payload) for c, payload in recipients],
+        kind="announcement.edit",
+        reason=f"announcement:{ann.id}",
+        update_id=update.update_id,
+        sender=context.bot_data.get("sender"),
+    )
+    await reply(update, views.edit_queued_text(ann.id, len(recipients)))
+    return True
+
+
+@typed_answer("announce.translate")
+async def typed_translation(update: Update, context: BotContext, question: Awaiting) -> bool:
+    ann_id, locale = _about(question)
+    services = context.services
+    user_id = update.effective_user.id
+    text = update.effective_message.text or ""
+    ann = await services.announcements.translate(user_id, ann_id, locale, text)
+    await services.awaiting.close(user_id)
+    if ann.author_id is not None:
+        stored = (await services.announcements.texts(ann.id))[locale].body
+        await notify.queue(
+            services,
+            [ann.author_id],
+            lambda: views.translation_notice(ann.id, locale, stored),
+            reason="announcement.translation",
+            sender=context.bot_data.get("sender"),
+        )
+    await reply(update, views.translation_sent_text())
+    return True
+
+
+@typed_answer("announce.question")
+async def typed_question(update: Update, context: BotContext, question: Awaiting) -> bool:
+    ann_id, _locale = _about(question)
+    services = context.services
+    user_id = update.effective_user.id
+    resident = await services.profile.get(user_id)
+    if resident is None:
+        await services.awaiting.close(user_id)
+        return False
+    text = (update.effective_message.text or "").strip()[:2000]
+    if not text:
+        return False
+    question_id = await services.announcements.ask(ann_id, user_id, resident.building_id)
+    await services.awaiting.close(user_id)
+    stewards = await services.roles.who_looks_after(resident.building_id)
+    await notify.queue(
+        services,
+        stewards,
+        lambda: views.question_notice(
+            ann_id, resident.display_name, resident.building_name, resident.unit, text, question_id
+        ),
+        reason="announcement.question",
+        sender=context.bot_data.get("sender"),
+    )
+    await reply(update, views.question_sent_text())
+    return True
+
+
+@typed_answer("announce.answer")
+async def typed_answer_to_question(update: Update, context: BotContext, question: Awaiting) -> bool:
+    services = context.services
+    found = await services.announcements.question(int(question.about or 0))
+    actor = await current_actor(update, context)
+    await services.awaiting.close(actor.id)
+    if found is None:
+        raise ButtonProblem(ButtonProblem.STALE)
+    ann_id, resident_id, building_id = found
+    if actor.role < Role.STEWARD or (
+        building_id is not None and not actor.looks_after(building_id)
+    ):
+        raise ButtonProblem(ButtonProblem.STALE)
+    text = (update.effective_message.text or "").strip()[:3000]
+    await notify.queue(
+        services,
+        [resident_id],
+        lambda: views.answer_notice(ann_id, text),
+        reason="announcement.answer",
+        sender=context.bot_data.get("sender"),
+    )
+    await reply(update, views.answer_sent_text())
+    return True
+
+
+# ------------------------------------------------------------------------------ residents' buttons
+@localized
+async def reply_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    services = context.services
+    user_id = update.effective_user.id
+    match b.unpack(query.data):
+        case b.AnnGotIt(ann=ann_id):
+            await services.announcements.reply(ann_id, user_id, "got_it")
+            await query.answer(views.thanks_text())
+        case b.AnnQuestion(ann=ann_id):
+            resident = await services.profile.get(user_id)
+            if resident is None or resident.status != "approved":
+                raise ButtonProblem(ButtonProblem.STALE)
+            await services.announcements.reply(ann_id, user_id, "question")
+            await services.awaiting.ask(
+                user_id, "announce.question", str(ann_id), lasts=QUESTION_OPEN
+            )
+            await query.answer()
+            await context.bot.send_message(
+                update.effective_chat.id, views.question_prompt(resident.building_name)
+            )
+        case b.AnnAnswer(question=question_id):
+            actor = await current_actor(update, context)
+            found = await services.announcements.question(question_id)
+            if found is None or actor.role < Role.STEWARD:
+                raise ButtonProblem(ButtonProblem.STALE)
+            if found[2] is not None and not actor.looks_after(found[2]):
+                raise ButtonProblem(ButtonProblem.STALE)
+            await services.awaiting.ask(actor.id, "announce.answer", str(question_id))
+            await query.answer()
+            await context.bot.send_message(update.effective_chat.id, views.answer_prompt())
+        case _:
+            raise ButtonProblem(ButtonProblem.STALE)
+
+
+@localized
+async def translate_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    services = context.services
+    user_id = update.effective_user.id
+    match b.unpack(query.data):
+        case b.TranslatePick(ann=ann_id, locale=locale):
+            wanted = dict(
+                (ann.id, (ann, missing))
+                for ann, missing in await services.announcements.translations_wanted(user_id)
+            )
+            if ann_id not in wanted or locale not in wanted[ann_id][1]:
+                raise ButtonProblem(ButtonProblem.STALE)
+            ann = wanted[ann_id][0]
+            source = (await services.announcements.texts(ann.id))[ann.source_locale].body
+            await services.awaiting.ask(user_id, "announce.translate", f"{ann.id}:{locale}")
+            await query.answer()
+            await show(update, views.translate_prompt(ann.id, locale, source))
+        case _:
+            raise ButtonProblem(ButtonProblem.STALE)
+
+
+# ---------------------------------------------------------------------- progress and schedule
+_last_edit: dict[int, float] = {}
+
+
+async def refresh_progress(app: Application, ann: AnnouncementRow, *, force: bool = False) -> None:
+    """Edit the author's progress message (at most every ``PROGRESS_EVERY`` seconds)."""
+    if ann.status_chat_id is None or ann.status_message_id is None:
+        return
+    now = monotonic.monotonic()
+    if not force and now - _last_edit.get(ann.id, 0.0) < PROGRESS_EVERY:
+        return
+    _last_edit[ann.id] = now
+    services: Services = app.bot_data["services"]
+    counts, state = await services.announcements.progress(ann)
+    left = counts.get("queued", 0) + counts.get("sending", 0)
+    locale = await services.users.locale_for(ann.status_chat_id)
+    with i18n.use_locale(locale):
+        text = views.progress_text(ann.id, counts, state, services.config.send_rate)
+        keyboard = views.progress_keyboard(ann.id, state, left)
+    try:
+        await app.bot.edit_message_text(
+            text, ann.status_chat_id, ann.status_message_id, reply_markup=keyboard
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            log.info("Could not update a progress message: %s", exc.message)
+    except TelegramError as exc:
+        log.info("Could not update a progress message: %s", exc)
+
+
+def progress_watcher(app: Application):
+    """For the sender: after each batch, update progress messages; when a send is done, say
+    so to its author (and the person who approved it)."""
+
+    async def watch(touched: set[int], finished: set[int]) -> None:
+        services: Services = app.bot_data["services"]
+        for job_id in touched | finished:
+            ann = await services.announcements.by_job(job_id)
+            if ann is None:
+                continue
+            done = job_id in finished
+            if done:
+                finished_ann = await services.announcements.finished(job_id)
+                if finished_ann is not None:
+                    counts, _state = await services.announcements.progress(finished_ann)
+                    people = sorted({finished_ann.author_id, finished_ann.approved_by} - {None})
+                    await notify.queue(
+                        services,
+                        people,
+                        lambda c=counts, i=finished_ann.id: views.finished_notice(i, c),
+                        reason="announcement.sent",
+                        sender=app.bot_data.get("sender"),
+                    )
+                    ann = finished_ann
+            await refresh_progress(app, ann, force=done)
+            if done:
+                _last_edit.pop(ann.id, None)
+
+    return watch
+
+
+async def send_scheduled(context: BotContext) -> None:
+    """Every half minute: scheduled announcements whose time came (or whose quiet hours
+    ended) are launched; their authors hear that they went."""
+    services = context.services
+    for ann in await services.announcements.due():
+        try:
+            sending = await launch(services, context.bot_data, ann, by=None, update_id=None)
+        except AnnouncementProblem as problem:
+            log.info("Scheduled announcement %s not sent: %s", ann.id, problem.kind.value)
+            continue
+        people = sorted({ann.author_id, ann.approved_by} - {None})
+        await notify.queue(
+            services,
+            people,
+            lambda i=ann.id, n=sending: views.going_text(i, n),
+            reason="announcement.going",
+            sender=context.bot_data.get("sender"),
+        )
