@@ -16,7 +16,7 @@ help:
 	@echo "make extract   collect translatable strings into $(POT)"
 	@echo "make update-catalogs   merge $(POT) into every locale's .po"
 	@echo "make catalogs  compile .po into .mo (build output)"
-	@echo "make bench     throughput figures against Telegram's limits"
+	@echo "make bench     throughput against Telegram's limits, in process and over real HTTP (BENCH_RECIPIENTS=10000)"
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)

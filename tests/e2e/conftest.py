@@ -29,6 +29,8 @@ class BotProcess:
         self.log_path = workdir / "bot.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("BOT_")},
+            # this checkout's code, not the one an editable install of another worktree names
+            "PYTHONPATH": str(ROOT),
             "BOT_TOKEN": api.token,
             "BOT_API_BASE_URL": server.base_url,
             "BOT_DB_PATH": str(workdir / "bot.sqlite3"),
