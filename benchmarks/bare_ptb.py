@@ -15,17 +15,22 @@ import sys
 import time
 from pathlib import Path
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 
-async def send_all(base_url: str, token: str, chats: list[int], text: str) -> dict:
+async def send_all(base_url: str, token: str, chats: list[int], message: dict) -> dict:
     sent = failed = 0
     async with Bot(token, base_url=base_url) as bot:
+        keyboard = message.get("keyboard")
+        markup = InlineKeyboardMarkup.de_json(keyboard, bot) if keyboard else None
         start = time.perf_counter()
         for chat in chats:
             try:
-                await bot.send_message(chat, text)
+                await bot.send_message(
+                    chat, message["text"], parse_mode=ParseMode.HTML, reply_markup=markup
+                )
                 sent += 1
             except TelegramError:
                 failed += 1
@@ -34,9 +39,10 @@ async def send_all(base_url: str, token: str, chats: list[int], text: str) -> di
 
 
 def main() -> None:
-    base_url, token, chats_file, text = sys.argv[1:5]
+    base_url, token, chats_file, message_file = sys.argv[1:5]
     chats = json.loads(Path(chats_file).read_text())
-    print(json.dumps(asyncio.run(send_all(base_url, token, chats, text))), flush=True)
+    message = json.loads(Path(message_file).read_text())
+    print(json.dumps(asyncio.run(send_all(base_url, token, chats, message))), flush=True)
 
 
 if __name__ == "__main__":

@@ -223,6 +223,8 @@ async def bare_ceiling(n: int) -> tuple[float, int]:
             realhttp.register_chats(api, recipients)
             chats_file = Path(tmp) / "chats.json"
             chats_file.write_text(json.dumps(recipients))
+            message_file = Path(tmp) / "message.json"
+            message_file.write_text(json.dumps(resident_message(), ensure_ascii=False))
             env = {**os.environ, "PYTHONPATH": str(realhttp.ROOT)}
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -231,7 +233,7 @@ async def bare_ceiling(n: int) -> tuple[float, int]:
                 server.base_url,
                 api.token,
                 str(chats_file),
-                TEXT,
+                str(message_file),
                 env=env,
                 cwd=tmp,
                 stdout=asyncio.subprocess.PIPE,
@@ -242,6 +244,17 @@ async def bare_ceiling(n: int) -> tuple[float, int]:
                 raise RuntimeError(f"the bare PTB bot failed: {err.decode()[-2000:]}")
             rate, sent, _ = bulk_rate(api, set(recipients))
     return rate, sent
+
+
+def resident_message() -> dict:
+    """The message a resident gets from the broadcast (English header, the text, the Got it
+    and question buttons), for the bare loop to send the same bytes."""
+    from bot import i18n
+    from bot.views import announce as views
+
+    with i18n.use_locale("en"):
+        [text], _caption = views.resident_parts(1, "Maple Court", TEXT, attachment=False)
+        return {"text": text, "keyboard": views.resident_keyboard(1).to_dict()}
 
 
 def verdict(ok: bool) -> str:

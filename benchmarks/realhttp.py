@@ -253,6 +253,12 @@ async def start_broadcast(
     raise TimeoutError("pressing Send now created no outbox job")
 
 
+def _profiled() -> list[str]:
+    """``BENCH_PROFILE=FILE``: run the bot under cProfile, the statistics written to FILE."""
+    target = os.environ.get("BENCH_PROFILE", "").strip()
+    return ["-m", "cProfile", "-o", target] if target else []
+
+
 class BotRun:
     """One ``python -m bot run`` process against the sandbox, its output in ``bot.log``."""
 
@@ -267,7 +273,7 @@ class BotRun:
         polls = self.api.polls_started
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(  # noqa: ASYNC220 (starting is instant)
-                [sys.executable, "-m", "bot", "run"],
+                [sys.executable, *_profiled(), "-m", "bot", "run"],
                 cwd=self.workdir,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

@@ -182,7 +182,12 @@ async def post_init(app: Application) -> None:
     resumed = await app.bot_data["services"].delivery.resume()
     if resumed:
         log.info("Resumed %s outbox messages caught mid-send by a stop", resumed)
-    sender = Sender(app.bot, app.bot_data["services"], paid_broadcast=config.paid_broadcast)
+    sender = Sender(
+        app.bot,
+        app.bot_data["services"],
+        paid_broadcast=config.paid_broadcast,
+        rate=config.send_rate,
+    )
     app.bot_data["sender"] = sender
     sender.watchers.append(announce.progress_watcher(app))
     app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox sender")

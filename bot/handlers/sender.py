@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import math
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -43,6 +45,11 @@ from bot.storage.outbox import Delivery
 log = logging.getLogger(__name__)
 
 BATCH = 30  # rows claimed, sent concurrently, and settled together
+# Sends in flight at once, at least: few, so the HTTP connection pool stays small and cheap to
+# search; raised with the rate so that a round trip to Telegram never caps it.
+IN_FLIGHT = 4
+ROUND_TRIP = 0.15  # seconds, a generous round trip to Telegram's servers
+MARKUPS_KEPT = 256  # distinct keyboards remembered as PTB objects
 IDLE_WAIT = 1.0  # seconds between looks at an empty outbox (a wake() comes sooner)
 
 # watcher(touched job ids, finished job ids), after each batch
@@ -83,6 +90,7 @@ class Sender:
         *,
         paid_broadcast: bool = False,
         batch: int = BATCH,
+        rate: float | None = None,
     ):
         self.bot = bot
         self.services = services
@@ -90,6 +98,12 @@ class Sender:
         self.batch = batch
         self.watchers: list[Watcher] = []
         self._wake = asyncio.Event()
+        # enough sends in flight for the rate over a ~150 ms round trip to Telegram, at least
+        # IN_FLIGHT: few, so the HTTP connection pool stays small and cheap to search
+        self._in_flight = asyncio.Semaphore(
+            min(batch, max(IN_FLIGHT, math.ceil((rate or 0) * ROUND_TRIP)))
+        )
+        self._markups: dict[str, InlineKeyboardMarkup] = {}
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now."""
@@ -101,13 +115,17 @@ class Sender:
         claim = await self.services.delivery.claim(self.batch)
         if not claim.taken:
             return 0
-        attempts = await asyncio.gather(*(self._deliver(d) for d in claim.deliveries))
+        attempts = await asyncio.gather(*(self._limited(d) for d in claim.deliveries))
         result = await self.services.delivery.settle_batch(list(attempts), claim.job_ids)
         if result.pause_all is not None and getattr(self.bot, "rate_limiter", None) is None:
             # No limiter to hold every send back: the loop itself waits.
             await asyncio.sleep(result.pause_all.total_seconds())
         await self._tell_watchers(set(claim.job_ids), result.finished_jobs)
         return claim.taken
+
+    async def _limited(self, delivery: Delivery) -> Attempt:
+        async with self._in_flight:
+            return await self._deliver(delivery)
 
     async def run(self) -> None:
         """Until cancelled: send what is due, then wait for more."""
@@ -157,7 +175,17 @@ class Sender:
         return kwargs
 
     def _markup(self, keyboard: dict | None) -> InlineKeyboardMarkup | None:
-        return InlineKeyboardMarkup.de_json(keyboard, self.bot) if keyboard else None
+        """The keyboard as PTB's object, built once per distinct keyboard (a broadcast's
+        copies share theirs; PTB's objects are immutable, so sharing is safe)."""
+        if not keyboard:
+            return None
+        key = json.dumps(keyboard, sort_keys=True)
+        markup = self._markups.get(key)
+        if markup is None:
+            if len(self._markups) >= MARKUPS_KEPT:
+                self._markups.clear()
+            markup = self._markups[key] = InlineKeyboardMarkup.de_json(keyboard, self.bot)
+        return markup
 
     async def _send_text(self, chat_id: int, part: dict) -> int:
         message = await self.bot.send_message(

@@ -7,13 +7,21 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from telegram.error import RetryAfter
 
-from bot.handlers.ratelimit import BULK, Timebase, TwoLaneRateLimiter, is_sending
+from bot.handlers.ratelimit import (
+    BULK,
+    BULK_CREDIT,
+    OVERALL_PER_SECOND,
+    Timebase,
+    TwoLaneRateLimiter,
+    is_sending,
+)
 from bot.sandbox.limits import _max_in_window
 
 
@@ -117,9 +125,10 @@ async def test_never_more_than_30_sends_in_any_second_replies_may_burst():
     await bot.time.run(*replies, *bulk)
     assert len(bot.sent) == 120
     assert _max_in_window(bot.times(), 1.0) <= 30
-    assert bot.times(lane="reply").count(0.0) == 30  # a burst, up to the window
-    # bulk keeps its own pace: never more than 25 in a second
-    assert _max_in_window(bot.times(lane=BULK), 1.0) <= 25
+    # a burst, up to the window (Telegram's 30, less the one kept for socket jitter)
+    assert bot.times(lane="reply").count(0.0) == OVERALL_PER_SECOND
+    # bulk keeps its own pace: 25 a second, plus the little it may catch up after a pause
+    assert _max_in_window(bot.times(lane=BULK), 1.0) <= 25 + math.ceil(BULK_CREDIT * 25)
 
 
 async def test_a_reply_goes_before_bulk_sends_already_waiting():
@@ -129,12 +138,12 @@ async def test_a_reply_goes_before_bulk_sends_already_waiting():
         await bot.time.sleep(0.5)  # while the bulk sends wait for the full window
         await bot.call("late reply", 77)
 
-    burst = [bot.call(f"reply {n}", 1000 + n) for n in range(30)]
+    burst = [bot.call(f"reply {n}", 1000 + n) for n in range(OVERALL_PER_SECOND)]
     bulk = [bot.call(f"bulk {n}", 2000 + n, lane=BULK) for n in range(20)]
     await bot.time.run(*burst, *bulk, late_reply())
     order = [s.name for s in bot.sent]
-    assert order[30] == "late reply", order[28:34]
-    assert len(order) == 51
+    assert order[OVERALL_PER_SECOND] == "late reply", order[28:34]
+    assert len(order) == OVERALL_PER_SECOND + 21
 
 
 async def test_bulk_keeps_one_message_a_second_per_person_and_20_a_minute_per_group():
@@ -207,7 +216,7 @@ async def test_paid_bulk_skips_the_overall_window_but_replies_keep_it():
 
 async def test_calls_that_send_nothing_are_neither_counted_nor_delayed():
     bot = Bot(bulk_rate=25)
-    burst = [bot.call(f"reply {n}", 1000 + n) for n in range(30)]
+    burst = [bot.call(f"reply {n}", 1000 + n) for n in range(OVERALL_PER_SECOND)]
     answers = [bot.call(f"answer {n}", 1, endpoint="answerCallbackQuery") for n in range(40)]
     await bot.time.run(*burst, *answers)
     assert set(bot.times()) == {0.0}
