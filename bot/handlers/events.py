@@ -55,10 +55,15 @@ def _in(services: Services, render):
     """A (event, locale) renderer for the outbox: ``render(event, when)`` inside the locale,
     as a {"text", "keyboard"} payload."""
 
+    made: dict[tuple[int, int, str], dict] = {}  # one rendering per language
+
     def payload(event: EventRow, locale: str) -> dict:
-        with i18n.use_locale(locale):
-            text, keyboard = render(event, _when(services, locale))
-        return {"text": text, "keyboard": keyboard.to_dict() if keyboard else None}
+        key = (event.id, event.sequence, locale)
+        if key not in made:
+            with i18n.use_locale(locale):
+                text, keyboard = render(event, _when(services, locale))
+            made[key] = {"text": text, "keyboard": keyboard.to_dict() if keyboard else None}
+        return made[key]
 
     return payload
 
@@ -208,7 +213,8 @@ async def answer_button(update: Update, context: BotContext) -> None:
             event = await services.events.get(event_id)
             await _tell_promoted(context, event, done.promoted)
         case b.EvCalendar(event=event_id):
-            event, ics = await services.events.calendar(event_id, user_id)
+            actor = await current_actor(update, context)
+            event, ics = await services.events.calendar(actor, event_id)
             await query.answer()
             await context.bot.send_document(
                 update.effective_chat.id,

@@ -76,6 +76,7 @@ class Services:
         roles = RoleService(roles_repo, config.admin_ids)
         delivery = DeliveryService(OutboxRepository(db), users)
         announcements_repo = AnnouncementsRepository(db)
+        events_repo = EventsRepository(db)
         groups = GroupService(GroupsRepository(db), residents, roles)
         return cls(
             config=config,
@@ -87,7 +88,15 @@ class Services:
             invites=InviteService(invites_repo, roles),
             signup=signup,
             privacy=PrivacyService(
-                users, signup, groups, roles_repo, invites_repo, audit, delivery, announcements_repo
+                users,
+                signup,
+                groups,
+                roles_repo,
+                invites_repo,
+                audit,
+                delivery,
+                announcements_repo,
+                events_repo,
             ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
@@ -106,7 +115,7 @@ class Services:
                 min_group=config.min_group,
             ),
             events=EventService(
-                EventsRepository(db),
+                events_repo,
                 announcements_repo,
                 delivery,
                 timezone=config.timezone,

@@ -361,11 +361,20 @@ class EventService:
         return found.answer if found else None
 
     # ---------------------------------------------------------------- calendar
-    async def calendar(self, event_id: int, user_id: int) -> tuple[EventRow, bytes]:
-        """The .ics of an event, for someone it was sent to (or who manages it)."""
+    async def calendar(self, actor: Actor, event_id: int) -> tuple[EventRow, bytes]:
+        """The .ics of an event, for a resident of its audience, someone who answered, or
+        someone who manages it."""
         event = await self.repo.get(event_id)
         if event is None or event.state == "draft":
             raise EventProblem(EventProblem.NOT_FOUND, str(event_id))
+        if not self.may_manage(actor, event):
+            residence = await self.repo.residence(actor.id, self.repo.db)
+            answered = await self.repo.rsvp(event.id, actor.id)
+            invited = residence is not None and (
+                event.buildings is None or residence[0] in event.buildings
+            )
+            if answered is None and not invited:
+                raise EventProblem(EventProblem.NOT_FOUND, str(event_id))
         return event, calendar_file(event, self.timezone, self.clock())
 
     # ---------------------------------------------------------------- lists

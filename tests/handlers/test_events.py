@@ -280,3 +280,8 @@ async def test_events_and_myevents(harness, admin):
     assert messages[-1]["document"]["file_name"] == "event-1.ics"
     [everything] = await harness.send(admin, "/events")
     assert "Oak meeting" in plain(everything["text"])
+    # someone of another building cannot fetch a Maple event's file with a forged press
+    [o] = await residents(harness, oak, 1, first_id=7850, locales=("en",))
+    [listing] = await harness.send(o, "/events")
+    messages, answers = await harness.press(o, listing, b.EvCalendar(1).pack())
+    assert not messages and "There is no event #1" in answers[-1].params["text"]

@@ -66,6 +66,12 @@ SAMPLES = {
     "source": "English",
     "number": "12",
     "word": " (lang:xx)",
+    "title": "Winter potluck",
+    "when": "Saturday, December 5, 2026, 6:30 PM",
+    "going": "12",
+    "maybe": "3",
+    "waitlist": "2",
+    "position": "2",
 }
 
 
