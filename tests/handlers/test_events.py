@@ -285,3 +285,35 @@ async def test_events_and_myevents(harness, admin):
     [listing] = await harness.send(o, "/events")
     messages, answers = await harness.press(o, listing, b.EvCalendar(1).pack())
     assert not messages and "There is no event #1" in answers[-1].params["text"]
+
+
+async def test_publish_and_reminders_skip_paused_unreachable_and_pending(harness, admin):
+    bid = await building(harness)
+    ok, paused, gone = await residents(harness, bid, 3, first_id=7900, locales=("en",) * 3)
+    [waiting] = await residents(harness, bid, 1, first_id=7950, status="pending")
+    services = services_of(harness)
+    services.events.clock = FixedClock(datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
+    await services.users.pause(paused["id"])
+    await services.users.unreachable(gone["id"])
+    [preview] = await harness.send(admin, f"/newevent {LINE}")
+    messages, _ = await harness.press_label(admin, preview, "📣 Publish")
+    assert "it goes to 1 resident." in plain(messages[-1]["text"])
+    rows = await services.db.fetch_all(
+        "SELECT o.user_id, o.state, o.skip_reason FROM outbox o JOIN outbox_jobs j "
+        "ON j.id = o.job_id WHERE j.kind = 'event' ORDER BY o.user_id"
+    )
+    assert [tuple(r) for r in rows] == [
+        (ok["id"], "sent", None),
+        (paused["id"], "skipped", "paused"),
+        (gone["id"], "skipped", "unreachable"),
+        (waiting["id"], "skipped", "pending"),
+    ]
+    await answer(harness, ok, 1, "going")
+    await services.users.pause(ok["id"])  # paused since: the reminder skips them
+    services.events.clock.now = datetime(2026, 12, 4, 18, 30, tzinfo=UTC)
+    assert (await handlers.run_due(services))[0] == 1
+    state = await services.db.fetch_value(
+        "SELECT o.skip_reason FROM outbox o JOIN outbox_jobs j ON j.id = o.job_id "
+        "WHERE j.kind = 'event.reminder'"
+    )
+    assert state == "paused"
