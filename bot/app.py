@@ -36,6 +36,7 @@ from bot.handlers import (
     admin,
     announce,
     buildings,
+    events,
     fallback,
     gate,
     groups,
@@ -88,6 +89,8 @@ def button_families() -> dict:
         buttons.AnnCard.FAMILY: announce.announce_button,
         buttons.AnnGotIt.FAMILY: announce.reply_button,
         buttons.TranslatePick.FAMILY: announce.translate_button,
+        buttons.EvPublish.FAMILY: events.event_button,
+        buttons.EvAnswer.FAMILY: events.answer_button,
     }
 
 
@@ -136,6 +139,11 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("editannounce", announce.editannounce_command))
     app.add_handler(CommandHandler("translate", announce.translate_command))
     app.add_handler(CommandHandler("translator", announce.translator_command))
+    app.add_handler(CommandHandler("newevent", events.newevent_command))
+    app.add_handler(CommandHandler("events", events.events_command))
+    app.add_handler(CommandHandler("myevents", events.myevents_command))
+    app.add_handler(CommandHandler("editevent", events.editevent_command))
+    app.add_handler(CommandHandler("cancelevent", events.cancelevent_command))
 
     # Buttons, one handler per family of typed codecs (bot/views/buttons.py). Callback data
     # is only a hint: each handler re-validates it, and checks the presser's rights now.
@@ -208,6 +216,13 @@ async def post_init(app: Application) -> None:
         )
         app.job_queue.run_repeating(
             announce.send_scheduled, interval=announce.SCHEDULE_CHECK_SECONDS, first=5
+        )
+        # Reminders live in the database; this only wakes the bot to look (one indexed read).
+        app.job_queue.run_repeating(
+            events.tick,
+            interval=events.TICK_SECONDS,
+            first=1,
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         app.job_queue.run_repeating(
             prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS

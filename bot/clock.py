@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time
 
 DB_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -55,3 +55,13 @@ def local(moment: datetime | str, timezone: ZoneInfo, locale: str, fmt: str = "m
     if isinstance(moment, str):
         moment = from_db(moment)
     return format_datetime(moment, format=fmt, tzinfo=timezone, locale=locale)
+
+
+def local_long(moment: datetime | str, timezone: ZoneInfo, locale: str) -> str:
+    """A day and time spelled out for a reader ("sábado, 5 de diciembre de 2026, 18:30"): the
+    full date and the short time in their language, in the community's zone."""
+    if isinstance(moment, str):
+        moment = from_db(moment)
+    day = format_date(moment.astimezone(timezone), format="full", locale=locale)
+    hour = format_time(moment, format="short", tzinfo=timezone, locale=locale)
+    return f"{day}, {hour}"

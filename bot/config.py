@@ -30,6 +30,7 @@ MAX_SEND_RATE = 1000  # Telegram's ceiling with paid broadcasts
 DEFAULT_QUIET_HOURS = "21:00-08:00"
 DEFAULT_APPROVAL_THRESHOLD = 50
 DEFAULT_MIN_GROUP = 5
+DEFAULT_REMINDER_LEADS = "24h,1h"
 SWITCHES = {"on": True, "off": False}
 
 # Telegram tokens look like "123456789:AAE..." (digits, colon, 35 url-safe characters).
@@ -61,6 +62,8 @@ class Config:
     approval_threshold: int = 50  # a send to more residents needs a second person; 0: never
     min_group: int = 5  # counts of smaller groups are never shown
     paid_broadcast: bool = False  # bulk sends pay Stars to go past 30 a second
+    reminder_leads: tuple[int, ...] = (1440, 60)  # minutes before an event, longest first
+    remind_maybe: bool = True  # reminders go to "Maybe" answers too
 
     @property
     def file_base_url(self) -> str:
@@ -181,6 +184,11 @@ def load_config(
     approval_threshold = _count(get, "BOT_APPROVAL_THRESHOLD", DEFAULT_APPROVAL_THRESHOLD, 0)
     min_group = _count(get, "BOT_MIN_GROUP", DEFAULT_MIN_GROUP, 2)
 
+    reminder_leads = parse_leads(get("BOT_REMINDER_LEADS") or DEFAULT_REMINDER_LEADS)
+    maybe_text = (get("BOT_REMIND_MAYBE") or "on").lower()
+    if maybe_text not in SWITCHES:
+        raise ConfigError("BOT_REMIND_MAYBE", f"{maybe_text!r} is not on or off")
+
     log_level = (get("BOT_LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError("BOT_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
@@ -198,7 +206,29 @@ def load_config(
         approval_threshold=approval_threshold,
         min_group=min_group,
         paid_broadcast=paid_broadcast,
+        reminder_leads=reminder_leads,
+        remind_maybe=SWITCHES[maybe_text],
     )
+
+
+_LEAD = re.compile(r"([1-9][0-9]{0,4})([mhd])")
+_LEAD_MINUTES = {"m": 1, "h": 60, "d": 1440}
+
+
+def parse_leads(text: str) -> tuple[int, ...]:
+    """``24h,1h`` (or ``10m``, ``2d``): minutes before an event, longest first, no repeats."""
+    minutes = set()
+    for part in text.split(","):
+        found = _LEAD.fullmatch(part.strip().lower())
+        if found is None:
+            raise ConfigError(
+                "BOT_REMINDER_LEADS",
+                f"{text!r} is not a list of lead times like 24h,1h (m: minutes, h: hours, d: days)",
+            )
+        minutes.add(int(found.group(1)) * _LEAD_MINUTES[found.group(2)])
+    if max(minutes) > 60 * 24 * 60:
+        raise ConfigError("BOT_REMINDER_LEADS", f"{text!r}: at most 60 days before an event")
+    return tuple(sorted(minutes, reverse=True))
 
 
 def _count(get, name: str, default: int, least: int) -> int:

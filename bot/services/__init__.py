@@ -9,6 +9,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.awaiting import AwaitingService
 from bot.services.buildings import BuildingService
 from bot.services.delivery import DeliveryService
+from bot.services.events import EventService
 from bot.services.groups import GroupService
 from bot.services.invites import InviteService
 from bot.services.keys import Keys
@@ -25,6 +26,7 @@ from bot.storage.audit import AuditRepository
 from bot.storage.awaiting import AwaitingRepository
 from bot.storage.buildings import BuildingsRepository
 from bot.storage.db import Database
+from bot.storage.events import EventsRepository
 from bot.storage.groups import GroupsRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.outbox import OutboxRepository
@@ -56,6 +58,7 @@ class Services:
     updates: UpdateService
     delivery: DeliveryService
     announcements: AnnouncementService
+    events: EventService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -73,6 +76,7 @@ class Services:
         roles = RoleService(roles_repo, config.admin_ids)
         delivery = DeliveryService(OutboxRepository(db), users)
         announcements_repo = AnnouncementsRepository(db)
+        events_repo = EventsRepository(db)
         groups = GroupService(GroupsRepository(db), residents, roles)
         return cls(
             config=config,
@@ -84,7 +88,15 @@ class Services:
             invites=InviteService(invites_repo, roles),
             signup=signup,
             privacy=PrivacyService(
-                users, signup, groups, roles_repo, invites_repo, audit, delivery, announcements_repo
+                users,
+                signup,
+                groups,
+                roles_repo,
+                invites_repo,
+                audit,
+                delivery,
+                announcements_repo,
+                events_repo,
             ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
@@ -101,5 +113,13 @@ class Services:
                 quiet_hours=config.quiet_hours,
                 timezone=config.timezone,
                 min_group=config.min_group,
+            ),
+            events=EventService(
+                events_repo,
+                announcements_repo,
+                delivery,
+                timezone=config.timezone,
+                reminder_leads=config.reminder_leads,
+                remind_maybe=config.remind_maybe,
             ),
         )

@@ -67,6 +67,21 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "translator", N_("Give or take away the translator role"), Role.ORGANISER, private=True
     ),
+    Command("events", N_("Upcoming events")),
+    Command("myevents", N_("The events you answered"), private=True),
+    Command("newevent", N_("Create an event"), Role.STEWARD, private=True),
+    Command(
+        "editevent",
+        N_("Change an event's time, title, place or capacity"),
+        Role.STEWARD,
+        private=True,
+    ),
+    Command(
+        "cancelevent",
+        N_("Cancel an event and tell everyone who answered"),
+        Role.STEWARD,
+        private=True,
+    ),
     Command("status", N_("Bot health and numbers"), Role.ADMIN, private=True),
 )
 

@@ -10,6 +10,7 @@ from bot.services.signup import SignupService
 from bot.services.users import UserService
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import AuditRepository
+from bot.storage.events import EventsRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.roles import RolesRepository
 
@@ -25,8 +26,10 @@ class PrivacyService:
         audit: AuditRepository,
         delivery: DeliveryService,
         announcements: AnnouncementsRepository,
+        events: EventsRepository | None = None,
     ) -> None:
         self.announcements = announcements
+        self.events = events
         self.users = users
         self.signup = signup
         self.groups = groups
@@ -68,6 +71,7 @@ class PrivacyService:
             "audit_log": entries,
             "messages_from_the_bot": await self.delivery.sent_to(user_id),
             **await self.announcements.export(user_id),
+            **(await self.events.export(user_id) if self.events else {}),
             "kept_after_forget": {
                 "audit_log_entries": len(entries),
                 "ban_trace": bool(resident and resident["status"] == "banned"),

@@ -9,6 +9,7 @@ from enum import StrEnum
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import erase_text_about, write_audit
 from bot.storage.db import NOW, Database, Queries, Tx
+from bot.storage.events import EventsRepository
 from bot.storage.roles import RolesRepository
 
 
@@ -277,6 +278,7 @@ class ResidentsRepository:
             "DELETE FROM outbox WHERE user_id = ? OR about_user_id = ?", (user_id, user_id)
         )
         await AnnouncementsRepository(self.db).forget(tx, user_id)
+        await EventsRepository(self.db).forget(tx, user_id)
         await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
         await tx.execute("DELETE FROM consent_log WHERE user_id = ?", (user_id,))
         await tx.execute("DELETE FROM warnings WHERE user_id = ?", (user_id,))

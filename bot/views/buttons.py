@@ -202,3 +202,12 @@ AnnAnswer = button("ar", "a", question=int)
 
 # --- /translate --------------------------------------------------------------------------------
 TranslatePick = button("tr", "", ann=int, locale=LOCALE)
+
+# --- events: the author's preview (steward or organiser) -------------------------------------
+EvPublish = button("ev", "pub", event=int)
+EvDiscard = button("ev", "del", event=int)
+
+# --- what residents press on an event post, a reminder, or /myevents --------------------------
+EvAnswer = button("er", "a", event=int, answer=("going", "maybe", "no"))
+EvCalendar = button("er", "ics", event=int)
+EvCantCome = button("er", "off", event=int)  # a reminder's "Can't come after all"

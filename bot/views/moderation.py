@@ -64,6 +64,9 @@ AUDIT_SENTENCES = {
     "announcement.send": N_("{actor} sent announcement #{number}."),
     "announcement.cancel": N_("{actor} cancelled announcement #{number}."),
     "announcement.edit": N_("{actor} corrected announcement #{number}."),
+    "event.publish": N_("{actor} published event #{number}."),
+    "event.edit": N_("{actor} changed event #{number}."),
+    "event.cancel": N_("{actor} cancelled event #{number}."),
     "role.translator": N_("{actor} made {subject} a translator."),
     "role.translator_removed": N_("{actor} took the translator role from {subject}."),
 }
@@ -176,7 +179,7 @@ def audit_line(entry: dict, when: When) -> str:
             actor=person(entry["actor_name"], entry["actor_id"]),
             subject=person(entry["subject_name"], entry["subject_id"]),
             building=esc(entry["building"] or "—"),
-            number=_details(entry).get("announcement", "?"),
+            number=_details(entry).get("announcement", _details(entry).get("event", "?")),
         )
     stored = entry["reason"]  # free text, or the msgid of a reason picked with a button
     if stored:

@@ -13,6 +13,7 @@ from enum import Enum
 from bot.i18n import N_, _
 from bot.services.announcements import BODY_MAX, AnnouncementProblem
 from bot.services.buildings import BuildingProblem
+from bot.services.events import EventProblem
 from bot.services.groups import GroupProblem
 from bot.services.invites import MAX_DAYS, InviteProblem
 from bot.services.moderation import ModerationProblem
@@ -20,6 +21,7 @@ from bot.services.problems import ButtonProblem, Problem
 from bot.services.roles import RoleProblem
 from bot.services.signup import DISPLAY_NAME_MAX, SignupProblem
 from bot.services.text import UNIT_MAX
+from bot.views import events as event_views
 from bot.views.common import esc
 
 
@@ -114,6 +116,32 @@ MESSAGES: dict[Enum, M] = {
     AnnouncementProblem.NOT_SENT: lambda p: _("Announcement #{id} has not been sent yet.").format(
         id=esc(p.detail)
     ),
+    # events
+    EventProblem.NOT_FOUND: lambda p: _(
+        "There is no event #{id} that you can see. /events lists them."
+    ).format(id=esc(p.detail)),
+    EventProblem.BAD_LINE: lambda p: event_views.new_usage(),
+    EventProblem.BAD_DATE: lambda p: _(
+        "There is no such date or time ({date}). Write it like <code>2026-12-05 18:30</code>."
+    ).format(date=esc(p.detail)),
+    EventProblem.PAST: lambda p: _("That time has already passed: pick a later one."),
+    EventProblem.TOO_LONG: lambda p: _("That is too long: use at most {max} characters.").format(
+        max=esc(p.detail)
+    ),
+    EventProblem.BAD_CAPACITY: lambda p: _(
+        "The number of places is a whole number, such as <code>40</code>."
+    ),
+    EventProblem.NOT_YOURS: lambda p: _(
+        "Building {id} is not one you look after: you can create events for your own buildings."
+    ).format(id=esc(p.detail)),
+    EventProblem.CHANGED: lambda p: (
+        _("That can't be done any more.") + " " + _(event_views.EVENT_STATES[p.detail])
+        if p.detail in event_views.EVENT_STATES
+        else _("That can't be done any more.")
+    ),
+    EventProblem.CLOSED: lambda p: _("This event is over or was cancelled: answers are closed."),
+    EventProblem.NOT_INVITED: lambda p: _("This event is for the residents of other buildings."),
+    EventProblem.BAD_EDIT: lambda p: event_views.edit_usage(),
     # buildings
     BuildingProblem.EMPTY: lambda p: _(
         "Please give the building a name, for example: /building add Maple Court"

@@ -67,6 +67,12 @@ SAMPLES = {
     "number": "12",
     "word": " (lang:xx)",
     "people": "12 residents",
+    "title": "Winter potluck",
+    "when": "Saturday, December 5, 2026, 6:30 PM",
+    "going": "12",
+    "maybe": "3",
+    "waitlist": "2",
+    "position": "2",
 }
 
 

@@ -167,6 +167,11 @@ WIRE = {
     b.AnnQuestion(12): "ar:q:12",
     b.AnnAnswer(40): "ar:a:40",
     b.TranslatePick(12, "zh_Hans"): "tr:12:zh_Hans",
+    b.EvPublish(4): "ev:pub:4",
+    b.EvDiscard(4): "ev:del:4",
+    b.EvAnswer(4, "going"): "er:a:4:going",
+    b.EvCalendar(4): "er:ics:4",
+    b.EvCantCome(4): "er:off:4",
 }
 
 

@@ -1,0 +1,306 @@
+"""Events (``events``), their answers (``event_rsvps``) and reminders (``event_reminders``).
+
+Every method that decides takes the caller's transaction ``tx``, so a service reads its
+precondition and writes its change (and the outbox job) together."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.storage.db import NOW, Database, Queries, Tx
+
+ANSWERS = ("going", "maybe", "no", "waitlist")
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    audience: dict
+    title: str
+    place: str
+    starts_at: str
+    capacity: int | None
+    description: str | None
+    state: str
+    sequence: int
+    cancel_reason: str | None
+    created_by: int | None
+    job_id: int | None
+    created_at: str
+
+    @property
+    def buildings(self) -> list[int] | None:
+        return self.audience.get("buildings")
+
+
+@dataclass(frozen=True)
+class Rsvp:
+    event_id: int
+    user_id: int
+    answer: str
+    position: int | None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Someone to tell: their language as stored, and what may stop a bulk send."""
+
+    user_id: int
+    locale: str | None
+    telegram_language: str | None
+    paused: bool
+    unreachable: bool
+
+
+def _row(r) -> EventRow:
+    return EventRow(
+        id=r["id"],
+        audience=json.loads(r["audience"]),
+        title=r["title"],
+        place=r["place"],
+        starts_at=r["starts_at"],
+        capacity=r["capacity"],
+        description=r["description"],
+        state=r["state"],
+        sequence=r["sequence"],
+        cancel_reason=r["cancel_reason"],
+        created_by=r["created_by"],
+        job_id=r["job_id"],
+        created_at=r["created_at"],
+    )
+
+
+_FIELDS = {
+    "title",
+    "place",
+    "starts_at",
+    "capacity",
+    "description",
+    "state",
+    "cancel_reason",
+    "job_id",
+}
+
+
+class EventsRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def transaction(self):
+        return self.db.transaction()
+
+    # ------------------------------------------------------------------ events
+    async def create(self, tx: Tx, created_by: int, update_id: int | None, **fields) -> int:
+        """A draft, once per update (a replayed update finds the first one)."""
+        if update_id is not None:
+            existing = await tx.fetch_value(
+                "SELECT id FROM events WHERE update_id = ?", (update_id,)
+            )
+            if existing is not None:
+                return existing
+        return await tx.insert(
+            "INSERT INTO events (audience, title, place, starts_at, capacity, created_by, "
+            "update_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                json.dumps(fields["audience"]),
+                fields["title"],
+                fields["place"],
+                fields["starts_at"],
+                fields["capacity"],
+                created_by,
+                update_id,
+            ),
+        )
+
+    async def get(self, event_id: int, q: Queries | None = None) -> EventRow | None:
+        row = await (q or self.db).fetch_one("SELECT * FROM events WHERE id = ?", (event_id,))
+        return _row(row) if row else None
+
+    async def change(
+        self, tx: Tx, event_id: int, from_states: tuple[str, ...], *, bump: bool, **fields
+    ) -> bool:
+        """Change columns only while the state is one of ``from_states``; ``bump`` raises the
+        sequence (every change residents can see)."""
+        assert set(fields) <= _FIELDS, fields
+        sets = [f"{name} = ?" for name in fields]
+        if bump:
+            sets.append("sequence = sequence + 1")
+        marks = ", ".join("?" for _ in from_states)
+        return bool(
+            await tx.execute(
+                f"UPDATE events SET {', '.join(sets)} WHERE id = ? AND state IN ({marks})",
+                (*fields.values(), event_id, *from_states),
+            )
+        )
+
+    async def upcoming(self, now: str, limit: int = 50) -> list[EventRow]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM events WHERE state = 'published' AND starts_at > ? "
+            "ORDER BY starts_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [_row(r) for r in rows]
+
+    async def residence(self, user_id: int, q: Queries) -> tuple[int, str] | None:
+        """(building, status) of a resident, if they signed up."""
+        row = await q.fetch_one(
+            "SELECT building_id, status FROM residents WHERE user_id = ?", (user_id,)
+        )
+        return (row[0], row[1]) if row else None
+
+    # ------------------------------------------------------------------ answers
+    async def rsvp(self, event_id: int, user_id: int, q: Queries | None = None) -> Rsvp | None:
+        row = await (q or self.db).fetch_one(
+            "SELECT * FROM event_rsvps WHERE event_id = ? AND user_id = ?", (event_id, user_id)
+        )
+        return Rsvp(row[0], row[1], row[2], row[3]) if row else None
+
+    async def put_rsvp(self, tx: Tx, event_id: int, user_id: int, answer: str) -> int | None:
+        """Record an answer (a waitlist answer goes to the end of the queue); its position."""
+        position = None
+        if answer == "waitlist":
+            position = 1 + await tx.fetch_value(
+                "SELECT coalesce(max(position), 0) FROM event_rsvps WHERE event_id = ?",
+                (event_id,),
+            )
+        await tx.execute(
+            "INSERT INTO event_rsvps (event_id, user_id, answer, position) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (event_id, user_id) DO UPDATE SET answer = excluded.answer, "
+            f"position = excluded.position, updated_at = {NOW}",
+            (event_id, user_id, answer, position),
+        )
+        return position
+
+    async def counts(self, event_id: int, q: Queries | None = None) -> dict[str, int]:
+        rows = await (q or self.db).fetch_all(
+            "SELECT answer, count(*) FROM event_rsvps WHERE event_id = ? GROUP BY answer",
+            (event_id,),
+        )
+        found = {r[0]: r[1] for r in rows}
+        return {answer: found.get(answer, 0) for answer in ANSWERS}
+
+    async def first_waiting(self, tx: Tx, event_id: int, n: int) -> list[int]:
+        rows = await tx.fetch_all(
+            "SELECT user_id FROM event_rsvps WHERE event_id = ? AND answer = 'waitlist' "
+            "ORDER BY position LIMIT ?",
+            (event_id, n),
+        )
+        return [r[0] for r in rows]
+
+    async def answered(self, event_id: int, answers: tuple[str, ...], q: Queries) -> list[Reader]:
+        """Who gave one of ``answers``, with their language, pause and reachability."""
+        marks = ", ".join("?" for _ in answers)
+        rows = await q.fetch_all(
+            "SELECT r.user_id, u.locale, u.telegram_language, u.paused, u.unreachable_since "
+            "FROM event_rsvps r LEFT JOIN users u ON u.id = r.user_id "
+            f"WHERE r.event_id = ? AND r.answer IN ({marks}) ORDER BY r.user_id",
+            (event_id, *answers),
+        )
+        return [
+            Reader(
+                r["user_id"],
+                r["locale"],
+                r["telegram_language"],
+                bool(r["paused"]),
+                r["unreachable_since"] is not None,
+            )
+            for r in rows
+        ]
+
+    async def mine(self, user_id: int, now: str) -> list[tuple[EventRow, str]]:
+        rows = await self.db.fetch_all(
+            "SELECT e.*, r.answer AS my_answer FROM event_rsvps r JOIN events e "
+            "ON e.id = r.event_id WHERE r.user_id = ? AND e.starts_at > ? "
+            "ORDER BY e.starts_at, e.id LIMIT 20",
+            (user_id, now),
+        )
+        return [(_row(r), r["my_answer"]) for r in rows]
+
+    # ------------------------------------------------------------------ reminders
+    async def arm(self, tx: Tx, event_id: int, lead_minutes: int, due_at: str) -> None:
+        """A reminder (again) pending at ``due_at``."""
+        await tx.execute(
+            "INSERT INTO event_reminders (event_id, lead_minutes, due_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (event_id, lead_minutes) DO UPDATE SET due_at = excluded.due_at, "
+            "state = 'pending', job_id = NULL",
+            (event_id, lead_minutes, due_at),
+        )
+
+    async def drop_pending(self, tx: Tx, event_id: int, leads: tuple[int, ...] | None) -> int:
+        """Pending reminders of an event (of ``leads`` only, if given) are dropped."""
+        sql = (
+            "UPDATE event_reminders SET state = 'dropped' WHERE event_id = ? AND state = 'pending'"
+        )
+        params: tuple = (event_id,)
+        if leads is not None:
+            sql += f" AND lead_minutes IN ({', '.join('?' for _ in leads) or 'NULL'})"
+            params += tuple(leads)
+        return await tx.execute(sql, params)
+
+    async def reminders(self, event_id: int) -> list[dict]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM event_reminders WHERE event_id = ? ORDER BY lead_minutes DESC",
+            (event_id,),
+        )
+        return [dict(r) for r in rows]
+
+    async def work_due(self, now: str, refresh_before: str) -> tuple[list[int], list[int]]:
+        """One cheap read (two indexed parts): (reminders due, events whose counts changed
+        and whose copies were last refreshed before ``refresh_before``)."""
+        rows = await self.db.fetch_all(
+            "SELECT 'r', id FROM event_reminders WHERE state = 'pending' AND due_at <= ? "
+            "UNION ALL SELECT 'e', id FROM events WHERE refresh_wanted = 1 "
+            "AND coalesce(refreshed_at, '') <= ?",
+            (now, refresh_before),
+        )
+        return [r[1] for r in rows if r[0] == "r"], [r[1] for r in rows if r[0] == "e"]
+
+    async def reminder(self, tx: Tx, reminder_id: int):
+        return await tx.fetch_one("SELECT * FROM event_reminders WHERE id = ?", (reminder_id,))
+
+    async def settle_reminder(
+        self, tx: Tx, reminder_id: int, state: str, job_id: int | None = None
+    ) -> bool:
+        """'pending' -> ``state`` (once: a second tick finds it moved on)."""
+        return bool(
+            await tx.execute(
+                "UPDATE event_reminders SET state = ?, job_id = ? WHERE id = ? "
+                "AND state = 'pending'",
+                (state, job_id, reminder_id),
+            )
+        )
+
+    # ------------------------------------------------------------------ counts on copies
+    async def want_refresh(self, tx: Tx, event_id: int) -> None:
+        await tx.execute("UPDATE events SET refresh_wanted = 1 WHERE id = ?", (event_id,))
+
+    async def take_refresh(self, tx: Tx, event_id: int, now: str, before: str) -> bool:
+        """Claim one refresh of the copies (at most one per debounce window)."""
+        return bool(
+            await tx.execute(
+                "UPDATE events SET refresh_wanted = 0, refreshed_at = ? WHERE id = ? "
+                "AND refresh_wanted = 1 AND coalesce(refreshed_at, '') <= ?",
+                (now, event_id, before),
+            )
+        )
+
+    async def copies(self, job_id: int, q: Queries | None = None) -> list[dict]:
+        rows = await (q or self.db).fetch_all(
+            "SELECT chat_id, user_id, message_id, locale FROM outbox WHERE job_id = ? "
+            "AND state = 'sent' AND message_id IS NOT NULL",
+            (job_id,),
+        )
+        return [dict(r) for r in rows]
+
+    # ------------------------------------------------------------------ privacy
+    async def forget(self, tx: Tx, user_id: int) -> None:
+        await tx.execute("DELETE FROM event_rsvps WHERE user_id = ?", (user_id,))
+        await tx.execute("UPDATE events SET created_by = NULL WHERE created_by = ?", (user_id,))
+
+    async def export(self, user_id: int) -> dict:
+        rows = await self.db.fetch_all(
+            "SELECT event_id, answer, position, updated_at FROM event_rsvps WHERE user_id = ?",
+            (user_id,),
+        )
+        return {"event_answers": [dict(r) for r in rows]}
