@@ -3,7 +3,9 @@ through it, so Telegram's flood limits hold for the whole process.
 
 - **Overall**: never more than 30 sending calls (a message sent, copied, forwarded or edited)
   in any one-second window, measured as a sliding log over a slightly longer window
-  (``WINDOW``), because timestamps jitter over real HTTP. Other calls (``getUpdates``,
+  (``WINDOW``) with one of the 30 kept spare, and counting each send from its release until a
+  window after Telegram answered it: over real HTTP (or on a busy machine) a send may reach
+  Telegram well after it left here. Other calls (``getUpdates``,
   ``answerCallbackQuery``, ``getMe``, ``setMyCommands``...) are neither counted nor delayed.
 - **Two lanes**: ``reply`` (the default: a handler answering someone) and ``bulk`` (the
   outbox sender, per call with ``rate_limit_args={"lane": "bulk"}``). When both wait for a
@@ -104,7 +106,11 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
         self.bulk_rate = bulk_rate
         self.max_retries = max_retries
         self.time = timebase or Timebase()
-        self._recent: deque[float] = deque()  # counted sends, oldest first
+        # Counted sends, oldest first, by when their answer came back: a send reaches Telegram
+        # somewhere between its release and its answer, so a window counted by answers (and
+        # every send still in flight) holds whatever delay the network or a busy machine adds.
+        self._recent: deque[float] = deque()
+        self._in_flight = 0
         self._bulk_next = 0.0  # when the next bulk message may go (pacing)
         self._private_last: dict[int, float] = {}
         self._group_recent: dict[int, deque[float]] = {}
@@ -151,6 +157,8 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
                 if attempt == retries:
                     raise
                 log.info("Telegram asked to wait %.1f s: a reply is retried", retry_seconds(exc))
+            finally:
+                self._answered(request)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _unlimited(self, callback, args, kwargs):
@@ -164,6 +172,15 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
                     raise
                 await self.time.wait(asyncio.Event(), retry_seconds(exc) + HOLD_MARGIN)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _answered(self, request: _Request) -> None:
+        """A counted send came back (sent, refused or failed): it now counts in the window
+        from this moment."""
+        if not self.paced or request.paid:
+            return
+        self._in_flight -= request.count
+        self._recent.extend([self.time.now()] * request.count)
+        self._poke()
 
     def _hold(self, exc: RetryAfter) -> None:
         wait = retry_seconds(exc)
@@ -202,9 +219,12 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
             return ready - now
         if not request.paid:
             self._forget_before(self._recent, now - WINDOW)
-            if len(self._recent) + request.count > OVERALL_PER_SECOND:
-                index = max(len(self._recent) + request.count - OVERALL_PER_SECOND - 1, 0)
-                ready = max(ready, self._recent[min(index, len(self._recent) - 1)] + WINDOW)
+            excess = len(self._recent) + self._in_flight + request.count - OVERALL_PER_SECOND
+            if excess > 0:
+                if excess <= len(self._recent):  # the oldest answered ones leave the window
+                    ready = max(ready, self._recent[excess - 1] + WINDOW)
+                else:  # sends in flight are in the way: look again when one is answered
+                    ready = max(ready, now + WINDOW)
         if request.lane == BULK:
             if self._replies_waiting and not request.paid:
                 # A reply is waiting: it takes the next slot; look again when it has gone.
@@ -235,7 +255,7 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
         if not self.paced:
             return
         if not request.paid:
-            self._recent.extend([now] * request.count)
+            self._in_flight += request.count
         if request.lane == BULK:
             self._bulk_next = (
                 max(self._bulk_next, now - BULK_CREDIT) + request.count / self.bulk_rate

@@ -91,12 +91,17 @@ class Bot:
         endpoint: str = "sendMessage",
         paid: bool = False,
         flood: int = 0,
+        arrives_after: float = 0.0,
     ):
-        """A request; the first ``flood`` attempts are answered with a 429 (retry after 3 s)."""
+        """A request; the first ``flood`` attempts are answered with a 429 (retry after 3 s).
+        ``arrives_after``: the network (or a busy machine) holds it that long before it
+        reaches Telegram, which answers at once."""
         answers = iter([RetryAfter(timedelta(seconds=3))] * flood)
 
         async def callback():
             self.calls += 1
+            if arrives_after:
+                await self.time.sleep(arrives_after)
             error = next(answers, None)
             if error is not None:
                 raise error
@@ -129,6 +134,18 @@ async def test_never_more_than_30_sends_in_any_second_replies_may_burst():
     assert bot.times(lane="reply").count(0.0) == OVERALL_PER_SECOND
     # bulk keeps its own pace: 25 a second, plus the little it may catch up after a pause
     assert _max_in_window(bot.times(lane=BULK), 1.0) <= 25 + math.ceil(BULK_CREDIT * 25)
+
+
+async def test_sends_held_up_on_the_way_still_never_crowd_one_second_at_telegram():
+    """Sends released evenly but delayed on the way (a stalled machine, a slow network)
+    arrive together: the window counts each send until Telegram has answered it."""
+    bot = Bot(bulk_rate=None)
+    bot.limiter.bulk_rate = 25  # paced, so the overall window applies
+    slow = [bot.call(f"slow {n}", 1000 + n, arrives_after=0.9) for n in range(OVERALL_PER_SECOND)]
+    fast = [bot.call(f"fast {n}", 2000 + n) for n in range(OVERALL_PER_SECOND)]
+    await bot.time.run(*slow, *fast)
+    assert len(bot.sent) == 2 * OVERALL_PER_SECOND
+    assert _max_in_window(bot.times(), 1.0) <= OVERALL_PER_SECOND
 
 
 async def test_a_reply_goes_before_bulk_sends_already_waiting():
