@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time as monotonic
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from telegram import Update
@@ -443,14 +444,14 @@ async def announce_button(update: Update, context: BotContext) -> None:
 def _toggle_building(ann: AnnouncementRow, actor: Actor, building_id: int) -> Audience:
     aud = Audience.from_dict(ann.audience)
     if building_id == 0:
-        return Audience(None, aud.locales, aud.tenures, aud.roles)
+        return replace(aud, buildings=None)
     chosen = set(aud.buildings or ())
     chosen ^= {building_id}
     if not chosen and actor.buildings is not None:
         chosen = set(actor.buildings)
     if not chosen:
-        return Audience(None, aud.locales, aud.tenures, aud.roles)
-    return Audience(tuple(sorted(chosen)), aud.locales, aud.tenures, aud.roles)
+        return replace(aud, buildings=None)
+    return replace(aud, buildings=tuple(sorted(chosen)))
 
 
 def _toggle_filter(ann: AnnouncementRow, kind: str, value: str) -> Audience:
@@ -464,12 +465,8 @@ def _toggle_filter(ann: AnnouncementRow, kind: str, value: str) -> Audience:
     if value not in allowed[kind]:
         raise ButtonProblem(ButtonProblem.STALE)
     picked = tuple(v for v in current if v != value) if value in current else (*current, value)
-    return Audience(
-        aud.buildings,
-        picked if kind == "lang" else aud.locales,
-        picked if kind == "tenure" else aud.tenures,
-        picked if kind == "role" else aud.roles,
-    )
+    field = {"lang": "locales", "tenure": "tenures", "role": "roles"}[kind]
+    return replace(aud, **{field: picked})
 
 
 def _preset_time(context: BotContext, preset: str) -> str:

@@ -69,6 +69,7 @@ class Audience:
     locales: tuple[str, ...] = ()
     tenures: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
+    events: tuple[int, ...] = ()  # only who answered Going, Maybe or the waitlist to these
 
     def to_dict(self) -> dict:
         return {
@@ -76,6 +77,7 @@ class Audience:
             "locales": list(self.locales),
             "tenures": list(self.tenures),
             "roles": list(self.roles),
+            "events": list(self.events),
         }
 
     @classmethod
@@ -86,6 +88,7 @@ class Audience:
             tuple(data.get("locales", ())),
             tuple(data.get("tenures", ())),
             tuple(data.get("roles", ())),
+            tuple(data.get("events", ())),
         )
 
     def admits(self, person: Person, locale: str) -> bool:
@@ -102,7 +105,7 @@ class Audience:
 
 def parse_audience(words: str) -> Audience:
     """``all``, or ``2`` / ``2,5`` (numbers from /building list), then ``lang:es``,
-    ``tenure:renter``, ``role:steward`` filters (several values with commas)."""
+    ``tenure:renter``, ``role:steward``, ``event:4`` filters (several values with commas)."""
     tokens = words.split()
     if not tokens:
         raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, "")
@@ -116,9 +119,16 @@ def parse_audience(words: str) -> Audience:
             raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, tokens[0])
         buildings = tuple(sorted(set(numbers)))
     filters: dict[str, list[str]] = {"lang": [], "tenure": [], "role": []}
+    events: list[int] = []
     for token in rest:
         name, _, values = token.partition(":")
         name = name.lower()
+        if name == "event":
+            numbers = [parse_int(v.lstrip("#"), max_digits=9) for v in values.split(",") if v]
+            if not numbers or any(n is None or n <= 0 for n in numbers):
+                raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, token)
+            events += numbers
+            continue
         allowed = {
             "lang": SUPPORTED_LOCALES,
             "tenure": TENURES,
@@ -137,6 +147,7 @@ def parse_audience(words: str) -> Audience:
         tuple(dict.fromkeys(filters["lang"])),
         tuple(dict.fromkeys(filters["tenure"])),
         tuple(dict.fromkeys(filters["role"])),
+        tuple(dict.fromkeys(events)),
     )
 
 
@@ -268,6 +279,17 @@ class AnnouncementService:
         self.clock = clock
 
     # ---------------------------------------------------------------- scope
+    async def _check_events(self, actor: Actor, audience: Audience) -> None:
+        """An event's answers are for whoever may manage the event: its buildings."""
+        for event_id in audience.events:
+            buildings = await self.repo.event_buildings(event_id)
+            if buildings is False:
+                raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, f"event:{event_id}")
+            if actor.buildings is not None and (
+                buildings is None or not set(buildings) <= actor.buildings
+            ):
+                raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, f"event:{event_id}")
+
     def _check_scope(self, actor: Actor, audience: Audience) -> Audience:
         """A steward's "all" is their buildings; other buildings are refused."""
         if actor.buildings is None:
@@ -276,7 +298,11 @@ class AnnouncementService:
             if not actor.buildings:
                 raise AnnouncementProblem(AnnouncementProblem.EVERYONE_ORGANISERS)
             return Audience(
-                tuple(sorted(actor.buildings)), audience.locales, audience.tenures, audience.roles
+                tuple(sorted(actor.buildings)),
+                audience.locales,
+                audience.tenures,
+                audience.roles,
+                audience.events,
             )
         outside = [b for b in audience.buildings if b not in actor.buildings]
         if outside:
@@ -312,6 +338,7 @@ class AnnouncementService:
         attachment: dict | None = None,
     ) -> AnnouncementRow:
         audience = self._check_scope(actor, audience)
+        await self._check_events(actor, audience)
         text = clean_body(body) if body is not None else None
         announcement_id, _new = await self.repo.create(
             actor.id, update_id, audience.to_dict(), locale, text, attachment
@@ -380,6 +407,9 @@ class AnnouncementService:
         people = await self.repo.people(
             list(audience.buildings) if audience.buildings is not None else None, q
         )
+        if audience.events:
+            answered = await self.repo.answered_events(list(audience.events), q)
+            people = [p for p in people if p.user_id in answered]
         planned = []
         for person in people:
             locale = i18n.resolve_locale(person.locale, person.telegram_language)
@@ -435,7 +465,9 @@ class AnnouncementService:
         """Whether the audience is a group whose size must not show when small: some
         buildings, languages, tenures or roles (everyone is not a group)."""
         aud = Audience.from_dict(ann.audience)
-        return aud.buildings is not None or bool(aud.locales or aud.tenures or aud.roles)
+        return aud.buildings is not None or bool(
+            aud.locales or aud.tenures or aud.roles or aud.events
+        )
 
     def shown(self, ann: AnnouncementRow, n: int) -> int | None:
         """How many, as the author may see it: None ("fewer than k") for a small group."""

@@ -254,6 +254,25 @@ class AnnouncementsRepository:
             for r in rows
         ]
 
+    async def answered_events(self, event_ids: list[int], q: Queries | None = None) -> set[int]:
+        """Who answered Going, Maybe or joined the waitlist of any of these events."""
+        marks = ", ".join("?" for _ in event_ids)
+        rows = await (q or self.db).fetch_all(
+            f"SELECT DISTINCT user_id FROM event_rsvps WHERE event_id IN ({marks}) "
+            "AND answer IN ('going', 'maybe', 'waitlist')",
+            tuple(event_ids),
+        )
+        return {r[0] for r in rows}
+
+    async def event_buildings(self, event_id: int) -> list[int] | bool | None:
+        """An event's buildings (None: every building); False when there is no such event."""
+        audience = await self.db.fetch_value(
+            "SELECT audience FROM events WHERE id = ? AND state != 'draft'", (event_id,)
+        )
+        if audience is None:
+            return False
+        return json.loads(audience).get("buildings")
+
     async def refused_consent(self) -> int:
         """People whose last word on consent was "No thanks" and who are not residents."""
         return await self.db.fetch_value(

@@ -94,6 +94,10 @@ def audience_text(audience: dict, buildings: dict[int, str]) -> str:
         parts.append(", ".join(_(TENURE_LABELS[t]) for t in aud.tenures))
     if aud.roles:
         parts.append(", ".join(_(ROLE_LABELS[r]) for r in aud.roles))
+    if aud.events:
+        parts.append(
+            _("who answered event {events}").format(events=", ".join(f"#{e}" for e in aud.events))
+        )
     return " · ".join(parts)
 
 

@@ -475,3 +475,25 @@ async def test_a_button_of_another_buildings_announcement_is_refused(harness, ad
     assert not any(
         "For Oak only" in plain(m.get("text", "")) for m in harness.api.bot_messages(6500)
     )
+
+
+async def test_an_announcement_to_the_people_who_answered_an_event(harness, admin):
+    from tests.handlers.test_events import answer, published
+
+    bid = await building(harness)
+    going, maybe, no, silent = await residents(harness, bid, 4, first_id=6600, locales=("en",))
+    event_id = await published(harness, admin)
+    await answer(harness, going, event_id, "going")
+    await answer(harness, maybe, event_id, "maybe")
+    await answer(harness, no, event_id, "no")
+    [card] = await harness.send(admin, f"/announce all event:{event_id} | The room changed")
+    assert f"who answered event #{event_id}" in plain(card["text"])
+    await harness.press_label(admin, card, "📣 Send now")
+    for person, gets in ((going, True), (maybe, True), (no, False), (silent, False)):
+        got = any(
+            "The room changed" in plain(m.get("text", ""))
+            for m in harness.api.bot_messages(person["id"])
+        )
+        assert got is gets, person["id"]
+    [answer_] = await harness.send(admin, "/announce all event:999 | Nobody")
+    assert "I did not understand who should get it (event:999)" in plain(answer_["text"])

@@ -67,6 +67,7 @@ SAMPLES = {
     "number": "12",
     "word": " (lang:xx)",
     "people": "12 residents",
+    "events": "#4",
     "title": "Winter potluck",
     "when": "Saturday, December 5, 2026, 6:30 PM",
     "going": "12",
