@@ -433,9 +433,7 @@ async def flow_button(update: Update, context: BotContext) -> None:
         case b.EvFlowNext():
             draft = await flow.draft_audience_done(actor, draft["id"])
         case b.EvFlowMonth(month=month):
-            if not 1 <= month % 100 <= 12:
-                raise ButtonProblem(ButtonProblem.STALE)
-            draft = await flow.draft_month(actor, draft["id"], date(month // 100, month % 100, 1))
+            draft = await flow.draft_month(actor, draft["id"], _day(month * 100 + 1))
         case b.EvFlowDay(day=day):
             draft = await flow.draft_day(actor, draft["id"], _day(day))
         case b.EvFlowTime(time=hhmm):
