@@ -184,6 +184,7 @@ async def editevent_command(update: Update, context: BotContext) -> None:
         update_id=update.update_id,
     )
     await _tell_promoted(context, event, promoted)
+    await services.events.edit_copies(event.id, _counts_edit(services))  # at once, not in 30 s
     _wake(context)
     await reply(update, views.edit_done(event.id))
 

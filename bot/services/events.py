@@ -740,7 +740,8 @@ class EventService:
     ) -> int | None:
         """At once (no debounce): one bulk job editing every delivered copy of the post (in
         each chat, groups included) to the event as it is now, ``render(event, locale,
-        counts)``; a cancelled event's copies lose their buttons. Returns the job's id."""
+        counts)``; a cancelled event's copies lose their buttons, and its copies not sent yet
+        are skipped ('cancelled'). Returns the job's id."""
         async with self.repo.transaction() as tx:
             event = await self.repo.get(event_id, tx)
             if event is None or event.job_id is None:
@@ -749,6 +750,8 @@ class EventService:
                 "UPDATE events SET refresh_wanted = 0, refreshed_at = ? WHERE id = ?",
                 (to_db(self.clock()), event_id),
             )
+            if event.state == "cancelled" and await self.repo.skip_unsent(tx, event.job_id):
+                await self.delivery.repo.finish_jobs({event.job_id}, tx)
             counts = await self.repo.counts(event.id, tx)
             rendered: dict[str, dict] = {}
             recipients = []

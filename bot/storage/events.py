@@ -367,6 +367,14 @@ class EventsRepository:
         )
         return [_row(r) for r in rows]
 
+    async def skip_unsent(self, tx: Tx, job_id: int) -> int:
+        """A cancelled event's post: the copies still waiting are never sent."""
+        return await tx.execute(
+            "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
+            f"updated_at = {NOW} WHERE job_id = ? AND state = 'queued'",
+            (job_id,),
+        )
+
     async def posts_due(self, now: str) -> list[int]:
         """Later occurrences whose post is due (their job not started yet)."""
         rows = await self.db.fetch_all(

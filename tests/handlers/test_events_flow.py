@@ -359,3 +359,19 @@ async def test_a_cancelled_events_copies_are_edited_everywhere(harness, admin):
             post["text"]
         )
         assert not post.get("reply_markup")
+
+
+async def test_an_edited_events_copies_show_the_new_details_at_once(harness, admin):
+    services = services_of(harness)
+    clocked(harness)
+    bid = await building(harness)
+    [a] = await residents(harness, bid, 1, first_id=8600, locales=("es",))
+    harness.api.make_group(GROUP, "Maple Court neighbours")
+    await services.groups.link(ADMIN_ID, bid, GROUP)
+    [preview] = await harness.send(admin, "/newevent 2026-12-05 18:30 | Winter potluck | Hall")
+    await harness.press_label(admin, preview, "📣 Publish")
+    await harness.send(admin, "/editevent 1 place Roof garden")
+    for chat_id, going in ((a["id"], tr("es", "✅ Going")), (GROUP, "✅ Going")):
+        post = harness.api.bot_messages(chat_id)[0]
+        assert "Roof garden" in post["text"] and "Hall" not in post["text"]
+        assert going in labels(post)  # still open for answers
