@@ -91,6 +91,7 @@ def button_families() -> dict:
         buttons.TranslatePick.FAMILY: announce.translate_button,
         buttons.EvPublish.FAMILY: events.event_button,
         buttons.EvAnswer.FAMILY: events.answer_button,
+        buttons.EvFlowNext.FAMILY: events.flow_button,
     }
 
 

@@ -9,16 +9,22 @@ someone other than the presser goes through the outbox, rendered in the recipien
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 
+from babel.dates import format_date
 from telegram import InputFile, Update
+from telegram.error import Forbidden
 
 from bot import clock, i18n
 from bot.handlers import notify
+from bot.handlers.answers import typed_answer
 from bot.handlers.common import (
     BotContext,
     command,
     current_actor,
+    is_private,
     localized,
+    refuse_unless,
     reply,
     requires,
     show,
@@ -27,6 +33,7 @@ from bot.numbers import parse_int
 from bot.services import Services
 from bot.services.problems import ButtonProblem
 from bot.services.roles import Role
+from bot.storage.awaiting import Awaiting
 from bot.storage.events import EventRow
 from bot.views import buttons as b
 from bot.views import events as views
@@ -86,14 +93,13 @@ def _wake(context: BotContext) -> None:
 @command("newevent")
 async def newevent_command(update: Update, context: BotContext) -> None:
     args = _args(update)
-    if not args:
-        await reply(update, views.new_usage())
-        return
     actor = await current_actor(update, context)
     services = context.services
+    if not args:  # the guided flow, resumed where it was left
+        await _flow_show(update, context, await services.events.draft_start(actor))
+        return
     event = await services.events.create(actor, update.update_id, args)
-    text, keyboard = views.preview(event, _when(services), await _names(services))
-    await reply(update, text, reply_markup=keyboard)
+    await _show_preview(update, context, event)
 
 
 @command("events")
@@ -130,10 +136,24 @@ def _number_and_rest(update: Update) -> tuple[int | None, str]:
 async def cancelevent_command(update: Update, context: BotContext) -> None:
     event_id, reason = _number_and_rest(update)
     if event_id is None or not reason:
-        await reply(update, views.cancel_usage())
+        await reply(update, views.cancel_usage() + "\n" + views.cancel_series_usage())
         return
     services = context.services
     actor = await current_actor(update, context)
+    word, _sep, rest = reason.partition(" ")
+    if word.lower() == "series" and rest.strip():
+        cancelled, _told = await services.events.cancel_series(
+            actor,
+            event_id,
+            rest.strip(),
+            _in(services, views.cancelled_notice),
+            update_id=update.update_id,
+        )
+        for one in cancelled:
+            await services.events.edit_copies(one.id, _counts_edit(services))
+        _wake(context)
+        await reply(update, views.series_cancel_done(event_id, len(cancelled)))
+        return
     event, _told = await services.events.cancel(
         actor,
         event_id,
@@ -141,6 +161,7 @@ async def cancelevent_command(update: Update, context: BotContext) -> None:
         _in(services, views.cancelled_notice),
         update_id=update.update_id,
     )
+    await services.events.edit_copies(event.id, _counts_edit(services))
     _wake(context)
     await reply(update, views.cancel_done(event.id))
 
@@ -163,6 +184,7 @@ async def editevent_command(update: Update, context: BotContext) -> None:
         update_id=update.update_id,
     )
     await _tell_promoted(context, event, promoted)
+    await services.events.edit_copies(event.id, _counts_edit(services))  # at once, not in 30 s
     _wake(context)
     await reply(update, views.edit_done(event.id))
 
@@ -180,7 +202,11 @@ async def event_button(update: Update, context: BotContext) -> None:
             )
             _wake(context)
             await query.answer()
-            await show(update, views.published_text(event.id, sending))
+            text = views.published_text(event.id, sending)
+            more = len(services.events.occurrences_of(event)) - 1
+            if more > 0:
+                text += "\n" + views.series_published_text(more)
+            await show(update, text)
         case b.EvDiscard(event=event_id):
             event = await services.events.discard(actor, event_id)
             await query.answer()
@@ -195,7 +221,11 @@ async def answer_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     services = context.services
     user_id = update.effective_user.id
-    match b.unpack(query.data):
+    pressed = b.unpack(query.data)
+    if not is_private(update):  # the post in a building's group: residents answer there too
+        await _group_press(update, context, pressed)
+        return
+    match pressed:
         case b.EvAnswer(event=event_id, answer=answer):
             done = await services.events.answer(event_id, user_id, answer)
             await query.answer(views.answered_text(done.answer, done.position))
@@ -243,6 +273,8 @@ async def _tell_promoted(context: BotContext, event: EventRow, promoted: tuple[i
 def _counts_edit(services: Services):
     def render(event: EventRow, locale: str, counts: dict[str, int]) -> dict:
         with i18n.use_locale(locale):
+            if event.state == "cancelled":  # "Cancelled: <reason>", without the buttons
+                return {"text": views.cancelled_copy(event, _when(services, locale))}
             return {
                 "text": views.post(event, _when(services, locale), counts),
                 "keyboard": views.post_keyboard(event.id).to_dict(),
@@ -261,6 +293,7 @@ async def run_due(services: Services, sender=None) -> tuple[int, int]:
         queued += state == "queued"
     for event_id in refreshes:
         made += await services.events.refresh_copies(event_id, _counts_edit(services)) is not None
+    made += len(await services.events.post_due(post_payload(services)))
     if (queued or made) and sender is not None:
         sender.wake()
     return queued, made
@@ -272,3 +305,200 @@ async def tick(context: BotContext) -> None:
         await run_due(context.services, context.bot_data.get("sender"))
     except Exception:  # the next tick tries again: nothing was half-done
         log.exception("The events tick failed; it runs again in a second")
+
+
+# ------------------------------------------------------------------------------ previews (0016)
+async def _show_preview(update: Update, context: BotContext, event: EventRow) -> None:
+    """The one preview, with Publish / Cancel, for the one-line form and the guided flow."""
+    services = context.services
+    text, keyboard = views.preview(event, _when(services), await _names(services))
+    dates = len(services.events.occurrences_of(event))
+    if dates > 1:
+        text += "\n" + views.dates_in_all(dates)
+    await show(update, text, reply_markup=keyboard)
+
+
+# ------------------------------------------------------------------------------ groups (0016)
+async def _group_press(update: Update, context: BotContext, pressed: b.Button) -> None:
+    """A press on the post in a building's group: the same answers as in private, for
+    residents who signed up; the group's copy is refreshed by the tick (in the group's
+    language), and the calendar file goes to the presser privately."""
+    query = update.callback_query
+    services = context.services
+    user_id = update.effective_user.id
+    match pressed:
+        case b.EvAnswer(event=event_id, answer=answer):
+            await services.events.require_resident(user_id)
+            done = await services.events.answer(event_id, user_id, answer)
+            await query.answer(views.answered_text(done.answer, done.position))
+            event = await services.events.get(event_id)
+            await _tell_promoted(context, event, done.promoted)
+        case b.EvCalendar(event=event_id):
+            actor = await current_actor(update, context)
+            event, ics = await services.events.calendar(actor, event_id)
+            try:
+                await context.bot.send_document(
+                    user_id,
+                    InputFile(ics, filename=f"event-{event.id}.ics"),
+                    caption=views.number(event.id),
+                )
+            except Forbidden:
+                await query.answer(views.open_private_chat_first(), show_alert=True)
+                return
+            await query.answer(views.calendar_sent_privately())
+        case _:
+            raise ButtonProblem(ButtonProblem.STALE)
+
+
+# ------------------------------------------------------------------------------ guided flow
+ASKED_FOR = timedelta(days=7)  # a typed step's question stays open this long
+TYPED_STEPS = {
+    "title": "event.title",
+    "time": "event.time",
+    "place": "event.place",
+    "capacity": "event.capacity",
+    "description": "event.description",
+}
+
+
+def _day_text(stamp: str) -> str:
+    return format_date(date.fromisoformat(stamp), format="full", locale=i18n.current_locale())
+
+
+async def _flow_show(update: Update, context: BotContext, draft: dict) -> None:
+    """The draft's current step (a button press edits the message; typed text gets a new
+    one); a step that takes typed text opens the question for it."""
+    services = context.services
+    actor = await current_actor(update, context)
+    step, draft_id = draft["step"], draft["id"]
+    if step in TYPED_STEPS:
+        await services.awaiting.ask(actor.id, TYPED_STEPS[step], str(draft_id), lasts=ASKED_FOR)
+    else:
+        await services.awaiting.close(actor.id)
+    header = views.flow_header(draft, _day_text)
+    keyboard = views.flow_prompt_keyboard(draft_id)
+    if step == "audience":
+        buildings = [bld for bld in await services.buildings.active() if actor.looks_after(bld.id)]
+        text, keyboard = views.flow_audience(draft, buildings, actor.buildings is None)
+        await show(update, text, reply_markup=keyboard)
+        return
+    if step == "title":
+        text = views.flow_title_prompt()
+    elif step in ("date", "until"):
+        today = services.events.clock().astimezone(services.events.timezone).date()
+        month = date.fromisoformat(f"{draft['month']}-01") if draft["month"] else today
+        text, keyboard = views.flow_calendar(
+            draft_id, month.replace(day=1), today, until=step == "until"
+        )
+    elif step == "time":
+        text, keyboard = views.flow_times(draft_id)
+    elif step == "place":
+        text = views.flow_place_prompt()
+    elif step == "capacity":
+        text, keyboard = views.flow_places(draft_id)
+    elif step == "repeat":
+        text, keyboard = views.flow_repeat(draft_id)
+    else:
+        text, keyboard = views.flow_description(draft_id)
+    await show(update, f"{header}\n\n{text}", reply_markup=keyboard)
+
+
+def _day(stamp: int) -> date:
+    try:
+        return date(stamp // 10000, stamp // 100 % 100, stamp % 100)
+    except ValueError:
+        raise ButtonProblem(ButtonProblem.STALE) from None
+
+
+async def _finish(update: Update, context: BotContext, draft: dict) -> None:
+    services = context.services
+    actor = await current_actor(update, context)
+    event = await services.events.draft_finish(actor, draft["id"], update.update_id)
+    await services.awaiting.close(actor.id)
+    await _show_preview(update, context, event)
+
+
+@requires(Role.STEWARD)
+async def flow_button(update: Update, context: BotContext) -> None:
+    """Every press of the guided flow: the role is checked again (``@requires``), the draft
+    must be the presser's and at the step the button belongs to, else it is stale."""
+    query = update.callback_query
+    services = context.services
+    flow = services.events
+    actor = await current_actor(update, context)
+    pressed = b.unpack(query.data)
+    draft = await flow.draft_get(actor, pressed.draft)
+    match pressed:
+        case b.EvFlowBuilding(building_id=building_id):
+            draft = await flow.draft_toggle(actor, draft["id"], building_id)
+        case b.EvFlowNext():
+            draft = await flow.draft_audience_done(actor, draft["id"])
+        case b.EvFlowMonth(month=month):
+            draft = await flow.draft_month(actor, draft["id"], _day(month * 100 + 1))
+        case b.EvFlowDay(day=day):
+            draft = await flow.draft_day(actor, draft["id"], _day(day))
+        case b.EvFlowTime(time=hhmm):
+            draft = await flow.draft_time(actor, draft["id"], f"{hhmm // 100}:{hhmm % 100:02d}")
+        case b.EvFlowPlaces(places=places):
+            draft = await flow.draft_capacity(actor, draft["id"], places)
+        case b.EvFlowRepeat(every=every):
+            draft = await flow.draft_repeat(actor, draft["id"], every)
+        case b.EvFlowSkip():
+            await flow.draft_description(actor, draft["id"], None)
+            await query.answer()
+            await _finish(update, context, draft)
+            return
+        case b.EvFlowCancel():
+            await flow.draft_cancel(actor, draft["id"])
+            await services.awaiting.close(actor.id)
+            await query.answer()
+            await show(update, views.flow_dropped())
+            return
+        case b.EvFlowNoop():
+            await query.answer(views.flow_past_day())
+            return
+        case _:
+            raise ButtonProblem(ButtonProblem.STALE)
+    await query.answer()
+    await _flow_show(update, context, draft)
+
+
+async def _typed_step(update: Update, context: BotContext, question: Awaiting, step) -> bool:
+    """A typed step's answer: the role checked now, the draft moved on, the next step shown."""
+    if await refuse_unless(update, context, Role.STEWARD):
+        return True
+    actor = await current_actor(update, context)
+    draft_id = parse_int(question.about or "", max_digits=9)
+    if draft_id is None:
+        return False
+    draft = await step(actor, draft_id, update.effective_message.text or "")
+    if question.kind == "event.description":
+        await _finish(update, context, draft)
+    else:
+        await _flow_show(update, context, draft)
+    return True
+
+
+@typed_answer("event.title")
+async def typed_title(update: Update, context: BotContext, question: Awaiting) -> bool:
+    return await _typed_step(update, context, question, context.services.events.draft_title)
+
+
+@typed_answer("event.time")
+async def typed_time(update: Update, context: BotContext, question: Awaiting) -> bool:
+    return await _typed_step(update, context, question, context.services.events.draft_time)
+
+
+@typed_answer("event.place")
+async def typed_place(update: Update, context: BotContext, question: Awaiting) -> bool:
+    return await _typed_step(update, context, question, context.services.events.draft_place)
+
+
+@typed_answer("event.capacity")
+async def typed_capacity(update: Update, context: BotContext, question: Awaiting) -> bool:
+    return await _typed_step(update, context, question, context.services.events.draft_capacity)
+
+
+@typed_answer("event.description")
+async def typed_description(update: Update, context: BotContext, question: Awaiting) -> bool:
+    return await _typed_step(update, context, question, context.services.events.draft_description)

@@ -12,10 +12,13 @@ Rendering (each recipient's language, the buttons) belongs to the handlers: they
 
 from __future__ import annotations
 
+import calendar as month_days
+import itertools
+import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -26,7 +29,7 @@ from bot import i18n
 from bot.clock import Clock, from_db, system_clock, to_db
 from bot.numbers import parse_int
 from bot.services.delivery import DeliveryService
-from bot.services.problems import Problem
+from bot.services.problems import ButtonProblem, Problem
 from bot.services.roles import Actor, Role
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import write_audit
@@ -57,9 +60,19 @@ class EventProblem(Problem):
         CLOSED = "closed"  # answers to a cancelled or started event
         NOT_INVITED = "not_invited"  # an answer from someone outside the audience
         BAD_EDIT = "bad_edit"
+        BAD_REPEAT = "bad_repeat"  # ``every week until 2027-03-01`` was not followed
+        NOT_RESIDENT = "not_resident"  # a press in a group by someone who has not signed up
 
 
 Render = Callable[[EventRow, str], dict]  # (event, locale) -> an outbox payload
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A series: ``every`` 'week' or 'month', until a local date (inclusive)."""
+
+    every: str
+    until: date
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class Draft:
     title: str
     place: str
     capacity: int | None
+    description: str | None = None
+    repeat: Repeat | None = None
 
 
 @dataclass(frozen=True)
@@ -125,8 +140,12 @@ def parse_buildings(word: str) -> tuple[int, ...] | None:
 
 
 def parse_new_line(text: str, now: datetime, zone: ZoneInfo) -> Draft:
-    """``[BUILDING[,BUILDING]] 2026-12-05 18:30 | Title | Place [| capacity]``."""
+    """``[BUILDING[,BUILDING]] 2026-12-05 18:30 | Title | Place [| capacity]
+    [| every week until 2027-03-01]``."""
     fields = [part.strip() for part in text.split("|")]
+    repeat = None
+    if len(fields) in (4, 5) and fields[-1].lower().startswith("every"):
+        repeat = parse_repeat(fields.pop())
     if len(fields) not in (3, 4):
         raise EventProblem(EventProblem.BAD_LINE)
     words = fields[0].split()
@@ -140,7 +159,55 @@ def parse_new_line(text: str, now: datetime, zone: ZoneInfo) -> Draft:
         raise EventProblem(EventProblem.BAD_LINE)
     starts = parse_moment(words[0], words[1], now, zone)
     capacity = parse_capacity(fields[3]) if len(fields) == 4 else None
-    return Draft(buildings, starts, clean_line(fields[1]), clean_line(fields[2]), capacity)
+    draft = Draft(buildings, starts, clean_line(fields[1]), clean_line(fields[2]), capacity)
+    if repeat is not None:
+        check_repeat(starts, repeat, zone)
+        draft = replace(draft, repeat=repeat)
+    return draft
+
+
+# ------------------------------------------------------------------------------ series
+MAX_OCCURRENCES = 52  # a series makes at most this many events (a year of weekly meetings)
+_REPEAT = re.compile(r"every\s+(week|month)\s+until\s+(\S+)", re.IGNORECASE)
+
+
+def parse_repeat(text: str) -> Repeat:
+    """``every week until 2027-03-01`` or ``every month until 2027-06-30``."""
+    found = _REPEAT.fullmatch(" ".join(text.split()))
+    if found is None:
+        raise EventProblem(EventProblem.BAD_REPEAT)
+    try:
+        until = date.fromisoformat(found[2])
+    except ValueError:
+        raise EventProblem(EventProblem.BAD_REPEAT) from None
+    return Repeat(found[1].lower(), until)
+
+
+def check_repeat(starts: datetime, repeat: Repeat, zone: ZoneInfo) -> None:
+    """The end date must leave room for a second occurrence."""
+    if len(occurrences(starts, repeat, zone)) < 2:
+        raise EventProblem(EventProblem.BAD_REPEAT)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, month_days.monthrange(year, month)[1]))
+
+
+def occurrences(starts: datetime, repeat: Repeat, zone: ZoneInfo) -> list[datetime]:
+    """Every start of the series (the first included), at the same local wall-clock time
+    across clock changes, up to ``repeat.until`` and at most ``MAX_OCCURRENCES``; in UTC."""
+    local = starts.astimezone(zone)
+    wall, first = local.time().replace(tzinfo=None), local.date()
+    found = []
+    for k in range(MAX_OCCURRENCES):
+        day = first + timedelta(weeks=k) if repeat.every == "week" else add_months(first, k)
+        if day > repeat.until:
+            break
+        found.append(datetime.combine(day, wall, tzinfo=zone).astimezone(UTC_ZONE))
+    return found
 
 
 def calendar_file(event: EventRow, zone: ZoneInfo, stamp: datetime) -> bytes:
@@ -222,6 +289,9 @@ class EventService:
     # ---------------------------------------------------------------- create and publish
     async def create(self, actor: Actor, update_id: int | None, line: str) -> EventRow:
         draft = parse_new_line(line, self.clock(), self.timezone)
+        return await self._create(actor, update_id, draft)
+
+    async def _create(self, actor: Actor, update_id: int | None, draft: Draft) -> EventRow:
         buildings = self._scope(actor, draft.buildings)
         async with self.repo.transaction() as tx:
             event_id = await self.repo.create(
@@ -234,6 +304,7 @@ class EventService:
                 starts_at=to_db(draft.starts_at),
                 capacity=draft.capacity,
             )
+            await self._save_extras(tx, event_id, draft)
         return await self.repo.get(event_id)
 
     async def publish(
@@ -246,6 +317,30 @@ class EventService:
         now = self.clock()
         if from_db(event.starts_at) <= now:
             raise EventProblem(EventProblem.PAST)
+        recipients, sending = await self._post_recipients(event, render)
+        async with self.repo.transaction() as tx:
+            current = await self.repo.get(event.id, tx)
+            if current.state != "draft":
+                raise EventProblem(EventProblem.CHANGED, current.state)
+            job_id, _new = await self.delivery.start_job(
+                "event",
+                recipients,
+                created_by=actor.id,
+                update_id=update_id,
+                reason=f"event:{event.id}",
+                q=tx,
+            )
+            await self.repo.change(tx, event.id, ("draft",), bump=False, state="published")
+            await self.repo.change(tx, event.id, ("published",), bump=False, job_id=job_id)
+            await self._arm(tx, event.id, from_db(event.starts_at), now)
+            await self._spawn_series(tx, current, now)
+            await write_audit(tx, actor.id, "event.publish", details={"event": event.id})
+        return await self.repo.get(event.id), sending
+
+    async def _post_recipients(self, event: EventRow, render: Render) -> tuple[list, int]:
+        """The post's rows: every resident of the audience (skipped ones with their reason)
+        and each linked group of its buildings (a group row: user_id NULL, the community's
+        default language). Returns (rows, how many residents will get it)."""
         people = await self.people.people(event.buildings)
         recipients, sending = [], 0
         for person in people:
@@ -268,23 +363,18 @@ class EventService:
                     building_id=person.building_id,
                 )
             )
-        async with self.repo.transaction() as tx:
-            current = await self.repo.get(event.id, tx)
-            if current.state != "draft":
-                raise EventProblem(EventProblem.CHANGED, current.state)
-            job_id, _new = await self.delivery.start_job(
-                "event",
-                recipients,
-                created_by=actor.id,
-                update_id=update_id,
-                reason=f"event:{event.id}",
-                q=tx,
+        group_locale = i18n.resolve_locale(None, None)
+        for building_id, chat_id in await self.repo.groups_of(event.buildings):
+            recipients.append(
+                Recipient(
+                    chat_id,
+                    None,
+                    render(event, group_locale),
+                    locale=group_locale,
+                    building_id=building_id,
+                )
             )
-            await self.repo.change(tx, event.id, ("draft",), bump=False, state="published")
-            await self.repo.change(tx, event.id, ("published",), bump=False, job_id=job_id)
-            await self._arm(tx, event.id, from_db(event.starts_at), now)
-            await write_audit(tx, actor.id, "event.publish", details={"event": event.id})
-        return await self.repo.get(event.id), sending
+        return recipients, sending
 
     async def discard(self, actor: Actor, event_id: int) -> EventRow:
         """A draft not published: cancelled (it was never sent)."""
@@ -568,3 +658,278 @@ class EventService:
                 "event.counts", recipients, reason=f"event:{event.id}:counts", q=tx
             )
         return job_id
+
+    # ---------------------------------------------------------------- series (0016)
+    async def _save_extras(self, tx, event_id: int, draft: Draft) -> None:
+        """What the first form did not carry: a description, and a series' rule."""
+        extras: dict = {}
+        if draft.description:
+            extras["description"] = draft.description
+        if draft.repeat is not None:
+            extras.update(
+                series_id=event_id,
+                repeat=draft.repeat.every,
+                repeat_until=draft.repeat.until.isoformat(),
+            )
+        if extras:
+            await self.repo.change(tx, event_id, ("draft",), bump=False, **extras)
+
+    def occurrences_of(self, event: EventRow) -> list[datetime]:
+        """Every start of ``event``'s series (just its own start when it does not repeat)."""
+        if event.repeat is None or event.repeat_until is None:
+            return [from_db(event.starts_at)]
+        rule = Repeat(event.repeat, date.fromisoformat(event.repeat_until))
+        return occurrences(from_db(event.starts_at), rule, self.timezone)
+
+    async def _spawn_series(self, tx, first: EventRow, now: datetime) -> list[int]:
+        """At publish: one published event per later occurrence, each with its own reminders;
+        each is posted when the one before it starts (the tick, ``post_due``)."""
+        if first.repeat is None:
+            return []
+        made = []
+        starts = self.occurrences_of(first)
+        for before, start in itertools.pairwise(starts):
+            event_id = await self.repo.add_occurrence(tx, first, to_db(start), to_db(before))
+            await self._arm(tx, event_id, start, now)
+            made.append(event_id)
+        return made
+
+    async def series(self, event: EventRow) -> list[EventRow]:
+        return await self.repo.series(event.series_id) if event.series_id else [event]
+
+    async def post_due(self, render: Render) -> list[int]:
+        """Start the post of every later occurrence whose time to be posted came (once: its
+        ``job_id`` is the precondition). Returns the events posted."""
+        posted = []
+        for event_id in await self.repo.posts_due(to_db(self.clock())):
+            event = await self.repo.get(event_id)
+            recipients, _sending = await self._post_recipients(event, render)
+            async with self.repo.transaction() as tx:
+                current = await self.repo.get(event_id, tx)
+                if current.state != "published" or current.job_id is not None:
+                    continue
+                job_id, _new = await self.delivery.start_job(
+                    "event", recipients, reason=f"event:{event_id}", q=tx
+                )
+                await self.repo.change(tx, event_id, ("published",), bump=False, job_id=job_id)
+            posted.append(event_id)
+        return posted
+
+    async def cancel_series(
+        self, actor: Actor, event_id: int, reason: str, render: Render, *, update_id: int | None
+    ) -> tuple[list[EventRow], int]:
+        """This occurrence and every later one of its series cancelled, each telling everyone
+        who answered it. Returns (the events cancelled, how many are told in all)."""
+        event = await self.managed(actor, event_id)
+        if event.series_id is None:
+            raise EventProblem(EventProblem.BAD_REPEAT)
+        later = await self.repo.later_in_series(event, self.repo.db)
+        first, told = await self.cancel(actor, event.id, reason, render, update_id=update_id)
+        done = [first]
+        for other in later:
+            try:
+                cancelled, n = await self.cancel(actor, other.id, reason, render, update_id=None)
+            except EventProblem:  # cancelled meanwhile
+                continue
+            done.append(cancelled)
+            told += n
+        return done, told
+
+    async def edit_copies(
+        self, event_id: int, render: Callable[[EventRow, str, dict], dict]
+    ) -> int | None:
+        """At once (no debounce): one bulk job editing every delivered copy of the post (in
+        each chat, groups included) to the event as it is now, ``render(event, locale,
+        counts)``; a cancelled event's copies lose their buttons, and its copies not sent yet
+        are skipped ('cancelled'). Returns the job's id."""
+        async with self.repo.transaction() as tx:
+            event = await self.repo.get(event_id, tx)
+            if event is None or event.job_id is None:
+                return None
+            await tx.execute(
+                "UPDATE events SET refresh_wanted = 0, refreshed_at = ? WHERE id = ?",
+                (to_db(self.clock()), event_id),
+            )
+            if event.state == "cancelled" and await self.repo.skip_unsent(tx, event.job_id):
+                await self.delivery.repo.finish_jobs({event.job_id}, tx)
+            counts = await self.repo.counts(event.id, tx)
+            rendered: dict[str, dict] = {}
+            recipients = []
+            for copy in await self.repo.copies(event.job_id, tx):
+                locale = copy["locale"] or i18n.resolve_locale(None, None)
+                if locale not in rendered:
+                    rendered[locale] = render(event, locale, counts)
+                edit = {**rendered[locale], "message_id": copy["message_id"]}
+                recipients.append(
+                    Recipient(copy["chat_id"], copy["user_id"], {"op": "edit", "edits": [edit]})
+                )
+            if not recipients:
+                return None
+            job_id, _new = await self.delivery.start_job(
+                "event.copies", recipients, reason=f"event:{event.id}:copies", q=tx
+            )
+        return job_id
+
+    async def require_resident(self, user_id: int) -> None:
+        """A press in a group: only residents who signed up (and were approved) answer."""
+        residence = await self.repo.residence(user_id, self.repo.db)
+        if residence is None or residence[1] != "approved":
+            raise EventProblem(EventProblem.NOT_RESIDENT)
+
+    # ---------------------------------------------------------------- the guided flow (0016)
+    async def _draft(self, actor: Actor, draft_id: int) -> dict:
+        """The presser's own unfinished draft; anything else is a stale button."""
+        found = await self.repo.draft(draft_id, actor.id)
+        if found is None or actor.role < Role.STEWARD:
+            raise ButtonProblem(ButtonProblem.STALE)
+        return found
+
+    async def draft_start(self, actor: Actor) -> dict:
+        """The author's unfinished draft (resumed where they left it), else a new one whose
+        audience is every building (organisers) or the steward's buildings."""
+        found = await self.repo.draft_of(actor.id)
+        if found is not None:
+            return found
+        buildings = None if actor.buildings is None else sorted(actor.buildings)
+        async with self.repo.transaction() as tx:
+            await self.repo.new_draft(tx, actor.id, buildings)
+        return await self.repo.draft_of(actor.id)
+
+    async def draft_get(self, actor: Actor, draft_id: int) -> dict:
+        return await self._draft(actor, draft_id)
+
+    async def _set(self, draft: dict, **fields) -> dict:
+        async with self.repo.transaction() as tx:
+            if not await self.repo.set_draft(tx, draft["id"], **fields):
+                raise ButtonProblem(ButtonProblem.STALE)
+        return await self.repo.draft(draft["id"], draft["user_id"])
+
+    def _at(self, draft: dict, *steps: str) -> None:
+        if draft["step"] not in steps:
+            raise ButtonProblem(ButtonProblem.STALE)
+
+    async def draft_toggle(self, actor: Actor, draft_id: int, building_id: int) -> dict:
+        """Toggle a building (0: every building, organisers only) in the audience."""
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "audience")
+        if building_id == 0:
+            if actor.buildings is not None:
+                raise EventProblem(EventProblem.NOT_YOURS, "0")
+            return await self._set(draft, buildings=None)
+        if not actor.looks_after(building_id):
+            raise EventProblem(EventProblem.NOT_YOURS, str(building_id))
+        chosen = set(draft["buildings"] or ()) ^ {building_id}
+        if not chosen and actor.buildings is not None:
+            chosen = set(actor.buildings)
+        return await self._set(draft, buildings=sorted(chosen) if chosen else None)
+
+    async def draft_audience_done(self, actor: Actor, draft_id: int) -> dict:
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "audience")
+        self._scope(actor, tuple(draft["buildings"]) if draft["buildings"] else None)
+        return await self._set(draft, step="title")
+
+    async def draft_title(self, actor: Actor, draft_id: int, text: str) -> dict:
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "title")
+        local = self.clock().astimezone(self.timezone)
+        return await self._set(
+            draft, title=clean_line(text), step="date", month=local.strftime("%Y-%m")
+        )
+
+    async def draft_month(self, actor: Actor, draft_id: int, month: date) -> dict:
+        """Another calendar page: not before this month, at most two years ahead."""
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "date", "until")
+        today = self.clock().astimezone(self.timezone).date()
+        first = today.replace(day=1)
+        if not first <= month <= add_months(first, 24):
+            raise ButtonProblem(ButtonProblem.STALE)
+        return await self._set(draft, month=month.strftime("%Y-%m"))
+
+    async def draft_day(self, actor: Actor, draft_id: int, day: date) -> dict:
+        """The day of the event (step 'date') or of the series' end (step 'until')."""
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "date", "until")
+        today = self.clock().astimezone(self.timezone).date()
+        if day < today:
+            raise EventProblem(EventProblem.PAST)
+        if draft["step"] == "date":
+            return await self._set(draft, day=day.isoformat(), step="time")
+        starts = self._draft_start(draft)
+        rule = Repeat(draft["repeat"], day)
+        check_repeat(starts, rule, self.timezone)
+        return await self._set(draft, repeat_until=day.isoformat(), step="description")
+
+    def _draft_start(self, draft: dict) -> datetime:
+        return parse_moment(draft["day"], draft["time"], self.clock(), self.timezone)
+
+    async def draft_time(self, actor: Actor, draft_id: int, text: str) -> dict:
+        """``18:30`` (a button or typed; ``9:00`` too): on the chosen day, in the future."""
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "time")
+        try:
+            hours, minutes = (int(part) for part in text.strip().split(":"))
+            moment = time(hours, minutes)
+        except ValueError:
+            raise EventProblem(EventProblem.BAD_DATE, text.strip()[:20]) from None
+        chosen = moment.strftime("%H:%M")
+        parse_moment(draft["day"], chosen, self.clock(), self.timezone)
+        return await self._set(draft, time=chosen, step="place")
+
+    async def draft_place(self, actor: Actor, draft_id: int, text: str) -> dict:
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "place")
+        return await self._set(draft, place=clean_line(text), step="capacity")
+
+    async def draft_capacity(self, actor: Actor, draft_id: int, places: str | int) -> dict:
+        """A number of places (0 or none: no limit)."""
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "capacity")
+        value = places if isinstance(places, int) else parse_capacity(places)
+        if not 0 <= value <= CAPACITY_MAX:
+            raise EventProblem(EventProblem.BAD_CAPACITY)
+        return await self._set(draft, capacity=value or None, step="repeat")
+
+    async def draft_repeat(self, actor: Actor, draft_id: int, every: str) -> dict:
+        """Once, or every week / month (then the end date, from the calendar)."""
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "repeat")
+        if every == "once":
+            return await self._set(draft, repeat=None, repeat_until=None, step="description")
+        start = date.fromisoformat(draft["day"])
+        return await self._set(draft, repeat=every, step="until", month=start.strftime("%Y-%m"))
+
+    async def draft_description(self, actor: Actor, draft_id: int, text: str | None) -> dict:
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "description")
+        return await self._set(draft, description=clean_line(text, 1000) if text else "")
+
+    async def draft_finish(self, actor: Actor, draft_id: int, update_id: int | None) -> EventRow:
+        """The draft becomes an event (state 'draft', the same preview as the one-line form);
+        every rule is checked again now."""
+        draft = await self._draft(actor, draft_id)
+        self._at(draft, "description")
+        rule = None
+        if draft["repeat"]:
+            rule = Repeat(draft["repeat"], date.fromisoformat(draft["repeat_until"]))
+        made = Draft(
+            tuple(draft["buildings"]) if draft["buildings"] else None,
+            self._draft_start(draft),
+            clean_line(draft["title"]),
+            clean_line(draft["place"]),
+            draft["capacity"],
+            draft["description"] or None,
+            rule,
+        )
+        if rule is not None:
+            check_repeat(made.starts_at, rule, self.timezone)
+        event = await self._create(actor, update_id, made)
+        async with self.repo.transaction() as tx:
+            await self.repo.drop_draft(tx, draft["id"])
+        return event
+
+    async def draft_cancel(self, actor: Actor, draft_id: int) -> None:
+        draft = await self._draft(actor, draft_id)
+        async with self.repo.transaction() as tx:
+            await self.repo.drop_draft(tx, draft["id"])

@@ -28,6 +28,10 @@ class EventRow:
     created_by: int | None
     job_id: int | None
     created_at: str
+    # a series (0016): the first occurrence's id, what repeats, until when (local date)
+    series_id: int | None = None
+    repeat: str | None = None
+    repeat_until: str | None = None
 
     @property
     def buildings(self) -> list[int] | None:
@@ -68,7 +72,13 @@ def _row(r) -> EventRow:
         created_by=r["created_by"],
         job_id=r["job_id"],
         created_at=r["created_at"],
+        **_series_fields(r),
     )
+
+
+def _series_fields(r) -> dict:
+    keys = r.keys()
+    return {name: r[name] for name in ("series_id", "repeat", "repeat_until") if name in keys}
 
 
 _FIELDS = {
@@ -80,7 +90,32 @@ _FIELDS = {
     "state",
     "cancel_reason",
     "job_id",
+    "series_id",
+    "repeat",
+    "repeat_until",
+    "post_at",
 }
+
+
+_DRAFT_FIELDS = {
+    "buildings",
+    "title",
+    "day",
+    "time",
+    "place",
+    "capacity",
+    "description",
+    "repeat",
+    "repeat_until",
+    "step",
+    "month",
+}
+
+
+def _draft(r) -> dict:
+    found = dict(r)
+    found["buildings"] = json.loads(found["buildings"]) if found["buildings"] else None
+    return found
 
 
 class EventsRepository:
@@ -293,9 +328,114 @@ class EventsRepository:
         )
         return [dict(r) for r in rows]
 
+    # ------------------------------------------------------------------ series (0016)
+    async def add_occurrence(self, tx: Tx, first: EventRow, starts_at: str, post_at: str) -> int:
+        """A later occurrence of ``first``'s series: published, posted at ``post_at``."""
+        return await tx.insert(
+            "INSERT INTO events (audience, title, place, starts_at, capacity, description, "
+            "state, created_by, series_id, repeat, repeat_until, post_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?)",
+            (
+                json.dumps(first.audience),
+                first.title,
+                first.place,
+                starts_at,
+                first.capacity,
+                first.description,
+                first.created_by,
+                first.id,
+                first.repeat,
+                first.repeat_until,
+                post_at,
+            ),
+        )
+
+    async def later_in_series(self, event: EventRow, q: Queries) -> list[EventRow]:
+        """The occurrences of ``event``'s series that start after it, still published."""
+        if event.series_id is None:
+            return []
+        rows = await q.fetch_all(
+            "SELECT * FROM events WHERE series_id = ? AND starts_at > ? AND state = 'published' "
+            "ORDER BY starts_at, id",
+            (event.series_id, event.starts_at),
+        )
+        return [_row(r) for r in rows]
+
+    async def series(self, series_id: int, q: Queries | None = None) -> list[EventRow]:
+        rows = await (q or self.db).fetch_all(
+            "SELECT * FROM events WHERE series_id = ? ORDER BY starts_at, id", (series_id,)
+        )
+        return [_row(r) for r in rows]
+
+    async def skip_unsent(self, tx: Tx, job_id: int) -> int:
+        """A cancelled event's post: the copies still waiting are never sent."""
+        return await tx.execute(
+            "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
+            f"updated_at = {NOW} WHERE job_id = ? AND state = 'queued'",
+            (job_id,),
+        )
+
+    async def posts_due(self, now: str) -> list[int]:
+        """Later occurrences whose post is due (their job not started yet)."""
+        rows = await self.db.fetch_all(
+            "SELECT id FROM events WHERE job_id IS NULL AND post_at IS NOT NULL AND post_at <= ? "
+            "AND state = 'published' ORDER BY post_at, id",
+            (now,),
+        )
+        return [r[0] for r in rows]
+
+    async def groups_of(self, buildings: list[int] | None, q: Queries | None = None) -> list:
+        """(building id, linked group chat id) of the audience's buildings with a group."""
+        sql = (
+            "SELECT id, group_chat_id FROM buildings WHERE group_chat_id IS NOT NULL "
+            "AND archived_at IS NULL"
+        )
+        params: tuple = ()
+        if buildings is not None:
+            sql += f" AND id IN ({', '.join('?' for _ in buildings) or 'NULL'})"
+            params = tuple(buildings)
+        rows = await (q or self.db).fetch_all(sql + " ORDER BY id", params)
+        return [(r[0], r[1]) for r in rows]
+
+    # ------------------------------------------------------------------ guided drafts (0016)
+    async def draft_of(self, user_id: int, q: Queries | None = None) -> dict | None:
+        row = await (q or self.db).fetch_one(
+            "SELECT * FROM event_drafts WHERE user_id = ?", (user_id,)
+        )
+        return _draft(row) if row else None
+
+    async def draft(self, draft_id: int, user_id: int, q: Queries | None = None) -> dict | None:
+        row = await (q or self.db).fetch_one(
+            "SELECT * FROM event_drafts WHERE id = ? AND user_id = ?", (draft_id, user_id)
+        )
+        return _draft(row) if row else None
+
+    async def new_draft(self, tx: Tx, user_id: int, buildings: list[int] | None) -> int:
+        await tx.execute("DELETE FROM event_drafts WHERE user_id = ?", (user_id,))
+        return await tx.insert(
+            "INSERT INTO event_drafts (user_id, buildings) VALUES (?, ?)",
+            (user_id, json.dumps(buildings)),
+        )
+
+    async def set_draft(self, tx: Tx, draft_id: int, **fields) -> bool:
+        assert set(fields) <= _DRAFT_FIELDS, fields
+        if "buildings" in fields:
+            fields["buildings"] = json.dumps(fields["buildings"])
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        return bool(
+            await tx.execute(
+                f"UPDATE event_drafts SET {sets}, updated_at = {NOW} WHERE id = ?",
+                (*fields.values(), draft_id),
+            )
+        )
+
+    async def drop_draft(self, tx: Tx, draft_id: int) -> bool:
+        return bool(await tx.execute("DELETE FROM event_drafts WHERE id = ?", (draft_id,)))
+
     # ------------------------------------------------------------------ privacy
     async def forget(self, tx: Tx, user_id: int) -> None:
         await tx.execute("DELETE FROM event_rsvps WHERE user_id = ?", (user_id,))
+        await tx.execute("DELETE FROM event_drafts WHERE user_id = ?", (user_id,))
         await tx.execute("UPDATE events SET created_by = NULL WHERE created_by = ?", (user_id,))
 
     async def export(self, user_id: int) -> dict:

@@ -211,3 +211,15 @@ EvDiscard = button("ev", "del", event=int)
 EvAnswer = button("er", "a", event=int, answer=("going", "maybe", "no"))
 EvCalendar = button("er", "ics", event=int)
 EvCantCome = button("er", "off", event=int)  # a reminder's "Can't come after all"
+
+# --- events: the guided /newevent flow (steward or organiser; ``draft`` is event_drafts.id) --
+EvFlowBuilding = button("en", "b", draft=int, building_id=int)  # toggle a building (0: all)
+EvFlowNext = button("en", "next", draft=int)  # audience chosen: now the title
+EvFlowMonth = button("en", "m", draft=int, month=int)  # a calendar page, as YYYYMM
+EvFlowDay = button("en", "d", draft=int, day=int)  # a day, as YYYYMMDD
+EvFlowTime = button("en", "t", draft=int, time=int)  # a time, as HHMM (1830)
+EvFlowPlaces = button("en", "c", draft=int, places=int)  # number of places (0: no limit)
+EvFlowRepeat = button("en", "r", draft=int, every=("once", "week", "month"))
+EvFlowSkip = button("en", "skip", draft=int)  # no description
+EvFlowCancel = button("en", "x", draft=int)
+EvFlowNoop = button("en", "n", draft=int)  # a calendar's headers and past days

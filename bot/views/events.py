@@ -4,11 +4,16 @@ Times arrive already written for the reader (``when``: ``clock.local_long``)."""
 
 from __future__ import annotations
 
+import calendar as month_days
 from collections.abc import Callable
+from datetime import date
 
+from babel import Locale
+from babel.core import get_global
+from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, current_locale, ngettext
 from bot.storage.events import EventRow
 from bot.views import buttons as b
 from bot.views.common import esc
@@ -45,6 +50,7 @@ def details(event: EventRow, when: When) -> str:
                 count=event.capacity
             )
         )
+    lines += series_lines(event)
     return "\n".join(lines)
 
 
@@ -219,3 +225,256 @@ def mine_text(answers: list[tuple[EventRow, str]], when: When) -> str:
 
 def mine_keyboard(answers: list[tuple[EventRow, str]]) -> InlineKeyboardMarkup | None:
     return upcoming_keyboard([event for event, _answer in answers])
+
+
+# ------------------------------------------------------------------------------ series (0016)
+def dates_in_all(count: int) -> str:
+    """Under a series' preview: how many events publishing it makes."""
+    return ngettext("🗓 {count} date in all", "🗓 {count} dates in all", count).format(count=count)
+
+
+def series_lines(event: EventRow) -> list[str]:
+    """A description, and a series' rule (each occurrence is its own event)."""
+    lines = []
+    if event.description:
+        lines.append(f"📝 {esc(event.description)}")
+    if event.repeat and event.repeat_until:
+        day = format_date(
+            date.fromisoformat(event.repeat_until), format="long", locale=current_locale()
+        )
+        rule = (
+            _("🔁 Every week until {date}")
+            if event.repeat == "week"
+            else _("🔁 Every month until {date}")
+        )
+        lines.append(rule.format(date=day))
+    return lines
+
+
+def series_published_text(more: int) -> str:
+    return ngettext(
+        "The series has {count} more date; each is posted when the one before it starts.",
+        "The series has {count} more dates; each is posted when the one before it starts.",
+        more,
+    ).format(count=more)
+
+
+def series_cancel_done(event_id: int, count: int) -> str:
+    return ngettext(
+        "Event #{id} and the later dates of its series are cancelled: {count} event in all. "
+        "Everyone who answered will be told.",
+        "Event #{id} and the later dates of its series are cancelled: {count} events in all. "
+        "Everyone who answered will be told.",
+        count,
+    ).format(id=event_id, count=count)
+
+
+def cancel_series_usage() -> str:
+    return _(
+        "To cancel it and every later date of its series: "
+        "<code>/cancelevent 4 series the room is taken</code>"
+    )
+
+
+def cancelled_copy(event: EventRow, when: When) -> str:
+    """A delivered post once its event is cancelled (its buttons are removed)."""
+    return f"{number(event.id)}\n{details(event, when)}\n\n" + _("❌ Cancelled: {reason}").format(
+        reason=esc(event.cancel_reason or "—")
+    )
+
+
+# ------------------------------------------------------------------------------ groups (0016)
+def calendar_sent_privately() -> str:
+    return _("I sent you the calendar file in a private chat.")
+
+
+def open_private_chat_first() -> str:
+    return _("Open a private chat with me first (press Start there), then try again.")
+
+
+# ------------------------------------------------------------------------------ guided flow
+FLOW_TIMES = [f"{h:02d}:{m:02d}" for h in range(9, 22) for m in (0, 30)][:-1]  # 09:00..21:00
+FLOW_PLACES = (10, 20, 30, 50)
+
+
+def _cancel_row(draft_id: int) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(_("✖ Cancel"), callback_data=b.EvFlowCancel(draft_id).pack())]
+
+
+def flow_header(draft: dict, day_text: Callable[[str], str]) -> str:
+    """``New event`` and what is chosen so far."""
+    lines = [_("<b>New event</b>")]
+    if draft.get("title"):
+        lines.append(f"<b>{esc(draft['title'])}</b>")
+    if draft.get("day"):
+        at = f", {draft['time']}" if draft.get("time") else ""
+        lines.append(f"🗓 {day_text(draft['day'])}{at}")
+    if draft.get("place"):
+        lines.append(f"📍 {esc(draft['place'])}")
+    return "\n".join(lines)
+
+
+def flow_audience(
+    draft: dict, buildings: list, everyone_allowed: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = _("<b>New event</b>") + "\n" + _("Who is it for? Pick the buildings, then Next.")
+    chosen = set(draft["buildings"] or ())
+    rows = []
+    if everyone_allowed:
+        mark = "✅" if draft["buildings"] is None else "⬜"
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{mark} {_('Every building')}",
+                    callback_data=b.EvFlowBuilding(draft["id"], 0).pack(),
+                )
+            ]
+        )
+    for building in buildings:
+        mark = "✅" if building.id in chosen else "⬜"
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"{mark} {building.name}",
+                    callback_data=b.EvFlowBuilding(draft["id"], building.id).pack(),
+                )
+            ]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(_("Next ▶️"), callback_data=b.EvFlowNext(draft["id"]).pack()),
+            *_cancel_row(draft["id"]),
+        ]
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def flow_title_prompt() -> str:
+    return _("What is the event called? Write its title.")
+
+
+def flow_place_prompt() -> str:
+    return _("Where is it? Write the place.")
+
+
+def flow_prompt_keyboard(draft_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([_cancel_row(draft_id)])
+
+
+def week_start(locale: str) -> int:
+    """The first day of the week where the language is mostly spoken (0: Monday), from
+    Babel's likely territory (en: Sunday, ar: Saturday, fr: Monday)."""
+    likely = get_global("likely_subtags")
+    name = likely.get(locale) or likely.get(locale.split("_")[0]) or locale
+    try:
+        return Locale.parse(name).first_week_day
+    except (ValueError, LookupError):
+        return 0
+
+
+def _month_number(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def flow_calendar(
+    draft_id: int, month: date, today: date, *, until: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A month grid: ◀️ ▶️ between months (never before this one), the day names in the
+    reader's language from the locale's first day of the week; past days are not choosable."""
+    locale = current_locale()
+    first = week_start(locale)
+    names = Locale.parse(locale).days["stand-alone"]["short"]
+    noop = b.EvFlowNoop(draft_id).pack()
+    earlier = date(month.year - (month.month == 1), month.month - 1 or 12, 1)
+    later = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    back = month > today.replace(day=1)
+    rows = [
+        [
+            InlineKeyboardButton(
+                "◀️" if back else " ",
+                callback_data=b.EvFlowMonth(draft_id, _month_number(earlier)).pack()
+                if back
+                else noop,
+            ),
+            InlineKeyboardButton(format_date(month, "LLLL y", locale=locale), callback_data=noop),
+            InlineKeyboardButton(
+                "▶️", callback_data=b.EvFlowMonth(draft_id, _month_number(later)).pack()
+            ),
+        ],
+        [InlineKeyboardButton(names[(first + i) % 7], callback_data=noop) for i in range(7)],
+    ]
+    weeks = month_days.Calendar(firstweekday=first).monthdatescalendar(month.year, month.month)
+    for week in weeks:
+        row = []
+        for day in week:
+            if day.month != month.month:
+                row.append(InlineKeyboardButton(" ", callback_data=noop))
+            elif day < today:
+                row.append(InlineKeyboardButton("·", callback_data=noop))
+            else:
+                stamp = day.year * 10000 + day.month * 100 + day.day
+                data = b.EvFlowDay(draft_id, stamp).pack()
+                row.append(InlineKeyboardButton(str(day.day), callback_data=data))
+        rows.append(row)
+    rows.append(_cancel_row(draft_id))
+    text = (
+        _("Until which day does it repeat? Pick the last day.")
+        if until
+        else _("Which day? Pick it in the calendar.")
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def flow_past_day() -> str:
+    return _("Pick a day from today on.")
+
+
+def flow_times(draft_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [
+        InlineKeyboardButton(
+            hhmm, callback_data=b.EvFlowTime(draft_id, int(hhmm.replace(":", ""))).pack()
+        )
+        for hhmm in FLOW_TIMES
+    ]
+    rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+    rows.append(_cancel_row(draft_id))
+    text = _("At what time? Pick one, or write it like <code>18:30</code>.")
+    return text, InlineKeyboardMarkup(rows)
+
+
+def flow_places(draft_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    numbers = [
+        InlineKeyboardButton(str(n), callback_data=b.EvFlowPlaces(draft_id, n).pack())
+        for n in FLOW_PLACES
+    ]
+    none = InlineKeyboardButton(_("No limit"), callback_data=b.EvFlowPlaces(draft_id, 0).pack())
+    rows = [[none, *numbers], _cancel_row(draft_id)]
+    return _("How many places are there? Pick a number, or write it."), InlineKeyboardMarkup(rows)
+
+
+def flow_repeat(draft_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    choices = (
+        (_("Only once"), "once"),
+        (_("🔁 Every week"), "week"),
+        (_("🔁 Every month"), "month"),
+    )
+    rows = [
+        [
+            InlineKeyboardButton(label, callback_data=b.EvFlowRepeat(draft_id, every).pack())
+            for label, every in choices
+        ],
+        _cancel_row(draft_id),
+    ]
+    return _("Does it repeat?"), InlineKeyboardMarkup(rows)
+
+
+def flow_description(draft_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [InlineKeyboardButton(_("Skip ▶️"), callback_data=b.EvFlowSkip(draft_id).pack())],
+        _cancel_row(draft_id),
+    ]
+    return _("Add a description if you like: write it, or skip."), InlineKeyboardMarkup(rows)
+
+
+def flow_dropped() -> str:
+    return _("The new event was dropped.")

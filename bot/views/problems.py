@@ -142,6 +142,13 @@ MESSAGES: dict[Enum, M] = {
     EventProblem.CLOSED: lambda p: _("This event is over or was cancelled: answers are closed."),
     EventProblem.NOT_INVITED: lambda p: _("This event is for the residents of other buildings."),
     EventProblem.BAD_EDIT: lambda p: event_views.edit_usage(),
+    EventProblem.BAD_REPEAT: lambda p: _(
+        "Write the repetition like <code>every week until 2027-03-01</code> (or "
+        "<code>every month until ...</code>), with an end date that leaves room for a second date."
+    ),
+    EventProblem.NOT_RESIDENT: lambda p: _(
+        "Only residents who have signed up can answer. Write to me in a private chat to sign up."
+    ),
     # buildings
     BuildingProblem.EMPTY: lambda p: _(
         "Please give the building a name, for example: /building add Maple Court"

@@ -172,6 +172,16 @@ WIRE = {
     b.EvAnswer(4, "going"): "er:a:4:going",
     b.EvCalendar(4): "er:ics:4",
     b.EvCantCome(4): "er:off:4",
+    b.EvFlowBuilding(7, 2): "en:b:7:2",
+    b.EvFlowNext(7): "en:next:7",
+    b.EvFlowMonth(7, 202612): "en:m:7:202612",
+    b.EvFlowDay(7, 20261205): "en:d:7:20261205",
+    b.EvFlowTime(7, 1830): "en:t:7:1830",
+    b.EvFlowPlaces(7, 20): "en:c:7:20",
+    b.EvFlowRepeat(7, "week"): "en:r:7:week",
+    b.EvFlowSkip(7): "en:skip:7",
+    b.EvFlowCancel(7): "en:x:7",
+    b.EvFlowNoop(7): "en:n:7",
 }
 
 
