@@ -3,7 +3,10 @@
 - ``inprocess``: replies per second of the real Application against the in-process sandbox,
   with and without the rate limiter (``benchmarks/inprocess.py``);
 - ``broadcast``: the real ``python -m bot`` process against the sandbox server over loopback
-  HTTP, a bare python-telegram-bot bot beside it (``benchmarks/broadcast.py``).
+  HTTP, a bare python-telegram-bot bot beside it (``benchmarks/broadcast.py``);
+- ``reminders``: the same process starting with 10,000 scheduled event reminders (time to
+  polling, peak memory), then sending 1,000 reminders due in the same minute
+  (``benchmarks/reminders.py``).
 
 ``BENCH_RECIPIENTS`` (default 10000) shortens the broadcast: 10,000 at 25/s takes 400 s.
 """
@@ -12,21 +15,24 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import broadcast, inprocess
+from benchmarks import broadcast, inprocess, reminders
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument(
-        "section", nargs="?", choices=("all", "inprocess", "broadcast"), default="all"
+        "section", nargs="?", choices=("all", "inprocess", "broadcast", "reminders"), default="all"
     )
     inprocess.add_arguments(parser)
     broadcast.add_arguments(parser)
+    reminders.add_arguments(parser)
     args = parser.parse_args()
     if args.section in ("all", "inprocess"):
         inprocess.main(args)
     if args.section in ("all", "broadcast"):
         broadcast.main(args)
+    if args.section in ("all", "reminders"):
+        reminders.main(args)
 
 
 if __name__ == "__main__":
