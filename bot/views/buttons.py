@@ -211,3 +211,17 @@ EvDiscard = button("ev", "del", event=int)
 EvAnswer = button("er", "a", event=int, answer=("going", "maybe", "no"))
 EvCalendar = button("er", "ics", event=int)
 EvCantCome = button("er", "off", event=int)  # a reminder's "Can't come after all"
+
+# --- events after the answer (services/event_attendance.py) -----------------------------------
+# residents: a waitlist offer, what they need to take part, "I was there", the follow-up
+NEEDS = ("interpret", "childcare", "stepfree", "ride")
+EvOffer = button("eo", "", offer=int, take=("yes", "no"))
+EvNeed = button("en", "t", event=int, need=NEEDS)  # toggle one need
+EvNeedContact = button("en", "c", event=int, ok=("yes", "no"))
+EvThere = button("en", "here", event=int)
+EvRate = button("en", "r", event=int, stars=("1", "2", "3", "4", "5"))
+EvComment = button("en", "w", event=int)
+# stewards: /attendance, one toggle per Going/Maybe resident, paged
+EvAttend = button("ea", "t", event=int, user_id=int, offset=int)
+EvAttendAll = button("ea", "all", event=int, offset=int)
+EvAttendPage = button("ea", "pg", event=int, offset=int)

@@ -172,6 +172,15 @@ WIRE = {
     b.EvAnswer(4, "going"): "er:a:4:going",
     b.EvCalendar(4): "er:ics:4",
     b.EvCantCome(4): "er:off:4",
+    b.EvOffer(9, "yes"): "eo:9:yes",
+    b.EvNeed(4, "stepfree"): "en:t:4:stepfree",
+    b.EvNeedContact(4, "no"): "en:c:4:no",
+    b.EvThere(4): "en:here:4",
+    b.EvRate(4, "5"): "en:r:4:5",
+    b.EvComment(4): "en:w:4",
+    b.EvAttend(4, 2001, 8): "ea:t:4:2001:8",
+    b.EvAttendAll(4, 0): "ea:all:4:0",
+    b.EvAttendPage(4, 8): "ea:pg:4:8",
 }
 
 
