@@ -19,6 +19,7 @@ from bot.views.common import esc, shown_count
 from bot.views.events import ANSWERS, number
 
 When = Callable[[str], str]
+REPORT_ROOM = 3800  # characters of /eventreport before the footnote (Telegram: 4,096)
 PAGE_SIZE = 8  # residents per /attendance page (8 rows of buttons and the controls)
 
 NEED_LABELS = {
@@ -277,7 +278,13 @@ def report_text(report: Report, when: When, min_group: int) -> str:
         )
     else:
         lines.append(_("No answers yet."))
-    for comment in report.comments[:30]:
-        lines.append(f"💬 {esc(comment)}")
+    room = REPORT_ROOM - sum(len(line) + 1 for line in lines)
+    for comment in report.comments:  # as many as fit in one message, oldest first
+        line = f"💬 {esc(comment)}"
+        if len(line) + 1 > room:
+            lines.append("…")
+            break
+        lines.append(line)
+        room -= len(line) + 1
     lines += ["", _("Groups of fewer than {k} residents are not shown.").format(k=min_group)]
     return "\n".join(lines)

@@ -80,6 +80,7 @@ SAMPLES = {
     "last": "8",
     "total": "12",
     "present": "5",
+    "no": "1",
 }
 
 
