@@ -207,10 +207,15 @@ class AttendanceService:
             offer = await self.repo.offer(offer_id, tx)
             if offer is None or offer.state != "open" or offer.expires_at > to_db(now):
                 return ()
+            event = await self.events.get(offer.event_id, tx)
+            if event is None or event.state != "published" or from_db(event.starts_at) <= now:
+                # the event was cancelled or has started: nothing to pass on, nobody loses
+                # their answer
+                await self.repo.settle_offer(tx, offer.id, "void", to_db(now))
+                return ()
             await self.repo.settle_offer(tx, offer.id, "lapsed", to_db(now))
             if await self.repo.answer_of(tx, offer.event_id, offer.user_id) == "waitlist":
                 await self.events.put_rsvp(tx, offer.event_id, offer.user_id, "no")
-            event = await self.events.get(offer.event_id, tx)
             offered = await offer_free_places(
                 tx, self.repo, self.events, event, now, self.waitlist_hours
             )

@@ -328,3 +328,22 @@ async def test_eventreport_hides_small_groups_including_by_differencing(harness,
     await make_steward(harness, steward, oak)
     [refused] = await harness.send(steward, f"/eventreport {event_id}")
     assert "There is no event #1" in plain(refused["text"])
+
+
+async def test_an_open_offer_of_a_cancelled_or_started_event_is_void(harness, admin):
+    bid = await building(harness)
+    a, c, d = await residents(harness, bid, 3, first_id=8900, locales=("en",) * 3)
+    clock = clocked(harness)
+    services = services_of(harness)
+    event_id = await published(harness, admin, f"{LINE} | 1")
+    for person in (a, c, d):
+        await answer(harness, person, event_id, "going")
+    await answer(harness, a, event_id, "no")  # c is offered the place
+    [offer] = offers_to(harness, c)
+    clock.now = datetime(2026, 12, 5, 18, 30, tzinfo=UTC)  # the event starts: the offer ends
+    await after.run_due(services)
+    assert [o.state for o in await services.attendance.offers(event_id)] == ["void"]
+    assert await state_of(harness, event_id, c) == "waitlist"  # nobody loses their answer
+    assert not offers_to(harness, d)
+    _, answers = await harness.press_label(c, offer, "✅ Yes, I'll come")
+    assert "no longer open" in answers[-1].params["text"]
