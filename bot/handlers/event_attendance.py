@@ -228,8 +228,7 @@ async def run_due(services: Services, sender=None) -> dict[str, int]:
     work = await services.attendance.due_work()
     done = {"lapsed": 0, "told": 0, "there": 0, "followed": 0, "closed": 0}
     for offer_id in work["lapse"]:
-        await services.attendance.lapse(offer_id)
-        done["lapsed"] += 1
+        done["lapsed"] += await services.attendance.lapse(offer_id) is not None
     done["told"] = await tell_offers(services)
     for event_id in work["there"]:
         queued = await services.attendance.queue_there(

@@ -149,9 +149,11 @@ class AttendanceService:
         )
 
     async def _event(self, event_id: int, q=None) -> EventRow:
+        from bot.services.events import EventProblem  # (events.py imports this module)
+
         event = await self.events.get(event_id, q)
         if event is None or event.state == "draft":
-            raise AttendanceProblem(AttendanceProblem.OFFER_GONE)
+            raise EventProblem(EventProblem.NOT_FOUND, str(event_id))
         return event
 
     async def _managed(self, actor: Actor, event_id: int) -> EventRow:
@@ -199,14 +201,15 @@ class AttendanceService:
             )
             return await self.repo.offer_sent(tx, offer.id, job_id)
 
-    async def lapse(self, offer_id: int) -> tuple[int, ...]:
+    async def lapse(self, offer_id: int) -> tuple[int, ...] | None:
         """An open offer past its deadline lapses (the resident leaves the waitlist) and the
-        place goes to the next who waits. Returns who was offered it."""
+        place goes to the next who waits. Returns who was offered it; None when the offer
+        was not open and due (another tick, or an answer, came first)."""
         now = self.clock()
         async with self.repo.transaction() as tx:
             offer = await self.repo.offer(offer_id, tx)
             if offer is None or offer.state != "open" or offer.expires_at > to_db(now):
-                return ()
+                return None
             event = await self.events.get(offer.event_id, tx)
             if event is None or event.state != "published" or from_db(event.starts_at) <= now:
                 # the event was cancelled or has started: nothing to pass on, nobody loses
@@ -433,11 +436,7 @@ class AttendanceService:
         event = await self._event(event_id)
         if self.clock() >= self.follow_up_closes(event):
             raise AttendanceProblem(AttendanceProblem.WINDOW_CLOSED)
-        links = await self.repo.db.fetch_one(
-            "SELECT commented FROM event_followup_links WHERE event_id = ? AND user_id = ?",
-            (event_id, user_id),
-        )
-        if links is None or links[0]:
+        if not await self.repo.may_comment(event_id, user_id):
             raise AttendanceProblem(AttendanceProblem.ALREADY)
         return event
 

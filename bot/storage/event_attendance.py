@@ -306,6 +306,16 @@ class AttendanceRepository:
             )
         )
 
+    async def may_comment(self, event_id: int, user_id: int) -> bool:
+        """Sent the follow-up and has not commented yet."""
+        return bool(
+            await self.db.fetch_value(
+                "SELECT 1 FROM event_followup_links WHERE event_id = ? AND user_id = ? "
+                "AND commented = 0",
+                (event_id, user_id),
+            )
+        )
+
     async def add_feedback(
         self, tx: Tx, event_id: int, rating: int | None, comment: str | None
     ) -> None:
