@@ -36,6 +36,7 @@ from bot.handlers import (
     admin,
     announce,
     buildings,
+    event_attendance,
     events,
     fallback,
     gate,
@@ -92,6 +93,9 @@ def button_families() -> dict:
         buttons.EvPublish.FAMILY: events.event_button,
         buttons.EvAnswer.FAMILY: events.answer_button,
         buttons.EvFlowNext.FAMILY: events.flow_button,
+        buttons.EvOffer.FAMILY: event_attendance.offer_button,
+        buttons.EvNeed.FAMILY: event_attendance.resident_button,
+        buttons.EvAttend.FAMILY: event_attendance.steward_button,
     }
 
 
@@ -145,6 +149,8 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("myevents", events.myevents_command))
     app.add_handler(CommandHandler("editevent", events.editevent_command))
     app.add_handler(CommandHandler("cancelevent", events.cancelevent_command))
+    app.add_handler(CommandHandler("attendance", event_attendance.attendance_command))
+    app.add_handler(CommandHandler("eventreport", event_attendance.eventreport_command))
 
     # Buttons, one handler per family of typed codecs (bot/views/buttons.py). Callback data
     # is only a hint: each handler re-validates it, and checks the presser's rights now.
@@ -222,6 +228,13 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(
             events.tick,
             interval=events.TICK_SECONDS,
+            first=1,
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        # Offers, their deadlines, "I was there" and follow-ups: the database decides too.
+        app.job_queue.run_repeating(
+            event_attendance.tick,
+            interval=event_attendance.TICK_SECONDS,
             first=1,
             job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )

@@ -64,6 +64,8 @@ class Config:
     paid_broadcast: bool = False  # bulk sends pay Stars to go past 30 a second
     reminder_leads: tuple[int, ...] = (1440, 60)  # minutes before an event, longest first
     remind_maybe: bool = True  # reminders go to "Maybe" answers too
+    waitlist_hours: int = 12  # how long a place offered to the waitlist waits for a yes
+    attendance_hours: int = 48  # "I was there" is open this long after an event starts
 
     @property
     def file_base_url(self) -> str:
@@ -189,6 +191,11 @@ def load_config(
     if maybe_text not in SWITCHES:
         raise ConfigError("BOT_REMIND_MAYBE", f"{maybe_text!r} is not on or off")
 
+    waitlist_hours = _hours(get, "BOT_WAITLIST_HOURS", 12, "an offered place waits for a yes")
+    attendance_hours = _hours(
+        get, "BOT_ATTENDANCE_HOURS", 48, "residents may say they were there, after the start"
+    )
+
     log_level = (get("BOT_LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError("BOT_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
@@ -208,6 +215,8 @@ def load_config(
         paid_broadcast=paid_broadcast,
         reminder_leads=reminder_leads,
         remind_maybe=SWITCHES[maybe_text],
+        waitlist_hours=waitlist_hours,
+        attendance_hours=attendance_hours,
     )
 
 
@@ -229,6 +238,22 @@ def parse_leads(text: str) -> tuple[int, ...]:
     if max(minutes) > 60 * 24 * 60:
         raise ConfigError("BOT_REMINDER_LEADS", f"{text!r}: at most 60 days before an event")
     return tuple(sorted(minutes, reverse=True))
+
+
+MAX_HOURS = 24 * 30
+
+
+def _hours(get, name: str, default: int, what: str) -> int:
+    """A whole number of hours from 1 to 720 (30 days)."""
+    text = get(name)
+    if text is None:
+        return default
+    value = parse_int(text.lower().removesuffix("h"), max_digits=4)
+    if value is None or not 1 <= value <= MAX_HOURS:
+        raise ConfigError(
+            name, f"{text!r} is not a whole number of hours from 1 to {MAX_HOURS} (how long {what})"
+        )
+    return value
 
 
 def _count(get, name: str, default: int, least: int) -> int:

@@ -16,7 +16,7 @@ from telegram import InputFile, Update
 from telegram.error import Forbidden
 
 from bot import clock, i18n
-from bot.handlers import notify
+from bot.handlers import event_attendance as after
 from bot.handlers.answers import typed_answer
 from bot.handlers.common import (
     BotContext,
@@ -237,6 +237,8 @@ async def answer_button(update: Update, context: BotContext) -> None:
                 reply_markup=views.post_keyboard(event.id),
             )
             await _tell_promoted(context, event, done.promoted)
+            if done.changed and done.answer in ("going", "waitlist"):
+                await after.ask_needs(update, context, event)
         case b.EvCantCome(event=event_id):
             done = await services.events.answer(event_id, user_id, "no")
             await query.answer(views.answered_text(done.answer, done.position))
@@ -256,17 +258,10 @@ async def answer_button(update: Update, context: BotContext) -> None:
 
 
 async def _tell_promoted(context: BotContext, event: EventRow, promoted: tuple[int, ...]) -> None:
-    """Whoever moved from the waitlist to Going hears it, in their language."""
-    services = context.services
-    for user_id in promoted:
-        locale = await services.users.locale_for(user_id, None)
-        await notify.queue(
-            services,
-            [user_id],
-            lambda e=event, loc=locale: views.promoted_notice(e, _when(services, loc)),
-            reason=f"event:{event.id}:promoted",
-            sender=context.bot_data.get("sender"),
-        )
+    """Whoever was offered a freed place hears it, in their language, with Accept / No
+    thanks (handlers/event_attendance.py; the tick also tells any offer not yet told)."""
+    if promoted:
+        await after.tell_offers(context.services, context.bot_data.get("sender"))
 
 
 # ------------------------------------------------------------------------------ the tick

@@ -9,6 +9,7 @@ from bot.services.announcements import AnnouncementService
 from bot.services.awaiting import AwaitingService
 from bot.services.buildings import BuildingService
 from bot.services.delivery import DeliveryService
+from bot.services.event_attendance import AttendanceService
 from bot.services.events import EventService
 from bot.services.groups import GroupService
 from bot.services.invites import InviteService
@@ -26,6 +27,7 @@ from bot.storage.audit import AuditRepository
 from bot.storage.awaiting import AwaitingRepository
 from bot.storage.buildings import BuildingsRepository
 from bot.storage.db import Database
+from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
 from bot.storage.groups import GroupsRepository
 from bot.storage.invites import InvitesRepository
@@ -59,6 +61,7 @@ class Services:
     delivery: DeliveryService
     announcements: AnnouncementService
     events: EventService
+    attendance: AttendanceService  # events after the answer: offers, needs, attendance
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -78,6 +81,15 @@ class Services:
         announcements_repo = AnnouncementsRepository(db)
         events_repo = EventsRepository(db)
         groups = GroupService(GroupsRepository(db), residents, roles)
+        events = EventService(
+            events_repo,
+            announcements_repo,
+            delivery,
+            timezone=config.timezone,
+            reminder_leads=config.reminder_leads,
+            remind_maybe=config.remind_maybe,
+            waitlist_hours=config.waitlist_hours,
+        )
         return cls(
             config=config,
             db=db,
@@ -114,12 +126,15 @@ class Services:
                 timezone=config.timezone,
                 min_group=config.min_group,
             ),
-            events=EventService(
+            events=events,
+            attendance=AttendanceService(
+                AttendanceRepository(db),
                 events_repo,
-                announcements_repo,
                 delivery,
-                timezone=config.timezone,
-                reminder_leads=config.reminder_leads,
-                remind_maybe=config.remind_maybe,
+                may_manage=events.may_manage,
+                waitlist_hours=config.waitlist_hours,
+                attendance_hours=config.attendance_hours,
+                min_group=config.min_group,
+                clock=lambda: events.clock(),  # one clock for events (tests set it)
             ),
         )

@@ -82,6 +82,16 @@ COMMANDS: tuple[Command, ...] = (
         Role.STEWARD,
         private=True,
     ),
+    Command(
+        "attendance", N_("Mark who came to an event, after it starts"), Role.STEWARD, private=True
+    ),
+    Command(
+        "eventreport",
+        N_("How an event went: answers, attendance, needs, follow-up"),
+        Role.STEWARD,
+        heavy=True,
+        private=True,
+    ),
     Command("status", N_("Bot health and numbers"), Role.ADMIN, private=True),
 )
 

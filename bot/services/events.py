@@ -29,10 +29,12 @@ from bot import i18n
 from bot.clock import Clock, from_db, system_clock, to_db
 from bot.numbers import parse_int
 from bot.services.delivery import DeliveryService
+from bot.services.event_attendance import offer_free_places
 from bot.services.problems import ButtonProblem, Problem
 from bot.services.roles import Actor, Role
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import write_audit
+from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventRow, EventsRepository, Reader
 from bot.storage.outbox import Recipient
 
@@ -89,7 +91,7 @@ class Draft:
 @dataclass(frozen=True)
 class Answered:
     """What one press did: the answer now, whether anything changed, the waitlist place,
-    and who moved from the waitlist to Going because of it."""
+    and who was offered a freed place because of it."""
 
     answer: str
     changed: bool
@@ -245,6 +247,7 @@ class EventService:
         timezone: ZoneInfo = UTC_ZONE,
         reminder_leads: tuple[int, ...] = (1440, 60),
         remind_maybe: bool = True,
+        waitlist_hours: int = 12,
         clock: Clock = system_clock,
     ) -> None:
         self.repo = repo
@@ -253,6 +256,8 @@ class EventService:
         self.timezone = timezone
         self.reminder_leads = reminder_leads
         self.remind_maybe = remind_maybe
+        self.waitlist_hours = waitlist_hours  # how long an offered place waits for a yes
+        self.offers = AttendanceRepository(repo.db)
         self.clock = clock
 
     # ---------------------------------------------------------------- scope
@@ -424,24 +429,22 @@ class EventService:
             stored = answer
             if answer == "going" and event.capacity is not None:
                 going = (await self.repo.counts(event.id, tx))["going"]
-                if going >= event.capacity:
+                held = await self.offers.open_offers(event.id, tx)  # offered places wait
+                if going + held >= event.capacity:
                     stored = "waitlist"
             position = await self.repo.put_rsvp(tx, event.id, user_id, stored)
+            if before == "waitlist":  # leaving the waitlist gives back an offered place
+                await self.offers.void_offer_of(tx, event.id, user_id, to_db(self.clock()))
             promoted = await self._promote(tx, event)
             await self.repo.want_refresh(tx, event.id)
         return Answered(stored, True, position, promoted)
 
     async def _promote(self, tx, event: EventRow) -> tuple[int, ...]:
-        """Free places go to the first who wait, in order."""
-        if event.capacity is None:
-            return ()
-        free = event.capacity - (await self.repo.counts(event.id, tx))["going"]
-        if free <= 0:
-            return ()
-        moved = await self.repo.first_waiting(tx, event.id, free)
-        for user_id in moved:
-            await self.repo.put_rsvp(tx, event.id, user_id, "going")
-        return tuple(moved)
+        """Free places are *offered* to the first who wait, in order, with a time limit
+        (services/event_attendance.py); returns who was offered one."""
+        return await offer_free_places(
+            tx, self.offers, self.repo, event, self.clock(), self.waitlist_hours
+        )
 
     async def counts(self, event_id: int) -> dict[str, int]:
         return await self.repo.counts(event_id)

@@ -10,6 +10,7 @@ from bot.services.signup import SignupService
 from bot.services.users import UserService
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import AuditRepository
+from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.roles import RolesRepository
@@ -72,6 +73,7 @@ class PrivacyService:
             "messages_from_the_bot": await self.delivery.sent_to(user_id),
             **await self.announcements.export(user_id),
             **(await self.events.export(user_id) if self.events else {}),
+            **(await AttendanceRepository(self.events.db).export(user_id) if self.events else {}),
             "kept_after_forget": {
                 "audit_log_entries": len(entries),
                 "ban_trace": bool(resident and resident["status"] == "banned"),

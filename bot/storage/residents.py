@@ -9,6 +9,7 @@ from enum import StrEnum
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import erase_text_about, write_audit
 from bot.storage.db import NOW, Database, Queries, Tx
+from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
 from bot.storage.roles import RolesRepository
 
@@ -279,6 +280,7 @@ class ResidentsRepository:
         )
         await AnnouncementsRepository(self.db).forget(tx, user_id)
         await EventsRepository(self.db).forget(tx, user_id)
+        await AttendanceRepository(self.db).forget(tx, user_id)
         await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
         await tx.execute("DELETE FROM consent_log WHERE user_id = ?", (user_id,))
         await tx.execute("DELETE FROM warnings WHERE user_id = ?", (user_id,))

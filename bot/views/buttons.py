@@ -223,3 +223,16 @@ EvFlowRepeat = button("en", "r", draft=int, every=("once", "week", "month"))
 EvFlowSkip = button("en", "skip", draft=int)  # no description
 EvFlowCancel = button("en", "x", draft=int)
 EvFlowNoop = button("en", "n", draft=int)  # a calendar's headers and past days
+# --- events after the answer (services/event_attendance.py) -----------------------------------
+# residents: a waitlist offer, what they need to take part, "I was there", the follow-up
+NEEDS = ("interpret", "childcare", "stepfree", "ride")
+EvOffer = button("eo", "", offer=int, take=("yes", "no"))
+EvNeed = button("ne", "t", event=int, need=NEEDS)  # toggle one need
+EvNeedContact = button("ne", "c", event=int, ok=("yes", "no"))
+EvThere = button("ne", "here", event=int)
+EvRate = button("ne", "r", event=int, stars=("1", "2", "3", "4", "5"))
+EvComment = button("ne", "w", event=int)
+# stewards: /attendance, one toggle per Going/Maybe resident, paged
+EvAttend = button("ea", "t", event=int, user_id=int, offset=int)
+EvAttendAll = button("ea", "all", event=int, offset=int)
+EvAttendPage = button("ea", "pg", event=int, offset=int)

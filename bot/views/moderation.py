@@ -67,6 +67,8 @@ AUDIT_SENTENCES = {
     "event.publish": N_("{actor} published event #{number}."),
     "event.edit": N_("{actor} changed event #{number}."),
     "event.cancel": N_("{actor} cancelled event #{number}."),
+    "event.attendance": N_("{actor} took attendance for event #{number}."),
+    "event.attendance_all": N_("{actor} took attendance for event #{number}."),
     "role.translator": N_("{actor} made {subject} a translator."),
     "role.translator_removed": N_("{actor} took the translator role from {subject}."),
 }

@@ -13,6 +13,7 @@ from enum import Enum
 from bot.i18n import N_, _
 from bot.services.announcements import BODY_MAX, AnnouncementProblem
 from bot.services.buildings import BuildingProblem
+from bot.services.event_attendance import AttendanceProblem
 from bot.services.events import EventProblem
 from bot.services.groups import GroupProblem
 from bot.services.invites import MAX_DAYS, InviteProblem
@@ -149,6 +150,24 @@ MESSAGES: dict[Enum, M] = {
     EventProblem.NOT_RESIDENT: lambda p: _(
         "Only residents who have signed up can answer. Write to me in a private chat to sign up."
     ),
+    # events, after the answer
+    AttendanceProblem.OFFER_GONE: lambda p: _(
+        "This offer is no longer open: it was answered, its time ran out, or the event changed."
+    ),
+    AttendanceProblem.NOT_GOING: lambda p: _(
+        "Answer Going first: this is for the people who are coming."
+    ),
+    AttendanceProblem.NOT_YET: lambda p: _(
+        "The event has not started yet: attendance comes after the start."
+    ),
+    AttendanceProblem.WINDOW_CLOSED: lambda p: _("It is too late for that: the time has passed."),
+    AttendanceProblem.NOT_ANSWERED: lambda p: _(
+        "That is only for residents who answered Going or Maybe."
+    ),
+    AttendanceProblem.ALREADY: lambda p: _("You already answered that. Thank you!"),
+    AttendanceProblem.BAD_COMMENT: lambda p: _(
+        "Write a comment of at most {max} characters."
+    ).format(max=p.detail or "500"),
     # buildings
     BuildingProblem.EMPTY: lambda p: _(
         "Please give the building a name, for example: /building add Maple Court"

@@ -112,7 +112,7 @@ async def test_answers_count_once_and_the_waitlist_moves_in_order(harness, admin
     event_id = await published(harness, admin, f"{LINE} | 2")
     messages, answers = await answer(harness, a, event_id, "going")
     assert answers[-1].params["text"] == "You are going. See you there!"
-    assert "Going 1 · Maybe 0 · Waitlist 0" in plain(messages[-1]["text"])
+    assert "Going 1 · Maybe 0 · Waitlist 0" in plain(messages[0]["text"])
     await answer(harness, a, event_id, "going")  # a double press changes nothing
     await answer(harness, c, event_id, "going")
     _, answers = await answer(harness, d, event_id, "going")
@@ -120,18 +120,27 @@ async def test_answers_count_once_and_the_waitlist_moves_in_order(harness, admin
         "fr", "The event is full: you are number {position} on the waitlist.", position=1
     )
     messages, _ = await answer(harness, e, event_id, "going")
-    assert "Going 2 · Maybe 0 · Waitlist 2" in plain(messages[-1]["text"])
+    assert "Going 2 · Maybe 0 · Waitlist 2" in plain(messages[0]["text"])
     counts = await services_of(harness).events.counts(event_id)
     assert counts == {"going": 2, "maybe": 0, "no": 0, "waitlist": 2}
-    # a Going person can't come: the first on the waitlist (d, French) goes, and is told
+    # a Going person can't come: the first on the waitlist (d, French) is offered the place
+    # in their language (tests/handlers/test_events_attendance.py follows the offer through)
     await answer(harness, c, event_id, "no")
-    assert await services_of(harness).events.my_answer(event_id, d["id"]) == "going"
+    assert await services_of(harness).events.my_answer(event_id, d["id"]) == "waitlist"
     assert await services_of(harness).events.my_answer(event_id, e["id"]) == "waitlist"
-    promoted = tr(
-        "fr", "🎉 A place is free: you are now going to {title}, {when}.", title="·", when="·"
+    offer = tr(
+        "fr",
+        "🎟 A place is free for you at {title}, {when}. Do you want it? It waits "
+        "for you until {deadline}; after that it goes to the next person on the "
+        "waitlist.",
+        title="·",
+        when="·",
+        deadline="·",
     )
-    assert plain(last(harness, d)["text"]).startswith(promoted.split("·")[0])
+    assert plain(last(harness, d)["text"]).startswith(plain(offer.split("·")[0]))
     assert "Winter potluck" in last(harness, d)["text"]
+    await harness.press_label(d, last(harness, d), tr("fr", "✅ Yes, I'll come"))
+    assert await services_of(harness).events.my_answer(event_id, d["id"]) == "going"
 
 
 async def test_other_copies_are_refreshed_at_most_every_30_seconds(harness, admin):
@@ -151,7 +160,8 @@ async def test_other_copies_are_refreshed_at_most_every_30_seconds(harness, admi
     assert (await handlers.run_due(services))[1] == 1
     assert (await handlers.run_due(services))[1] == 0
     await harness.drain()
-    assert "Going 1 · Maybe 1" in plain(last(harness, a)["text"])
+    post = next(m for m in harness.api.bot_messages(a["id"]) if "Event #1" in plain(m["text"]))
+    assert "Going 1 · Maybe 1" in plain(post["text"])
 
 
 # ------------------------------------------------------------------------------ calendar

@@ -74,6 +74,14 @@ SAMPLES = {
     "maybe": "3",
     "waitlist": "2",
     "position": "2",
+    "deadline": "Sunday, December 6, 2026, 6:30 PM",
+    "rate": "25%",
+    "mean": "4.2",
+    "first": "1",
+    "last": "8",
+    "total": "12",
+    "present": "5",
+    "no": "1",
 }
 
 

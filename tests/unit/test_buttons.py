@@ -182,6 +182,15 @@ WIRE = {
     b.EvFlowSkip(7): "en:skip:7",
     b.EvFlowCancel(7): "en:x:7",
     b.EvFlowNoop(7): "en:n:7",
+    b.EvOffer(9, "yes"): "eo:9:yes",
+    b.EvNeed(4, "stepfree"): "ne:t:4:stepfree",
+    b.EvNeedContact(4, "no"): "ne:c:4:no",
+    b.EvThere(4): "ne:here:4",
+    b.EvRate(4, "5"): "ne:r:4:5",
+    b.EvComment(4): "ne:w:4",
+    b.EvAttend(4, 2001, 8): "ea:t:4:2001:8",
+    b.EvAttendAll(4, 0): "ea:all:4:0",
+    b.EvAttendPage(4, 8): "ea:pg:4:8",
 }
 
 

@@ -59,12 +59,28 @@ def test_every_variable_is_read():
         ("BOT_DEFAULT_LOCALE", "de"),
         ("BOT_TIMEZONE", "Mars/Olympus_Mons"),
         ("BOT_LOG_LEVEL", "LOUD"),
+        ("BOT_WAITLIST_HOURS", "0"),
+        ("BOT_WAITLIST_HOURS", "half a day"),
+        ("BOT_WAITLIST_HOURS", "721"),
+        ("BOT_ATTENDANCE_HOURS", "-1"),
     ],
 )
 def test_invalid_values_name_the_variable(variable, value):
     with pytest.raises(ConfigError) as info:
         load_config({"BOT_TOKEN": TOKEN, variable: value}, env_file=None)
     assert info.value.variable == variable
+
+
+def test_waitlist_and_attendance_hours():
+    config = load_config({"BOT_TOKEN": TOKEN}, env_file=None)
+    assert (config.waitlist_hours, config.attendance_hours) == (12, 48)
+    config = load_config(
+        {"BOT_TOKEN": TOKEN, "BOT_WAITLIST_HOURS": "6h", "BOT_ATTENDANCE_HOURS": "72"},
+        env_file=None,
+    )
+    assert (config.waitlist_hours, config.attendance_hours) == (6, 72)
+    with pytest.raises(ConfigError, match="whole number of hours from 1 to 720"):
+        load_config({"BOT_TOKEN": TOKEN, "BOT_WAITLIST_HOURS": "0"}, env_file=None)
 
 
 def test_a_bad_token_is_never_echoed():
