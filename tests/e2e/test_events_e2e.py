@@ -396,15 +396,18 @@ async def test_the_waitlist_promotes_in_order(sandbox, tmp_path):
             db_value(stage.db_path, "SELECT starts_at FROM events WHERE id = ?", (event_id,))
         )
 
-        def promoted(loc: str) -> str:
+        def offered(loc: str) -> str:
+            """The start of the offer of a freed place, in ``loc`` (up to the deadline)."""
             return plain(
                 tr(
                     loc,
-                    "🎉 A place is free: you are now going to {title}, {when}.",
+                    "🎟 A place is free for you at {title}, {when}. Do you want it? It waits for "
+                    "you until {deadline}; after that it goes to the next person on the waitlist.",
                     title="Small workshop",
                     when=local_long(starts, ZONE, loc),
+                    deadline="\x00",
                 )
-            )
+            ).split("\x00")[0]
 
         async def told(user: dict, start: int) -> dict:
             call = await api.wait_for_call(
@@ -419,25 +422,34 @@ async def test_the_waitlist_promotes_in_order(sandbox, tmp_path):
             )
             return call.result
 
-        # the one going can't: the first who waits (es) gets the place, in Spanish
+        async def accept(user: dict, loc: str, offer: dict) -> None:
+            start = len(api.calls)
+            await stage.process.press_label(user, offer, tr(loc, "✅ Yes, I'll come"))
+            await api.wait_for_call(
+                lambda c: c.method.lower() == "answercallbackquery", start=start, timeout=15
+            )
+
+        # the one going can't: the first who waits (es) is offered the place, in Spanish
         start = len(api.calls)
         post = await post_of(stage, first, "Small workshop")
         await stage.process.press_label(first, post, "❌ Can't go")
-        message = await told(second, start)
-        assert plain(message["text"]) == promoted("es")
+        offer = await told(second, start)
+        assert plain(offer["text"]).startswith(offered("es"))
+        await accept(second, "es", offer)
         assert [a[0] for a in answers()] == ["no", "going", "waitlist"]
         # then the next (fr), once the new one can't either
         start = len(api.calls)
         post = await post_of(stage, second, "Small workshop")
         await stage.process.press_label(second, post, tr("es", "❌ Can't go"))
-        message = await told(third, start)
-        assert plain(message["text"]) == promoted("fr")
+        offer = await told(third, start)
+        assert plain(offer["text"]).startswith(offered("fr"))
+        await accept(third, "fr", offer)
         assert [a[0] for a in answers()] == ["no", "no", "going"]
-        # the first never heard of a place (they had one)
-        assert promoted("en") not in [
-            plain(str(c.params.get("text", "")))
+        # the first was never offered a place (they had one)
+        assert not any(
+            plain(str(c.params.get("text", ""))).startswith(offered("en"))
             for c in api.calls
             if c.method.lower() == "sendmessage" and c.params.get("chat_id") == first["id"]
-        ]
+        )
     finally:
         await stage.process.stop()
