@@ -7,11 +7,12 @@ LOCALES := es fr ar zh_Hans vi
 POT := locales/messages.pot
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format catalogs extract update-catalogs bench clean
+.PHONY: help install run test soak lint format catalogs extract update-catalogs bench clean
 
 help:
 	@echo "make run       run the bot (offline sandbox demo when BOT_TOKEN is not set)"
 	@echo "make test      lint, catalog checks and every test"
+	@echo "make soak      the long, timing-bound end-to-end runs (event reminders on the clock)"
 	@echo "make format    apply ruff fixes and formatting"
 	@echo "make extract   collect translatable strings into $(POT)"
 	@echo "make update-catalogs   merge $(POT) into every locale's .po"
@@ -31,6 +32,9 @@ run: install catalogs
 
 test: install lint catalogs
 	$(BIN)/python -m pytest
+
+soak: install catalogs
+	$(BIN)/python -m pytest -m soak
 
 lint: install
 	$(BIN)/ruff check .
