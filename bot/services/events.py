@@ -643,24 +643,7 @@ class EventService:
             event = await self.repo.get(event_id, tx)
             if event is None or event.job_id is None:
                 return None
-            counts = await self.repo.counts(event.id, tx)
-            copies = await self.repo.copies(event.job_id, tx)
-            rendered: dict[str, dict] = {}
-            recipients = []
-            for copy in copies:
-                locale = copy["locale"] or i18n.resolve_locale(None, None)
-                if locale not in rendered:
-                    rendered[locale] = render(event, locale, counts)
-                edit = {**rendered[locale], "message_id": copy["message_id"]}
-                recipients.append(
-                    Recipient(copy["chat_id"], copy["user_id"], {"op": "edit", "edits": [edit]})
-                )
-            if not recipients:
-                return None
-            job_id, _new = await self.delivery.start_job(
-                "event.counts", recipients, reason=f"event:{event.id}:counts", q=tx
-            )
-        return job_id
+            return await self._edit_copies_job(tx, event, render, "counts")
 
     # ---------------------------------------------------------------- series (0016)
     async def _save_extras(self, tx, event_id: int, draft: Draft) -> None:
@@ -755,22 +738,27 @@ class EventService:
             )
             if event.state == "cancelled" and await self.repo.skip_unsent(tx, event.job_id):
                 await self.delivery.repo.finish_jobs({event.job_id}, tx)
-            counts = await self.repo.counts(event.id, tx)
-            rendered: dict[str, dict] = {}
-            recipients = []
-            for copy in await self.repo.copies(event.job_id, tx):
-                locale = copy["locale"] or i18n.resolve_locale(None, None)
-                if locale not in rendered:
-                    rendered[locale] = render(event, locale, counts)
-                edit = {**rendered[locale], "message_id": copy["message_id"]}
-                recipients.append(
-                    Recipient(copy["chat_id"], copy["user_id"], {"op": "edit", "edits": [edit]})
-                )
-            if not recipients:
-                return None
-            job_id, _new = await self.delivery.start_job(
-                "event.copies", recipients, reason=f"event:{event.id}:copies", q=tx
+            return await self._edit_copies_job(tx, event, render, "copies")
+
+    async def _edit_copies_job(self, tx, event: EventRow, render, what: str) -> int | None:
+        """One edit job (in ``tx``) that rewrites every delivered copy of the event's post,
+        rendered once per language by ``render(event, locale, counts)``; None: no copies."""
+        counts = await self.repo.counts(event.id, tx)
+        rendered: dict[str, dict] = {}
+        recipients = []
+        for copy in await self.repo.copies(event.job_id, tx):
+            locale = copy["locale"] or i18n.resolve_locale(None, None)
+            if locale not in rendered:
+                rendered[locale] = render(event, locale, counts)
+            edit = {**rendered[locale], "message_id": copy["message_id"]}
+            recipients.append(
+                Recipient(copy["chat_id"], copy["user_id"], {"op": "edit", "edits": [edit]})
             )
+        if not recipients:
+            return None
+        job_id, _new = await self.delivery.start_job(
+            f"event.{what}", recipients, reason=f"event:{event.id}:{what}", q=tx
+        )
         return job_id
 
     async def require_resident(self, user_id: int) -> None:
