@@ -52,6 +52,7 @@ from bot.handlers import (
     reachability,
     signup,
     start,
+    surveys,
     typed,
 )
 from bot.handlers.common import BotContext
@@ -92,6 +93,7 @@ def button_families() -> dict:
         buttons.EvPublish.FAMILY: events.event_button,
         buttons.EvAnswer.FAMILY: events.answer_button,
         buttons.EvFlowNext.FAMILY: events.flow_button,
+        buttons.SurveyStart.FAMILY: surveys.survey_button,
     }
 
 
@@ -145,6 +147,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("myevents", events.myevents_command))
     app.add_handler(CommandHandler("editevent", events.editevent_command))
     app.add_handler(CommandHandler("cancelevent", events.cancelevent_command))
+    app.add_handler(CommandHandler("survey", surveys.survey_command))
 
     # Buttons, one handler per family of typed codecs (bot/views/buttons.py). Callback data
     # is only a hint: each handler re-validates it, and checks the presser's rights now.
@@ -225,6 +228,8 @@ async def post_init(app: Application) -> None:
             first=1,
             job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
+        # Survey reminders and closing times live in the database too.
+        app.job_queue.run_repeating(surveys.tick, interval=surveys.TICK_SECONDS, first=10)
         app.job_queue.run_repeating(
             prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS
         )

@@ -19,6 +19,7 @@ from bot.services.profile import ProfileService
 from bot.services.roles import RoleService
 from bot.services.signup import SignupService
 from bot.services.status import StatusService
+from bot.services.surveys import SurveyService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from bot.storage.announcements import AnnouncementsRepository
@@ -33,6 +34,7 @@ from bot.storage.outbox import OutboxRepository
 from bot.storage.residents import ResidentsRepository
 from bot.storage.roles import RolesRepository
 from bot.storage.settings import SettingsRepository
+from bot.storage.surveys import SurveysRepository
 from bot.storage.updates import UpdatesRepository
 from bot.storage.users import UsersRepository
 
@@ -59,6 +61,7 @@ class Services:
     delivery: DeliveryService
     announcements: AnnouncementService
     events: EventService
+    surveys: SurveyService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -78,6 +81,7 @@ class Services:
         announcements_repo = AnnouncementsRepository(db)
         events_repo = EventsRepository(db)
         groups = GroupService(GroupsRepository(db), residents, roles)
+        surveys_repo = SurveysRepository(db)
         return cls(
             config=config,
             db=db,
@@ -97,6 +101,7 @@ class Services:
                 delivery,
                 announcements_repo,
                 events_repo,
+                surveys_repo,
             ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
@@ -121,5 +126,8 @@ class Services:
                 timezone=config.timezone,
                 reminder_leads=config.reminder_leads,
                 remind_maybe=config.remind_maybe,
+            ),
+            surveys=SurveyService(
+                surveys_repo, announcements_repo, delivery, min_group=config.min_group
             ),
         )

@@ -223,3 +223,8 @@ EvFlowRepeat = button("en", "r", draft=int, every=("once", "week", "month"))
 EvFlowSkip = button("en", "skip", draft=int)  # no description
 EvFlowCancel = button("en", "x", draft=int)
 EvFlowNoop = button("en", "n", draft=int)  # a calendar's headers and past days
+
+
+# --- surveys (residents: start or carry on, one answer; value 0 is Skip) ----------------------
+SurveyStart = button("sv", "go", wave=int)
+SurveyAnswer = button("sv", "a", wave=int, question=int, value=int)

@@ -37,6 +37,12 @@ def privacy_text() -> str:
                 "erases it. You can start again at any time with /start."
             ),
             _(
+                "<b>Surveys:</b> your answers are kept under a random number, never with your "
+                "name. While a wave is open we keep which number is yours, so that you can "
+                "change your answers; when it closes, or when you use /forget, that link is "
+                "erased and your answers stay in the totals without anything tying them to you."
+            ),
+            _(
                 "<b>What /forget keeps:</b> the stewards' log keeps a line for each decision "
                 "made about you, with your account number but without your name or any "
                 "reason. If you were blocked from a building, a coded trace of that block "
@@ -108,6 +114,15 @@ def summary_text(data: dict, when: When) -> str:
                 "The stewards' log has {count} entries about you or by you.",
                 len(entries),
             ).format(count=len(entries)),
+        ]
+    answering = data.get("survey_answers_while_open") or {}
+    if answering:
+        lines += [
+            "",
+            _(
+                "Your answers to survey waves still open ({waves}): linked to you until the "
+                "wave closes, then kept without anything tying them to you."
+            ).format(waves=", ".join(f"#{w}" for w in answering)),
         ]
     if data.get("signup_in_progress"):
         lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]

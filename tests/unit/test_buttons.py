@@ -182,6 +182,8 @@ WIRE = {
     b.EvFlowSkip(7): "en:skip:7",
     b.EvFlowCancel(7): "en:x:7",
     b.EvFlowNoop(7): "en:n:7",
+    b.SurveyStart(3): "sv:go:3",
+    b.SurveyAnswer(3, 2, 5): "sv:a:3:2:5",
 }
 
 
