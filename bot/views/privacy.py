@@ -120,9 +120,9 @@ def summary_text(data: dict, when: When) -> str:
         lines += [
             "",
             _(
-                "Your answers to survey waves still open ({waves}): linked to you until the "
-                "wave closes, then kept without anything tying them to you."
-            ).format(waves=", ".join(f"#{w}" for w in answering)),
+                "Your answers in survey waves still open (numbers {waves}): linked to you "
+                "until the wave closes, then kept without anything tying them to you."
+            ).format(waves=", ".join(str(w) for w in answering)),
         ]
     if data.get("signup_in_progress"):
         lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]

@@ -42,9 +42,9 @@ DIMENSION_TITLES = {
 
 def value_label(question: str, value: str) -> str:
     if value == "skip":
-        return _("skipped")
+        return _("no answer")
     if question in YES_NO:
-        return _("Yes") if value == "5" else _("No") if value == "1" else value
+        return _("Yes, I did") if value == "5" else _("Not this month") if value == "1" else value
     return value
 
 
@@ -103,8 +103,8 @@ def question(
 
     if key in YES_NO:
         row = [
-            InlineKeyboardButton(mark(_("Yes"), 5), callback_data=press(5)),
-            InlineKeyboardButton(mark(_("No"), 1), callback_data=press(1)),
+            InlineKeyboardButton(mark(_("Yes, I did"), 5), callback_data=press(5)),
+            InlineKeyboardButton(mark(_("Not this month"), 1), callback_data=press(1)),
         ]
     else:
         row = [InlineKeyboardButton(mark(str(v), v), callback_data=press(v)) for v in range(1, 6)]
@@ -152,7 +152,7 @@ def list_text(waves: list[WaveRow], when: When) -> str:
 def opened_text(wave: WaveRow, invited: int | None, min_group: int, closes: str) -> str:
     return _(
         "📋 Wave #{wave} of the survey is open until {date}. Invitations are going to "
-        "{count} residents; each gets one reminder a day before it closes."
+        "{count} residents; each gets one reminder before it closes."
     ).format(wave=wave.id, date=closes, count=shown_count(invited, min_group))
 
 

@@ -255,7 +255,7 @@ async def test_permissions_are_checked_at_the_moment_of_use(harness, admin):
     )
     invitation = harness.api.bot_messages(people[1]["id"])[-1]
     _m, answers = await harness.press(people[1], invitation, b.SurveyStart(1).pack())
-    assert "not open to you" in str(answers[-1].params)
+    assert tr("es", "This survey is not open to you.") in str(answers[-1].params)
     # the steward loses the role: the wave is no longer theirs to close
     await harness.send(admin, f"/demote {steward['id']}")
     [answer] = await harness.send(steward, "/survey close 1")

@@ -74,6 +74,13 @@ SAMPLES = {
     "maybe": "3",
     "waitlist": "2",
     "position": "2",
+    "wave": "3",
+    "waves": "3, 4",
+    "total": "6",
+    "group": "Maple Court",
+    "answered": "8",
+    "silent": "12",
+    "index": "72",
 }
 
 
