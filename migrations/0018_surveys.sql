@@ -47,3 +47,12 @@ CREATE TABLE survey_groups (
     respondents INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (wave_id, dimension, grp)
 ) WITHOUT ROWID;
+
+-- "You said, we did": who answered a closed wave (never what), so that a follow-up
+-- announcement (audience filter survey:N) reaches them. Written from survey_links in the
+-- close's transaction; /forget deletes a person's rows.
+CREATE TABLE survey_respondents (
+    wave_id INTEGER NOT NULL REFERENCES survey_waves (id),
+    user_id INTEGER NOT NULL,
+    PRIMARY KEY (wave_id, user_id)
+) WITHOUT ROWID;

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import Enum
 
@@ -117,13 +117,7 @@ class SurveyService:
         if audience.buildings is None:
             if not actor.buildings:
                 raise AnnouncementProblem(AnnouncementProblem.EVERYONE_ORGANISERS)
-            return Audience(
-                tuple(sorted(actor.buildings)),
-                audience.locales,
-                audience.tenures,
-                audience.roles,
-                audience.events,
-            )
+            return replace(audience, buildings=tuple(sorted(actor.buildings)))
         outside = [b for b in audience.buildings if b not in actor.buildings]
         if outside:
             raise AnnouncementProblem(AnnouncementProblem.NOT_YOURS, str(outside[0]))

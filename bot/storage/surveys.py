@@ -92,6 +92,12 @@ class SurveysRepository:
             "WHERE id = ? AND state = 'open'",
             (now, wave_id),
         )
+        if changed:  # who answered (not what), for a follow-up announcement
+            await tx.execute(
+                "INSERT OR IGNORE INTO survey_respondents (wave_id, user_id) "
+                "SELECT wave_id, user_id FROM survey_links WHERE wave_id = ?",
+                (wave_id,),
+            )
         await tx.execute("DELETE FROM survey_links WHERE wave_id = ?", (wave_id,))
         return bool(changed)
 
@@ -247,6 +253,7 @@ class SurveysRepository:
                 await self.forget(user_id, tx)
             return
         await q.execute("DELETE FROM survey_links WHERE user_id = ?", (user_id,))
+        await q.execute("DELETE FROM survey_respondents WHERE user_id = ?", (user_id,))
         await q.execute("UPDATE survey_waves SET author_id = NULL WHERE author_id = ?", (user_id,))
 
     async def export(self, user_id: int) -> dict:
@@ -255,8 +262,13 @@ class SurveysRepository:
             "SELECT wave_id, response_id FROM survey_links WHERE user_id = ? ORDER BY wave_id",
             (user_id,),
         )
+        answered = await self.db.fetch_all(
+            "SELECT wave_id FROM survey_respondents WHERE user_id = ? ORDER BY wave_id",
+            (user_id,),
+        )
         return {
             "survey_answers_while_open": {
                 str(r[0]): await self.answers_of(r[0], r[1]) for r in links
-            }
+            },
+            "survey_waves_answered": [r[0] for r in answered],
         }

@@ -43,6 +43,10 @@ def privacy_text() -> str:
                 "erased and your answers stay in the totals without anything tying them to you."
             ),
             _(
+                "After a wave closes we keep only that you answered, not what, so that the "
+                "follow-up about what changed reaches you; /forget erases that too."
+            ),
+            _(
                 "<b>What /forget keeps:</b> the stewards' log keeps a line for each decision "
                 "made about you, with your account number but without your name or any "
                 "reason. If you were blocked from a building, a coded trace of that block "
@@ -123,6 +127,15 @@ def summary_text(data: dict, when: When) -> str:
                 "Your answers in survey waves still open (numbers {waves}): linked to you "
                 "until the wave closes, then kept without anything tying them to you."
             ).format(waves=", ".join(str(w) for w in answering)),
+        ]
+    answered = data.get("survey_waves_answered") or []
+    if answered:
+        lines += [
+            "",
+            _(
+                "You answered survey waves {waves}: we keep only that you answered (not what), "
+                "so that you hear what changed."
+            ).format(waves=", ".join(str(w) for w in answered)),
         ]
     if data.get("signup_in_progress"):
         lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]

@@ -287,3 +287,32 @@ async def test_survey_list_shows_open_waves(harness, admin):
     [listing] = await harness.send(admin, "/survey list")
     assert "#1" in plain(listing["text"]) and "open until" in plain(listing["text"])
     assert len(AGENCY) == 6  # the built-in survey: six questions
+
+
+# ------------------------------------------------------------------------------ you said, we did
+async def test_a_follow_up_reaches_who_answered_counted_not_named(harness, admin):
+    freeze(harness)
+    maple = await building(harness)
+    people = await residents(harness, maple, 8, first_id=7950, locales=("en", "es"))
+    await harness.send(admin, "/survey open agency 7 all")
+    answered = people[:6]
+    for person in answered:
+        await answer_all(harness, person, 1, [4, 4, 4, 4, 4, 5])
+    # a follow-up is for a closed wave only (who answered is known once it closed)
+    [refused] = await harness.send(admin, "/announce all survey:1 | We heard you")
+    assert "I did not understand who should get it" in plain(refused["text"])
+    await harness.send(admin, "/survey close 1")
+    respondents = await rows(harness, "SELECT user_id FROM survey_respondents ORDER BY 1")
+    assert [r[0] for r in respondents] == [p["id"] for p in answered]
+    # one of them leaves: they are no longer reachable by the follow-up
+    leaver = answered[0]
+    [prompt] = await harness.send(leaver, "/forget")
+    await harness.press(leaver, prompt, b.ForgetConfirm().pack())
+    [card] = await harness.send(admin, "/announce all survey:1 | You said, we did: new lights.")
+    text = plain(card["text"])
+    assert "who answered survey wave 1" in text
+    await harness.press_label(admin, card, "📣 Send now")
+    for person in people:
+        got = [plain(m["text"]) for m in harness.api.bot_messages(person["id"])]
+        reached = any("new lights" in t for t in got)
+        assert reached == (person in answered[1:])
