@@ -35,7 +35,7 @@ AGENCY = ("say", "belong", "mix", "changes", "safe", "activity")
 YES_NO = frozenset({"activity"})
 SURVEYS = {"agency": AGENCY}
 DEFAULT_DAYS = 7
-MAX_DAYS = 60
+MAX_DAYS = 28  # who was invited is read from the outbox, which keeps sent rows 30 days
 SKIP = 0  # the Skip button's value
 DIMENSIONS = ("building", "tenure", "affordability", "language")
 
@@ -296,8 +296,8 @@ class SurveyService:
             raise SurveyProblem(SurveyProblem.CLOSED, str(wave_id))
         if not await self.repo.invited(wave, user_id, q):
             raise SurveyProblem(SurveyProblem.NOT_INVITED)
-        people = await self.people.people(None, q)
-        if not any(p.user_id == user_id and p.status == "approved" for p in people):
+        person = await self.repo.person(user_id, q)
+        if person is None or person["status"] != "approved":
             raise SurveyProblem(SurveyProblem.NOT_INVITED)
         return wave
 
@@ -340,18 +340,17 @@ class SurveyService:
         return wave, answers, question not in before
 
     async def _groups(self, user_id: int, q) -> dict[str, str]:
-        people = [p for p in await self.people.people(None, q) if p.user_id == user_id]
-        if not people:
+        """The groups a person counts in, as they are at their first answer."""
+        person = await self.repo.person(user_id, q)
+        if person is None:
             return {}
-        person = people[0]
         groups = {
-            "building": str(person.building_id),
-            "tenure": person.tenure or "undisclosed",
-            "language": i18n.resolve_locale(person.locale, person.telegram_language),
+            "building": str(person["building_id"]),
+            "tenure": person["tenure"] or "undisclosed",
+            "language": i18n.resolve_locale(person["locale"], person["telegram_language"]),
         }
-        afford = await self.repo.affordability([user_id])
-        if user_id in afford:
-            groups["affordability"] = afford[user_id] or "undisclosed"
+        if "affordability" in person.keys():  # noqa: SIM118 (a Row: `in` looks at values)
+            groups["affordability"] = person["affordability"] or "undisclosed"
         return groups
 
     # ---------------------------------------------------------------- results

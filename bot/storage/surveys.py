@@ -140,6 +140,15 @@ class SurveysRepository:
         )
         return {r[0]: r[1] for r in rows}
 
+    async def person(self, user_id: int, q: Queries | None = None):
+        """One resident's status and groups (affordability once the column exists)."""
+        afford = ", r.affordability" if await self.has_affordability(q) else ""
+        return await (q or self.db).fetch_one(
+            "SELECT r.status, r.building_id, r.tenure, u.locale, u.telegram_language"
+            f"{afford} FROM residents r JOIN users u ON u.id = r.user_id WHERE r.user_id = ?",
+            (user_id,),
+        )
+
     async def invited(self, wave: WaveRow, user_id: int, q: Queries | None = None) -> bool:
         """Whether the wave's invitation was written for this person."""
         if wave.job_id is None:

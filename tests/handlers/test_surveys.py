@@ -276,7 +276,7 @@ async def test_survey_command_usage_and_list(harness, admin):
     [bad] = await harness.send(admin, "/survey open mood")
     assert "I don't know a survey called mood" in plain(bad["text"])
     [bad] = await harness.send(admin, "/survey open agency 999")
-    assert "from 1 to 60" in plain(bad["text"])
+    assert "from 1 to 28" in plain(bad["text"])
 
 
 async def test_survey_list_shows_open_waves(harness, admin):
@@ -316,3 +316,22 @@ async def test_a_follow_up_reaches_who_answered_counted_not_named(harness, admin
         got = [plain(m["text"]) for m in harness.api.bot_messages(person["id"])]
         reached = any("new lights" in t for t in got)
         assert reached == (person in answered[1:])
+
+
+async def test_affordability_joins_the_breakdowns_once_the_column_exists(harness, admin):
+    """The seam for the tenure/affordability split (0017): nothing to connect but the column."""
+    freeze(harness)
+    maple = await building(harness)
+    people = await residents(harness, maple, 6, first_id=8100)
+    db = services_of(harness).db
+    await db.execute("ALTER TABLE residents ADD COLUMN affordability TEXT")
+    await db.execute("UPDATE residents SET affordability = 'assisted' WHERE user_id < 8103")
+    await harness.send(admin, "/survey open agency 7 all")
+    for person in people:
+        await answer_all(harness, person, 1, [3, 3, 3, 3, 3, 5])
+    await harness.send(admin, "/survey close 1")
+    [results, _doc] = await harness.send(admin, "/survey results 1")
+    text = plain(results["text"])
+    assert "By affordability" in text
+    assert "assisted or subsidised units: fewer than 5 answered" in text
+    assert "not given: fewer than 5 answered" in text
