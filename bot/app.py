@@ -53,6 +53,7 @@ from bot.handlers import (
     reachability,
     signup,
     start,
+    surveys,
     typed,
 )
 from bot.handlers.common import BotContext
@@ -96,6 +97,7 @@ def button_families() -> dict:
         buttons.EvOffer.FAMILY: event_attendance.offer_button,
         buttons.EvNeed.FAMILY: event_attendance.resident_button,
         buttons.EvAttend.FAMILY: event_attendance.steward_button,
+        buttons.SurveyStart.FAMILY: surveys.survey_button,
     }
 
 
@@ -151,6 +153,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("cancelevent", events.cancelevent_command))
     app.add_handler(CommandHandler("attendance", event_attendance.attendance_command))
     app.add_handler(CommandHandler("eventreport", event_attendance.eventreport_command))
+    app.add_handler(CommandHandler("survey", surveys.survey_command))
 
     # Buttons, one handler per family of typed codecs (bot/views/buttons.py). Callback data
     # is only a hint: each handler re-validates it, and checks the presser's rights now.
@@ -238,6 +241,8 @@ async def post_init(app: Application) -> None:
             first=1,
             job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
+        # Survey reminders and closing times live in the database too.
+        app.job_queue.run_repeating(surveys.tick, interval=surveys.TICK_SECONDS, first=10)
         app.job_queue.run_repeating(
             prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS
         )

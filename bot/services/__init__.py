@@ -20,6 +20,7 @@ from bot.services.profile import ProfileService
 from bot.services.roles import RoleService
 from bot.services.signup import SignupService
 from bot.services.status import StatusService
+from bot.services.surveys import SurveyService
 from bot.services.updates import UpdateService
 from bot.services.users import UserService
 from bot.storage.announcements import AnnouncementsRepository
@@ -35,6 +36,7 @@ from bot.storage.outbox import OutboxRepository
 from bot.storage.residents import ResidentsRepository
 from bot.storage.roles import RolesRepository
 from bot.storage.settings import SettingsRepository
+from bot.storage.surveys import SurveysRepository
 from bot.storage.updates import UpdatesRepository
 from bot.storage.users import UsersRepository
 
@@ -62,6 +64,7 @@ class Services:
     announcements: AnnouncementService
     events: EventService
     attendance: AttendanceService  # events after the answer: offers, needs, attendance
+    surveys: SurveyService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -90,6 +93,7 @@ class Services:
             remind_maybe=config.remind_maybe,
             waitlist_hours=config.waitlist_hours,
         )
+        surveys_repo = SurveysRepository(db)
         return cls(
             config=config,
             db=db,
@@ -109,6 +113,7 @@ class Services:
                 delivery,
                 announcements_repo,
                 events_repo,
+                surveys_repo,
             ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
@@ -136,5 +141,8 @@ class Services:
                 attendance_hours=config.attendance_hours,
                 min_group=config.min_group,
                 clock=lambda: events.clock(),  # one clock for events (tests set it)
+            ),
+            surveys=SurveyService(
+                surveys_repo, announcements_repo, delivery, min_group=config.min_group
             ),
         )

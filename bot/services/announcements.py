@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -70,6 +70,7 @@ class Audience:
     tenures: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     events: tuple[int, ...] = ()  # only who answered Going, Maybe or the waitlist to these
+    surveys: tuple[int, ...] = ()  # only who answered these (closed) survey waves
 
     def to_dict(self) -> dict:
         return {
@@ -78,6 +79,7 @@ class Audience:
             "tenures": list(self.tenures),
             "roles": list(self.roles),
             "events": list(self.events),
+            "surveys": list(self.surveys),
         }
 
     @classmethod
@@ -89,6 +91,7 @@ class Audience:
             tuple(data.get("tenures", ())),
             tuple(data.get("roles", ())),
             tuple(data.get("events", ())),
+            tuple(data.get("surveys", ())),
         )
 
     def admits(self, person: Person, locale: str) -> bool:
@@ -120,14 +123,15 @@ def parse_audience(words: str) -> Audience:
         buildings = tuple(sorted(set(numbers)))
     filters: dict[str, list[str]] = {"lang": [], "tenure": [], "role": []}
     events: list[int] = []
+    surveys: list[int] = []
     for token in rest:
         name, _, values = token.partition(":")
         name = name.lower()
-        if name == "event":
+        if name in ("event", "survey"):
             numbers = [parse_int(v.lstrip("#"), max_digits=9) for v in values.split(",") if v]
             if not numbers or any(n is None or n <= 0 for n in numbers):
                 raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, token)
-            events += numbers
+            (events if name == "event" else surveys).extend(numbers)
             continue
         allowed = {
             "lang": SUPPORTED_LOCALES,
@@ -148,6 +152,7 @@ def parse_audience(words: str) -> Audience:
         tuple(dict.fromkeys(filters["tenure"])),
         tuple(dict.fromkeys(filters["role"])),
         tuple(dict.fromkeys(events)),
+        tuple(dict.fromkeys(surveys)),
     )
 
 
@@ -289,6 +294,13 @@ class AnnouncementService:
                 buildings is None or not set(buildings) <= actor.buildings
             ):
                 raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, f"event:{event_id}")
+        for wave_id in audience.surveys:  # "You said, we did": a closed wave of theirs
+            buildings = await self.repo.survey_buildings(wave_id)
+            if buildings is False or (
+                actor.buildings is not None
+                and (buildings is None or not set(buildings) <= actor.buildings)
+            ):
+                raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, f"survey:{wave_id}")
 
     def _check_scope(self, actor: Actor, audience: Audience) -> Audience:
         """A steward's "all" is their buildings; other buildings are refused."""
@@ -297,13 +309,7 @@ class AnnouncementService:
         if audience.buildings is None:
             if not actor.buildings:
                 raise AnnouncementProblem(AnnouncementProblem.EVERYONE_ORGANISERS)
-            return Audience(
-                tuple(sorted(actor.buildings)),
-                audience.locales,
-                audience.tenures,
-                audience.roles,
-                audience.events,
-            )
+            return replace(audience, buildings=tuple(sorted(actor.buildings)))
         outside = [b for b in audience.buildings if b not in actor.buildings]
         if outside:
             raise AnnouncementProblem(AnnouncementProblem.NOT_YOURS, str(outside[0]))
@@ -410,6 +416,9 @@ class AnnouncementService:
         if audience.events:
             answered = await self.repo.answered_events(list(audience.events), q)
             people = [p for p in people if p.user_id in answered]
+        if audience.surveys:
+            answered = await self.repo.survey_respondents(list(audience.surveys), q)
+            people = [p for p in people if p.user_id in answered]
         planned = []
         for person in people:
             locale = i18n.resolve_locale(person.locale, person.telegram_language)
@@ -466,7 +475,7 @@ class AnnouncementService:
         buildings, languages, tenures or roles (everyone is not a group)."""
         aud = Audience.from_dict(ann.audience)
         return aud.buildings is not None or bool(
-            aud.locales or aud.tenures or aud.roles or aud.events
+            aud.locales or aud.tenures or aud.roles or aud.events or aud.surveys
         )
 
     def shown(self, ann: AnnouncementRow, n: int) -> int | None:

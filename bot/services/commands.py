@@ -92,6 +92,13 @@ COMMANDS: tuple[Command, ...] = (
         heavy=True,
         private=True,
     ),
+    Command(
+        "survey",
+        N_("Survey residents in waves, and see the results"),
+        Role.STEWARD,
+        heavy=True,
+        private=True,
+    ),
     Command("status", N_("Bot health and numbers"), Role.ADMIN, private=True),
 )
 

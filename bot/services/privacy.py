@@ -14,6 +14,7 @@ from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.roles import RolesRepository
+from bot.storage.surveys import SurveysRepository
 
 
 class PrivacyService:
@@ -28,7 +29,9 @@ class PrivacyService:
         delivery: DeliveryService,
         announcements: AnnouncementsRepository,
         events: EventsRepository | None = None,
+        surveys: SurveysRepository | None = None,
     ) -> None:
+        self.surveys = surveys
         self.announcements = announcements
         self.events = events
         self.users = users
@@ -74,6 +77,7 @@ class PrivacyService:
             **await self.announcements.export(user_id),
             **(await self.events.export(user_id) if self.events else {}),
             **(await AttendanceRepository(self.events.db).export(user_id) if self.events else {}),
+            **(await self.surveys.export(user_id) if self.surveys else {}),
             "kept_after_forget": {
                 "audit_log_entries": len(entries),
                 "ban_trace": bool(resident and resident["status"] == "banned"),
@@ -82,5 +86,8 @@ class PrivacyService:
 
     async def forget(self, user_id: int) -> None:
         """Erase the profile, the sign-up, roles, consent records, warnings and the reasons
-        written about them; keep a ban as a keyed hash only."""
+        written about them; keep a ban as a keyed hash only. Survey links go first: the
+        answers stay, tied to nobody."""
+        if self.surveys is not None:
+            await self.surveys.forget(user_id)
         await self.signup.erase(user_id)

@@ -273,6 +273,25 @@ class AnnouncementsRepository:
             return False
         return json.loads(audience).get("buildings")
 
+    async def survey_buildings(self, wave_id: int) -> list[int] | bool | None:
+        """A closed survey wave's buildings (None: every building); False when there is no
+        such wave, or it is still open (who answered is known only once it closed)."""
+        audience = await self.db.fetch_value(
+            "SELECT audience FROM survey_waves WHERE id = ? AND state = 'closed'", (wave_id,)
+        )
+        if audience is None:
+            return False
+        return json.loads(audience).get("buildings")
+
+    async def survey_respondents(self, wave_ids: list[int], q: Queries | None = None) -> set[int]:
+        """Who answered any of these closed survey waves (not what: see storage/surveys.py)."""
+        marks = ", ".join("?" for _ in wave_ids)
+        rows = await (q or self.db).fetch_all(
+            f"SELECT DISTINCT user_id FROM survey_respondents WHERE wave_id IN ({marks})",
+            tuple(wave_ids),
+        )
+        return {r[0] for r in rows}
+
     async def refused_consent(self) -> int:
         """People whose last word on consent was "No thanks" and who are not residents."""
         return await self.db.fetch_value(

@@ -98,6 +98,12 @@ def audience_text(audience: dict, buildings: dict[int, str]) -> str:
         parts.append(
             _("who answered event {events}").format(events=", ".join(f"#{e}" for e in aud.events))
         )
+    if aud.surveys:
+        parts.append(
+            _("who answered survey wave {waves}").format(
+                waves=", ".join(str(w) for w in aud.surveys)
+            )
+        )
     return " · ".join(parts)
 
 

@@ -236,3 +236,8 @@ EvComment = button("ne", "w", event=int)
 EvAttend = button("ea", "t", event=int, user_id=int, offset=int)
 EvAttendAll = button("ea", "all", event=int, offset=int)
 EvAttendPage = button("ea", "pg", event=int, offset=int)
+
+
+# --- surveys (residents: start or carry on, one answer; value 0 is Skip) ----------------------
+SurveyStart = button("sv", "go", wave=int)
+SurveyAnswer = button("sv", "a", wave=int, question=int, value=int)

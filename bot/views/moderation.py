@@ -69,6 +69,8 @@ AUDIT_SENTENCES = {
     "event.cancel": N_("{actor} cancelled event #{number}."),
     "event.attendance": N_("{actor} took attendance for event #{number}."),
     "event.attendance_all": N_("{actor} took attendance for event #{number}."),
+    "survey.open": N_("{actor} opened survey wave #{number}."),
+    "survey.close": N_("{actor} closed survey wave #{number}."),
     "role.translator": N_("{actor} made {subject} a translator."),
     "role.translator_removed": N_("{actor} took the translator role from {subject}."),
 }
@@ -181,7 +183,9 @@ def audit_line(entry: dict, when: When) -> str:
             actor=person(entry["actor_name"], entry["actor_id"]),
             subject=person(entry["subject_name"], entry["subject_id"]),
             building=esc(entry["building"] or "—"),
-            number=_details(entry).get("announcement", _details(entry).get("event", "?")),
+            number=_details(entry).get(
+                "announcement", _details(entry).get("event", _details(entry).get("wave", "?"))
+            ),
         )
     stored = entry["reason"]  # free text, or the msgid of a reason picked with a button
     if stored:

@@ -37,6 +37,16 @@ def privacy_text() -> str:
                 "erases it. You can start again at any time with /start."
             ),
             _(
+                "<b>Surveys:</b> your answers are kept under a random number, never with your "
+                "name. While a wave is open we keep which number is yours, so that you can "
+                "change your answers; when it closes, or when you use /forget, that link is "
+                "erased and your answers stay in the totals without anything tying them to you."
+            ),
+            _(
+                "After a wave closes we keep only that you answered, not what, so that the "
+                "follow-up about what changed reaches you; /forget erases that too."
+            ),
+            _(
                 "<b>What /forget keeps:</b> the stewards' log keeps a line for each decision "
                 "made about you, with your account number but without your name or any "
                 "reason. If you were blocked from a building, a coded trace of that block "
@@ -108,6 +118,24 @@ def summary_text(data: dict, when: When) -> str:
                 "The stewards' log has {count} entries about you or by you.",
                 len(entries),
             ).format(count=len(entries)),
+        ]
+    answering = data.get("survey_answers_while_open") or {}
+    if answering:
+        lines += [
+            "",
+            _(
+                "Your answers in survey waves still open (numbers {waves}): linked to you "
+                "until the wave closes, then kept without anything tying them to you."
+            ).format(waves=", ".join(str(w) for w in answering)),
+        ]
+    answered = data.get("survey_waves_answered") or []
+    if answered:
+        lines += [
+            "",
+            _(
+                "You answered survey waves {waves}: we keep only that you answered (not what), "
+                "so that you hear what changed."
+            ).format(waves=", ".join(str(w) for w in answered)),
         ]
     if data.get("signup_in_progress"):
         lines += ["", _("A sign-up you have not finished yet (send /start to carry on).")]

@@ -21,6 +21,8 @@ from bot.services.moderation import ModerationProblem
 from bot.services.problems import ButtonProblem, Problem
 from bot.services.roles import RoleProblem
 from bot.services.signup import DISPLAY_NAME_MAX, SignupProblem
+from bot.services.surveys import MAX_DAYS as SURVEY_MAX_DAYS
+from bot.services.surveys import SurveyProblem
 from bot.services.text import UNIT_MAX
 from bot.views import events as event_views
 from bot.views.common import esc
@@ -245,6 +247,21 @@ MESSAGES: dict[Enum, M] = {
     SignupProblem.NO_SIGNUP: lambda p: stale(),
     SignupProblem.WRONG_STEP: lambda p: stale(),
     SignupProblem.BAD_TENURE: lambda p: stale(),
+    # surveys
+    SurveyProblem.NOT_FOUND: lambda p: _(
+        "There is no survey wave #{id} that you look after. /survey list shows them."
+    ).format(id=esc(p.detail)),
+    SurveyProblem.UNKNOWN_SURVEY: lambda p: _(
+        "I don't know a survey called {name}. For now there is one: <code>agency</code>."
+    ).format(name=esc(p.detail)),
+    SurveyProblem.BAD_DAYS: lambda p: _(
+        "Please give a number of days from 1 to {max}, such as /survey open agency 7."
+    ).format(max=SURVEY_MAX_DAYS),
+    SurveyProblem.CLOSED: lambda p: _("This survey wave is closed."),
+    SurveyProblem.NOT_INVITED: lambda p: _("This survey is not open to you."),
+    SurveyProblem.NOBODY: lambda p: _(
+        "Nobody in that audience can get the survey right now: choose other buildings or filters."
+    ),
 }
 
 

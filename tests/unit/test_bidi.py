@@ -82,6 +82,12 @@ SAMPLES = {
     "total": "12",
     "present": "5",
     "no": "1",
+    "wave": "3",
+    "waves": "3, 4",
+    "group": "Maple Court",
+    "answered": "8",
+    "silent": "12",
+    "index": "72",
 }
 
 

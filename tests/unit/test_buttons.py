@@ -191,6 +191,8 @@ WIRE = {
     b.EvAttend(4, 2001, 8): "ea:t:4:2001:8",
     b.EvAttendAll(4, 0): "ea:all:4:0",
     b.EvAttendPage(4, 8): "ea:pg:4:8",
+    b.SurveyStart(3): "sv:go:3",
+    b.SurveyAnswer(3, 2, 5): "sv:a:3:2:5",
 }
 
 

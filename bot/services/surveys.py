@@ -1,0 +1,455 @@
+"""Surveys in waves: the built-in agency survey, opened for an audience (as for /announce),
+answered one question at a time, reminded once, closed at its time or by command.
+
+Privacy: an answer is stored under a random response id; the link from a person to it lives
+in ``survey_links`` only while the wave is open (answers stay editable) and goes at close and
+by /forget. Response rates are counted per group when someone first answers, so no row of
+the database ties a group to an answer. Organisers see distributions only once a wave is
+closed (a live count would give away each new answer), and every count by group goes through
+``smallgroups.hide_small``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from enum import Enum
+
+from bot import i18n
+from bot.clock import Clock, from_db, system_clock, to_db
+from bot.services.announcements import Audience
+from bot.services.delivery import DeliveryService
+from bot.services.problems import Problem
+from bot.services.roles import Actor, Role
+from bot.services.smallgroups import hide_small
+from bot.storage.announcements import AnnouncementsRepository
+from bot.storage.audit import write_audit
+from bot.storage.outbox import Recipient
+from bot.storage.surveys import SurveysRepository, WaveRow
+
+# The built-in agency survey: Likert items 1-5 (the last: no = 1, yes = 5).
+AGENCY = ("say", "belong", "mix", "changes", "safe", "activity")
+YES_NO = frozenset({"activity"})
+SURVEYS = {"agency": AGENCY}
+DEFAULT_DAYS = 7
+MAX_DAYS = 28  # who was invited is read from the outbox, which keeps sent rows 30 days
+SKIP = 0  # the Skip button's value
+DIMENSIONS = ("building", "tenure", "affordability", "language")
+
+
+class SurveyProblem(Problem):
+    class Kind(Enum):
+        NOT_FOUND = "not_found"  # detail: the wave number
+        UNKNOWN_SURVEY = "unknown_survey"  # detail: the name
+        BAD_DAYS = "bad_days"
+        CLOSED = "closed"  # the wave is closed: no answers, no second close
+        NOT_INVITED = "not_invited"  # not (or no longer) an approved resident it was sent to
+        NOBODY = "nobody"
+
+
+@dataclass(frozen=True)
+class Invitee:
+    user_id: int
+    locale: str
+    groups: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Point:
+    """One wave on the agency trend: its index (None when too few answered) and how many."""
+
+    wave_id: int
+    opened_at: str
+    index: float | None
+    respondents: int | None  # through hide_small: None is "fewer than k"
+
+
+@dataclass(frozen=True)
+class Rate:
+    group: str
+    respondents: int | None
+    not_heard: int | None
+    percent: int | None  # only when both cells can be shown
+
+
+@dataclass(frozen=True)
+class Results:
+    wave: WaveRow
+    respondents: int | None
+    approved: int
+    distributions: dict[str, dict[str, int | None]] | None  # None: not while open / too few
+    trend: list[Point]
+    rates: dict[str, list[Rate]]
+
+
+def score(value: int) -> float:
+    """A 1-5 answer on the 0-100 scale."""
+    return (value - 1) * 25.0
+
+
+class SurveyService:
+    def __init__(
+        self,
+        repo: SurveysRepository,
+        people: AnnouncementsRepository,
+        delivery: DeliveryService,
+        *,
+        min_group: int = 5,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.repo = repo
+        self.people = people
+        self.delivery = delivery
+        self.min_group = min_group
+        self.clock = clock
+
+    # ---------------------------------------------------------------- scope
+    @staticmethod
+    def scoped(actor: Actor, audience: Audience) -> Audience:
+        """As for announcements: a steward's "all" is their buildings."""
+        from bot.services.announcements import AnnouncementProblem
+
+        if actor.buildings is None:
+            return audience
+        if audience.buildings is None:
+            if not actor.buildings:
+                raise AnnouncementProblem(AnnouncementProblem.EVERYONE_ORGANISERS)
+            return replace(audience, buildings=tuple(sorted(actor.buildings)))
+        outside = [b for b in audience.buildings if b not in actor.buildings]
+        if outside:
+            raise AnnouncementProblem(AnnouncementProblem.NOT_YOURS, str(outside[0]))
+        return audience
+
+    @staticmethod
+    def may_manage(actor: Actor, wave: WaveRow) -> bool:
+        """Organisers every wave; stewards those whose buildings they all look after *now*."""
+        if actor.role >= Role.ORGANISER:
+            return True
+        targets = wave.audience.get("buildings")
+        return (
+            actor.role >= Role.STEWARD
+            and targets is not None
+            and set(targets) <= set(actor.buildings or ())
+        )
+
+    async def get(self, actor: Actor, wave_id: int) -> WaveRow:
+        wave = await self.repo.get(wave_id)
+        if wave is None or not self.may_manage(actor, wave):
+            raise SurveyProblem(SurveyProblem.NOT_FOUND, str(wave_id))
+        return wave
+
+    async def waves(self, actor: Actor) -> list[WaveRow]:
+        return [w for w in await self.repo.waves() if self.may_manage(actor, w)]
+
+    # ---------------------------------------------------------------- opening
+    async def audience_of(self, audience: Audience) -> tuple[list[Invitee], list[Invitee]]:
+        """(approved residents of the audience, those of them who can be sent to now)."""
+        people = await self.people.people(
+            list(audience.buildings) if audience.buildings is not None else None
+        )
+        people = [p for p in people if p.status == "approved"]
+        if audience.events:
+            answered = await self.people.answered_events(list(audience.events))
+            people = [p for p in people if p.user_id in answered]
+        afford = await self.repo.affordability([p.user_id for p in people])
+        approved, reachable = [], []
+        for person in people:
+            locale = i18n.resolve_locale(person.locale, person.telegram_language)
+            if not audience.admits(person, locale):
+                continue
+            groups = {
+                "building": str(person.building_id),
+                "tenure": person.tenure or "undisclosed",
+                "language": locale,
+            }
+            if person.user_id in afford:  # the 0017 seam: only once the column exists
+                groups["affordability"] = afford[person.user_id] or "undisclosed"
+            invitee = Invitee(person.user_id, locale, groups)
+            approved.append(invitee)
+            if not person.paused and not person.unreachable:
+                reachable.append(invitee)
+        return approved, reachable
+
+    async def open(
+        self,
+        actor: Actor,
+        survey: str,
+        days: int,
+        audience: Audience,
+        render: Callable[[int, str, str], dict],
+        *,
+        update_id: int | None,
+    ) -> tuple[WaveRow, int]:
+        """Open a wave and queue its invitations (one outbox job, in the same transaction as
+        the wave; a replayed update opens nothing more). ``render(wave_id, locale, closes_at)``
+        gives one invitation's payload. Returns (the wave, how many are invited)."""
+        if survey not in SURVEYS:
+            raise SurveyProblem(SurveyProblem.UNKNOWN_SURVEY, survey)
+        if not 1 <= days <= MAX_DAYS:
+            raise SurveyProblem(SurveyProblem.BAD_DAYS)
+        audience = self.scoped(actor, audience)
+        approved, reachable = await self.audience_of(audience)
+        if not reachable:
+            raise SurveyProblem(SurveyProblem.NOBODY)
+        now = self.clock()
+        closes = now + timedelta(days=days)
+        remind = max(now + (closes - now) / 2, closes - timedelta(days=1))
+        async with self.repo.transaction() as tx:
+            if update_id is not None:
+                existing = await self.repo.by_update(update_id, tx)
+                if existing is not None:
+                    return existing, 0
+            wave_id = await self.repo.create(
+                tx,
+                survey=survey,
+                author_id=actor.id,
+                update_id=update_id,
+                audience=audience.to_dict(),
+                opened_at=to_db(now),
+                closes_at=to_db(closes),
+                remind_at=to_db(remind),
+            )
+            cache: dict[str, dict] = {}
+            recipients = []
+            for person in reachable:
+                if person.locale not in cache:
+                    cache[person.locale] = render(wave_id, person.locale, to_db(closes))
+                recipients.append(
+                    Recipient(
+                        person.user_id,
+                        person.user_id,
+                        cache[person.locale],
+                        locale=person.locale,
+                        building_id=int(person.groups["building"]),
+                    )
+                )
+            job_id, _new = await self.delivery.start_job(
+                "survey",
+                recipients,
+                created_by=actor.id,
+                update_id=update_id,
+                reason=f"survey:{wave_id}",
+                q=tx,
+            )
+            await self.repo.set_job(tx, wave_id, job_id)
+            for dimension in DIMENSIONS:
+                counts = Counter(p.groups[dimension] for p in approved if dimension in p.groups)
+                await self.repo.add_groups(tx, wave_id, dimension, dict(counts))
+            await write_audit(tx, actor.id, "survey.open", details={"wave": wave_id})
+        return await self.repo.get(wave_id), len(recipients)
+
+    # ---------------------------------------------------------------- closing, reminding
+    async def close(self, actor: Actor | None, wave_id: int) -> WaveRow:
+        """Close a wave (by command, or ``actor`` None: its time came): the links go in the
+        same transaction, so afterwards nothing ties an answer to a person."""
+        if actor is not None:
+            await self.get(actor, wave_id)
+        async with self.repo.transaction() as tx:
+            if not await self.repo.close(tx, wave_id, to_db(self.clock())):
+                raise SurveyProblem(SurveyProblem.CLOSED, str(wave_id))
+            if actor is not None:
+                await write_audit(tx, actor.id, "survey.close", details={"wave": wave_id})
+        return await self.repo.get(wave_id)
+
+    async def close_due(self) -> list[WaveRow]:
+        closed = []
+        for wave_id in await self.repo.due_to_close(to_db(self.clock())):
+            try:
+                closed.append(await self.close(None, wave_id))
+            except SurveyProblem:
+                continue
+        return closed
+
+    async def remind_due(self, render: Callable[[WaveRow, str], dict], locale_of) -> int:
+        """Queue the one reminder of each wave whose time for it came, to those invited who
+        have not finished; claimed and queued in one transaction (exactly once)."""
+        sent = 0
+        for wave_id in await self.repo.due_reminders(to_db(self.clock())):
+            wave = await self.repo.get(wave_id)
+            questions = len(SURVEYS[wave.survey])
+            done = await self.repo.finished_users(wave_id, questions)
+            people = [u for u in await self.repo.invitees(wave) if u not in done]
+            recipients = []
+            for user_id in people:
+                recipients.append(
+                    Recipient(user_id, user_id, render(wave, await locale_of(user_id)))
+                )
+            async with self.repo.transaction() as tx:
+                if not await self.repo.claim_reminder(tx, wave_id, to_db(self.clock())):
+                    continue
+                if recipients:
+                    await self.delivery.start_job(
+                        "survey.reminder", recipients, reason=f"survey:{wave_id}", q=tx
+                    )
+            sent += len(recipients)
+        return sent
+
+    # ---------------------------------------------------------------- answering
+    async def _answerable(self, wave_id: int, user_id: int, q=None) -> WaveRow:
+        wave = await self.repo.get(wave_id, q)
+        if wave is None:
+            raise SurveyProblem(SurveyProblem.NOT_INVITED)
+        if wave.state != "open" or from_db(wave.closes_at) <= self.clock():
+            raise SurveyProblem(SurveyProblem.CLOSED, str(wave_id))
+        if not await self.repo.invited(wave, user_id, q):
+            raise SurveyProblem(SurveyProblem.NOT_INVITED)
+        person = await self.repo.person(user_id, q)
+        if person is None or person["status"] != "approved":
+            raise SurveyProblem(SurveyProblem.NOT_INVITED)
+        return wave
+
+    async def progress(self, wave_id: int, user_id: int) -> tuple[WaveRow, dict[str, int | None]]:
+        """The wave and this person's answers so far (checked: open, invited, approved)."""
+        wave = await self._answerable(wave_id, user_id)
+        response = await self.repo.link(wave_id, user_id)
+        answers = await self.repo.answers_of(wave_id, response) if response else {}
+        return wave, answers
+
+    @staticmethod
+    def next_question(wave: WaveRow, answers: dict) -> int | None:
+        """The index of the first question not answered (nor skipped); None when done."""
+        for i, question in enumerate(SURVEYS[wave.survey]):
+            if question not in answers:
+                return i
+        return None
+
+    async def answer(
+        self, wave_id: int, user_id: int, index: int, value: int
+    ) -> tuple[WaveRow, dict[str, int | None], bool]:
+        """Record (or replace) one answer; ``value`` 1-5, or SKIP. Returns (the wave, the
+        answers now, whether this question was answered for the first time)."""
+        async with self.repo.transaction() as tx:
+            wave = await self._answerable(wave_id, user_id, tx)
+            questions = SURVEYS[wave.survey]
+            if not 0 <= index < len(questions) or not (value == SKIP or 1 <= value <= 5):
+                raise SurveyProblem(SurveyProblem.NOT_INVITED)
+            response = await self.repo.link(wave_id, user_id, tx)
+            if response is None:
+                response = secrets.token_hex(12)
+                await self.repo.add_link(tx, wave_id, user_id, response)
+                await self.repo.count_respondent(tx, wave_id, await self._groups(user_id, tx))
+            before = await self.repo.answers_of(wave_id, response, tx)
+            question = questions[index]
+            await self.repo.put_answer(
+                tx, wave_id, response, question, None if value == SKIP else value
+            )
+            answers = {**before, question: None if value == SKIP else value}
+        return wave, answers, question not in before
+
+    async def _groups(self, user_id: int, q) -> dict[str, str]:
+        """The groups a person counts in, as they are at their first answer."""
+        person = await self.repo.person(user_id, q)
+        if person is None:
+            return {}
+        groups = {
+            "building": str(person["building_id"]),
+            "tenure": person["tenure"] or "undisclosed",
+            "language": i18n.resolve_locale(person["locale"], person["telegram_language"]),
+        }
+        if "affordability" in person.keys():  # noqa: SIM118 (a Row: `in` looks at values)
+            groups["affordability"] = person["affordability"] or "undisclosed"
+        return groups
+
+    # ---------------------------------------------------------------- results
+    async def _scores(self, wave: WaveRow) -> tuple[dict[str, dict], int, float | None]:
+        """(question -> value -> count, respondents, the index)."""
+        answers = await self.repo.answers(wave.id)
+        questions = SURVEYS[wave.survey]
+        table: dict[str, Counter] = {q: Counter() for q in questions}
+        responses = set()
+        scores = []
+        for response, question, value in answers:
+            if question not in table:
+                continue
+            responses.add(response)
+            table[question]["skip" if value is None else str(value)] += 1
+            if value is not None:
+                scores.append(score(value))
+        index = sum(scores) / len(scores) if scores else None
+        return table, len(responses), index
+
+    def shown_total(self, n: int) -> int | None:
+        return hide_small({"all": n}, self.min_group)["all"]
+
+    async def trend(self, wave: WaveRow) -> list[Point]:
+        points = []
+        for other in await self.repo.waves(wave.survey):
+            if other.state != "closed" and other.id != wave.id:
+                continue
+            if other.id > wave.id:
+                break
+            if not self._comparable(wave, other):
+                continue
+            _table, n, index = await self._scores(other)
+            big_enough = n >= self.min_group and other.state == "closed"
+            shown_index = index if big_enough else None
+            points.append(Point(other.id, other.opened_at, shown_index, self.shown_total(n)))
+        return points
+
+    @staticmethod
+    def _comparable(wave: WaveRow, other: WaveRow) -> bool:
+        return wave.audience.get("buildings") == other.audience.get("buildings")
+
+    async def results(self, actor: Actor, wave_id: int) -> Results:
+        wave = await self.get(actor, wave_id)
+        table, respondents, _index = await self._scores(wave)
+        groups = await self.repo.groups(wave.id)
+        approved = sum(a for a, _r in groups.get("building", {}).values())
+        distributions = None
+        if wave.state == "closed" and respondents >= self.min_group:
+            distributions = {
+                question: hide_small(
+                    {v: counts.get(v, 0) for v in ("1", "2", "3", "4", "5", "skip")},
+                    self.min_group,
+                )
+                for question, counts in table.items()
+            }
+        return Results(
+            wave=wave,
+            respondents=self.shown_total(respondents),
+            approved=approved,
+            distributions=distributions,
+            trend=await self.trend(wave),
+            rates={dim: self.rates(cells) for dim, cells in groups.items()},
+        )
+
+    def rates(self, cells: dict[str, tuple[int, int]]) -> list[Rate]:
+        """A response-rate breakdown: who answered and who did not, per group, each column
+        through hide_small against its own total (so neither a cell nor a difference gives
+        a small group away); a group's rate only when both of its cells are shown."""
+        answered = hide_small({g: r for g, (_a, r) in cells.items()}, self.min_group)
+        silent = hide_small({g: max(a - r, 0) for g, (a, r) in cells.items()}, self.min_group)
+        out = []
+        for group, (_a, _r) in cells.items():
+            yes, no = answered[group], silent[group]
+            shown = yes is not None and no is not None and yes >= 0 and no >= 0
+            percent = round(100 * yes / (yes + no)) if shown and (yes + no) else None
+            out.append(Rate(group, yes, no, percent))
+        return out
+
+    async def csv_rows(self, actor: Actor, wave_id: int) -> list[list[str]]:
+        """The results as a table (what the chat shows, no more): section, key, value."""
+        results = await self.results(actor, wave_id)
+        rows = [["section", "item", "group", "count"]]
+        hidden = lambda n: "" if n is None or n < 0 else str(n)  # noqa: E731
+        rows.append(["respondents", "", "", hidden(results.respondents)])
+        for question, cells in (results.distributions or {}).items():
+            for value, n in cells.items():
+                rows.append(["answers", question, value, hidden(n)])
+        for point in results.trend:
+            rows.append(
+                [
+                    "agency_index",
+                    str(point.wave_id),
+                    "" if point.index is None else f"{point.index:.0f}",
+                    hidden(point.respondents),
+                ]
+            )
+        for dim, rates in results.rates.items():
+            for rate in rates:
+                rows.append([f"answered_{dim}", rate.group, "yes", hidden(rate.respondents)])
+                rows.append([f"answered_{dim}", rate.group, "not_yet", hidden(rate.not_heard)])
+        return rows

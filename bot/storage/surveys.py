@@ -1,0 +1,283 @@
+"""Surveys in waves (``survey_waves``, ``survey_answers``, ``survey_links``, ``survey_groups``).
+
+Answers carry a random response id only; ``survey_links`` (who holds which id) exists while a
+wave is open and is deleted at close and by /forget."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.storage.db import Database, Queries, Tx
+
+
+@dataclass(frozen=True)
+class WaveRow:
+    id: int
+    survey: str
+    author_id: int | None
+    audience: dict
+    state: str
+    opened_at: str
+    closes_at: str
+    remind_at: str
+    reminded_at: str | None
+    closed_at: str | None
+    job_id: int | None
+
+
+def _wave(r) -> WaveRow:
+    return WaveRow(
+        id=r["id"],
+        survey=r["survey"],
+        author_id=r["author_id"],
+        audience=json.loads(r["audience"]),
+        state=r["state"],
+        opened_at=r["opened_at"],
+        closes_at=r["closes_at"],
+        remind_at=r["remind_at"],
+        reminded_at=r["reminded_at"],
+        closed_at=r["closed_at"],
+        job_id=r["job_id"],
+    )
+
+
+class SurveysRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def transaction(self):
+        return self.db.transaction()
+
+    # ------------------------------------------------------------------ waves
+    async def get(self, wave_id: int, q: Queries | None = None) -> WaveRow | None:
+        row = await (q or self.db).fetch_one("SELECT * FROM survey_waves WHERE id = ?", (wave_id,))
+        return _wave(row) if row else None
+
+    async def by_update(self, update_id: int, q: Queries) -> WaveRow | None:
+        row = await q.fetch_one("SELECT * FROM survey_waves WHERE update_id = ?", (update_id,))
+        return _wave(row) if row else None
+
+    async def waves(self, survey: str | None = None) -> list[WaveRow]:
+        sql, params = "SELECT * FROM survey_waves", ()
+        if survey is not None:
+            sql, params = sql + " WHERE survey = ?", (survey,)
+        return [_wave(r) for r in await self.db.fetch_all(sql + " ORDER BY id", params)]
+
+    async def create(
+        self,
+        tx: Tx,
+        *,
+        survey: str,
+        author_id: int,
+        update_id: int | None,
+        audience: dict,
+        opened_at: str,
+        closes_at: str,
+        remind_at: str,
+    ) -> int:
+        return await tx.insert(
+            "INSERT INTO survey_waves (survey, author_id, update_id, audience, opened_at, "
+            "closes_at, remind_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (survey, author_id, update_id, json.dumps(audience), opened_at, closes_at, remind_at),
+        )
+
+    async def set_job(self, tx: Tx, wave_id: int, job_id: int) -> None:
+        await tx.execute("UPDATE survey_waves SET job_id = ? WHERE id = ?", (job_id, wave_id))
+
+    async def close(self, tx: Tx, wave_id: int, now: str) -> bool:
+        """Close an open wave and delete every link of it; False when it was closed already."""
+        changed = await tx.execute(
+            "UPDATE survey_waves SET state = 'closed', closed_at = ? "
+            "WHERE id = ? AND state = 'open'",
+            (now, wave_id),
+        )
+        if changed:  # who answered (not what), for a follow-up announcement
+            await tx.execute(
+                "INSERT OR IGNORE INTO survey_respondents (wave_id, user_id) "
+                "SELECT wave_id, user_id FROM survey_links WHERE wave_id = ?",
+                (wave_id,),
+            )
+        await tx.execute("DELETE FROM survey_links WHERE wave_id = ?", (wave_id,))
+        return bool(changed)
+
+    async def due_to_close(self, now: str) -> list[int]:
+        rows = await self.db.fetch_all(
+            "SELECT id FROM survey_waves WHERE state = 'open' AND closes_at <= ?", (now,)
+        )
+        return [r[0] for r in rows]
+
+    async def due_reminders(self, now: str) -> list[int]:
+        rows = await self.db.fetch_all(
+            "SELECT id FROM survey_waves WHERE state = 'open' AND reminded_at IS NULL "
+            "AND remind_at <= ? AND closes_at > ?",
+            (now, now),
+        )
+        return [r[0] for r in rows]
+
+    async def claim_reminder(self, tx: Tx, wave_id: int, now: str) -> bool:
+        return bool(
+            await tx.execute(
+                "UPDATE survey_waves SET reminded_at = ? "
+                "WHERE id = ? AND state = 'open' AND reminded_at IS NULL",
+                (now, wave_id),
+            )
+        )
+
+    # ------------------------------------------------------------------ who
+    async def has_affordability(self, q: Queries | None = None) -> bool:
+        """The seam for 0017: True once ``residents.affordability`` exists."""
+        rows = await (q or self.db).fetch_all("PRAGMA table_info(residents)")
+        return any(r["name"] == "affordability" for r in rows)
+
+    async def affordability(self, user_ids: list[int]) -> dict[int, str | None]:
+        if not user_ids or not await self.has_affordability():
+            return {}
+        marks = ", ".join("?" for _ in user_ids)
+        rows = await self.db.fetch_all(
+            f"SELECT user_id, affordability FROM residents WHERE user_id IN ({marks})",
+            tuple(user_ids),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def person(self, user_id: int, q: Queries | None = None):
+        """One resident's status and groups (affordability once the column exists)."""
+        afford = ", r.affordability" if await self.has_affordability(q) else ""
+        return await (q or self.db).fetch_one(
+            "SELECT r.status, r.building_id, r.tenure, u.locale, u.telegram_language"
+            f"{afford} FROM residents r JOIN users u ON u.id = r.user_id WHERE r.user_id = ?",
+            (user_id,),
+        )
+
+    async def invited(self, wave: WaveRow, user_id: int, q: Queries | None = None) -> bool:
+        """Whether the wave's invitation was written for this person."""
+        if wave.job_id is None:
+            return False
+        return (
+            await (q or self.db).fetch_value(
+                "SELECT 1 FROM outbox WHERE job_id = ? AND user_id = ? AND skip_reason IS NULL",
+                (wave.job_id, user_id),
+            )
+            is not None
+        )
+
+    async def invitees(self, wave: WaveRow) -> list[int]:
+        if wave.job_id is None:
+            return []
+        rows = await self.db.fetch_all(
+            "SELECT user_id FROM outbox WHERE job_id = ? AND state = 'sent' "
+            "AND user_id IS NOT NULL ORDER BY user_id",
+            (wave.job_id,),
+        )
+        return [r[0] for r in rows]
+
+    async def finished_users(self, wave_id: int, questions: int) -> set[int]:
+        rows = await self.db.fetch_all(
+            "SELECT l.user_id FROM survey_links l JOIN survey_answers a "
+            "ON a.wave_id = l.wave_id AND a.response_id = l.response_id "
+            "WHERE l.wave_id = ? GROUP BY l.user_id HAVING count(*) >= ?",
+            (wave_id, questions),
+        )
+        return {r[0] for r in rows}
+
+    # ------------------------------------------------------------------ groups
+    async def add_groups(self, tx: Tx, wave_id: int, column: str, counts: dict) -> None:
+        await tx.execute_many(
+            "INSERT INTO survey_groups (wave_id, dimension, grp, approved) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (wave_id, dimension, grp) DO UPDATE SET approved = approved + "
+            "excluded.approved",
+            [(wave_id, column, str(grp), n) for grp, n in counts.items()],
+        )
+
+    async def count_respondent(self, tx: Tx, wave_id: int, groups: dict[str, str]) -> None:
+        await tx.execute_many(
+            "INSERT INTO survey_groups (wave_id, dimension, grp, respondents) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (wave_id, dimension, grp) DO UPDATE SET respondents = respondents + 1",
+            [(wave_id, dim, grp) for dim, grp in groups.items()],
+        )
+
+    async def groups(self, wave_id: int) -> dict[str, dict[str, tuple[int, int]]]:
+        """dimension -> group -> (approved, respondents)."""
+        out: dict[str, dict[str, tuple[int, int]]] = {}
+        for r in await self.db.fetch_all(
+            "SELECT dimension, grp, approved, respondents FROM survey_groups WHERE wave_id = ? "
+            "ORDER BY dimension, grp",
+            (wave_id,),
+        ):
+            out.setdefault(r[0], {})[r[1]] = (r[2], r[3])
+        return out
+
+    # ------------------------------------------------------------------ answers
+    async def link(self, wave_id: int, user_id: int, q: Queries | None = None) -> str | None:
+        return await (q or self.db).fetch_value(
+            "SELECT response_id FROM survey_links WHERE wave_id = ? AND user_id = ?",
+            (wave_id, user_id),
+        )
+
+    async def add_link(self, tx: Tx, wave_id: int, user_id: int, response_id: str) -> None:
+        await tx.execute(
+            "INSERT INTO survey_links (wave_id, user_id, response_id) VALUES (?, ?, ?)",
+            (wave_id, user_id, response_id),
+        )
+
+    async def answers_of(
+        self, wave_id: int, response_id: str, q: Queries | None = None
+    ) -> dict[str, int | None]:
+        rows = await (q or self.db).fetch_all(
+            "SELECT question, value FROM survey_answers WHERE wave_id = ? AND response_id = ?",
+            (wave_id, response_id),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def put_answer(
+        self, tx: Tx, wave_id: int, response_id: str, question: str, value: int | None
+    ) -> None:
+        await tx.execute(
+            "INSERT INTO survey_answers (wave_id, response_id, question, value) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (wave_id, response_id, question) "
+            "DO UPDATE SET value = excluded.value",
+            (wave_id, response_id, question, value),
+        )
+
+    async def answers(self, wave_id: int) -> list[tuple[str, str, int | None]]:
+        """(response id, question, value) of a wave, in random (response id) order."""
+        rows = await self.db.fetch_all(
+            "SELECT response_id, question, value FROM survey_answers WHERE wave_id = ? "
+            "ORDER BY response_id, question",
+            (wave_id,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def links_count(self, wave_id: int) -> int:
+        return await self.db.fetch_value(
+            "SELECT count(*) FROM survey_links WHERE wave_id = ?", (wave_id,)
+        )
+
+    # ------------------------------------------------------------------ privacy
+    async def forget(self, user_id: int, q: Queries | None = None) -> None:
+        """/forget: every link goes (the answers stay, tied to nobody); authored waves lose
+        their author."""
+        if q is None:
+            async with self.db.transaction() as tx:
+                await self.forget(user_id, tx)
+            return
+        await q.execute("DELETE FROM survey_links WHERE user_id = ?", (user_id,))
+        await q.execute("DELETE FROM survey_respondents WHERE user_id = ?", (user_id,))
+        await q.execute("UPDATE survey_waves SET author_id = NULL WHERE author_id = ?", (user_id,))
+
+    async def export(self, user_id: int) -> dict:
+        """Your answers in waves still open (after close nothing ties them to you)."""
+        links = await self.db.fetch_all(
+            "SELECT wave_id, response_id FROM survey_links WHERE user_id = ? ORDER BY wave_id",
+            (user_id,),
+        )
+        answered = await self.db.fetch_all(
+            "SELECT wave_id FROM survey_respondents WHERE user_id = ? ORDER BY wave_id",
+            (user_id,),
+        )
+        return {
+            "survey_answers_while_open": {
+                str(r[0]): await self.answers_of(r[0], r[1]) for r in links
+            },
+            "survey_waves_answered": [r[0] for r in answered],
+        }
