@@ -165,7 +165,7 @@ class SurveyService:
                 "tenure": person.tenure or "undisclosed",
                 "language": locale,
             }
-            if person.user_id in afford:  # the 0017 seam: only once the column exists
+            if person.user_id in afford:  # the affordability seam: only once the column exists
                 groups["affordability"] = afford[person.user_id] or "undisclosed"
             invitee = Invitee(person.user_id, locale, groups)
             approved.append(invitee)

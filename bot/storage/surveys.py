@@ -126,7 +126,7 @@ class SurveysRepository:
 
     # ------------------------------------------------------------------ who
     async def has_affordability(self, q: Queries | None = None) -> bool:
-        """The seam for 0017: True once ``residents.affordability`` exists."""
+        """The affordability seam: True once ``residents.affordability`` exists."""
         rows = await (q or self.db).fetch_all("PRAGMA table_info(residents)")
         return any(r["name"] == "affordability" for r in rows)
 

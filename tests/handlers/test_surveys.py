@@ -319,7 +319,7 @@ async def test_a_follow_up_reaches_who_answered_counted_not_named(harness, admin
 
 
 async def test_affordability_joins_the_breakdowns_once_the_column_exists(harness, admin):
-    """The seam for the tenure/affordability split (0017): nothing to connect but the column."""
+    """The affordability seam: nothing to connect but the column."""
     freeze(harness)
     maple = await building(harness)
     people = await residents(harness, maple, 6, first_id=8100)
