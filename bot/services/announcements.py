@@ -318,14 +318,7 @@ class AnnouncementService:
     def may_manage(self, actor: Actor, ann: AnnouncementRow) -> bool:
         """Organisers manage every announcement; stewards those whose buildings they all
         look after *now* (having written it gives nothing once moved to another building)."""
-        if actor.role >= Role.ORGANISER:
-            return True
-        targets = ann.audience.get("buildings")
-        return (
-            actor.role >= Role.STEWARD
-            and targets is not None
-            and set(targets) <= set(actor.buildings or ())
-        )
+        return actor.manages(ann.audience.get("buildings"))
 
     async def get(self, actor: Actor, announcement_id: int) -> AnnouncementRow:
         ann = await self.repo.get(announcement_id)

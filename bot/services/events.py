@@ -273,14 +273,8 @@ class EventService:
         return buildings
 
     def may_manage(self, actor: Actor, event: EventRow) -> bool:
-        if actor.role >= Role.ORGANISER or event.created_by == actor.id:
-            return True
-        targets = event.buildings
-        return (
-            actor.role >= Role.STEWARD
-            and targets is not None
-            and set(targets) <= set(actor.buildings or ())
-        )
+        """Organisers every event; stewards those wholly within their buildings now."""
+        return actor.manages(event.buildings)
 
     async def get(self, event_id: int) -> EventRow | None:
         return await self.repo.get(event_id)

@@ -42,6 +42,18 @@ class Actor:
     def looks_after(self, building_id: int) -> bool:
         return self.buildings is None or building_id in self.buildings
 
+    def manages(self, targets) -> bool:
+        """Whether they may manage something meant for ``targets`` (building ids; None: every
+        building) *now*: organisers anything, stewards only what lies wholly within the
+        buildings they look after (having created it gives nothing once moved elsewhere)."""
+        if self.role >= Role.ORGANISER:
+            return True
+        return (
+            self.role >= Role.STEWARD
+            and targets is not None
+            and set(targets) <= set(self.buildings or ())
+        )
+
 
 class RoleService:
     def __init__(self, repo: RolesRepository, admin_ids: frozenset[int]) -> None:

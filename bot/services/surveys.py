@@ -23,7 +23,7 @@ from bot.clock import Clock, from_db, system_clock, to_db
 from bot.services.announcements import Audience
 from bot.services.delivery import DeliveryService
 from bot.services.problems import Problem
-from bot.services.roles import Actor, Role
+from bot.services.roles import Actor
 from bot.services.smallgroups import hide_small
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import write_audit
@@ -126,14 +126,7 @@ class SurveyService:
     @staticmethod
     def may_manage(actor: Actor, wave: WaveRow) -> bool:
         """Organisers every wave; stewards those whose buildings they all look after *now*."""
-        if actor.role >= Role.ORGANISER:
-            return True
-        targets = wave.audience.get("buildings")
-        return (
-            actor.role >= Role.STEWARD
-            and targets is not None
-            and set(targets) <= set(actor.buildings or ())
-        )
+        return actor.manages(wave.audience.get("buildings"))
 
     async def get(self, actor: Actor, wave_id: int) -> WaveRow:
         wave = await self.repo.get(wave_id)

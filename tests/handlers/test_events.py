@@ -331,3 +331,21 @@ async def test_publish_and_reminders_skip_paused_unreachable_and_pending(harness
         "WHERE j.kind = 'event.reminder'"
     )
     assert state == "paused"
+
+
+async def test_a_steward_moved_to_another_building_no_longer_manages_their_old_event(
+    harness, admin
+):
+    maple, oak = await building(harness, "Maple Court"), await building(harness, "Oak House")
+    await residents(harness, maple, 1, first_id=7900, locales=("en",))
+    steward = harness.api.make_user(7950, "Stew", username="stew")
+    await make_steward(harness, steward, maple)
+    [preview] = await harness.send(steward, f"/newevent {maple} {LINE}")
+    await harness.press_label(steward, preview, "📣 Publish")
+    event_id = int(button_data(preview, "📣 Publish").rsplit(":", 1)[1])
+    services = services_of(harness)
+    await services.db.execute("DELETE FROM roles WHERE user_id = 7950")
+    await make_steward(harness, steward, oak)
+    await harness.send(steward, f"/editevent {event_id} title Taken over")
+    event = await services.events.get(event_id)
+    assert event.title == "Winter potluck"
