@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from bot.numbers import parse_int
 from bot.services.delivery import DeliveryService
 from bot.services.problems import Problem
 from bot.services.roles import Actor, Role, RoleService
-from bot.services.signup import TENURES
+from bot.services.signup import AFFORDABILITIES, TENURES
 from bot.services.smallgroups import hide_small
 from bot.storage.announcements import AnnouncementRow, AnnouncementsRepository, Person, Variant
 from bot.storage.audit import write_audit
@@ -70,6 +70,7 @@ class Audience:
     tenures: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     events: tuple[int, ...] = ()  # only who answered Going, Maybe or the waitlist to these
+    affordabilities: tuple[str, ...] = ()  # assisted, market, unknown, undisclosed
 
     def to_dict(self) -> dict:
         return {
@@ -78,23 +79,33 @@ class Audience:
             "tenures": list(self.tenures),
             "roles": list(self.roles),
             "events": list(self.events),
+            "affordabilities": list(self.affordabilities),
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Audience:
         buildings = data.get("buildings")
+        tenures = tuple(data.get("tenures", ()))
+        # drafts from before migration 0017: the one tenure question also held these two
+        moved = tuple(t for t in tenures if t in ("assisted", "market"))
         return cls(
             tuple(buildings) if buildings is not None else None,
             tuple(data.get("locales", ())),
-            tuple(data.get("tenures", ())),
+            tuple(t for t in tenures if t not in moved),
             tuple(data.get("roles", ())),
             tuple(data.get("events", ())),
+            tuple(dict.fromkeys((*data.get("affordabilities", ()), *moved))),
         )
 
     def admits(self, person: Person, locale: str) -> bool:
         if self.locales and locale not in self.locales:
             return False
         if self.tenures and (person.tenure or "undisclosed") not in self.tenures:
+            return False
+        if (
+            self.affordabilities
+            and (person.affordability or "undisclosed") not in self.affordabilities
+        ):
             return False
         if self.roles:
             held = set(person.roles) or {"resident"}
@@ -105,7 +116,8 @@ class Audience:
 
 def parse_audience(words: str) -> Audience:
     """``all``, or ``2`` / ``2,5`` (numbers from /building list), then ``lang:es``,
-    ``tenure:renter``, ``role:steward``, ``event:4`` filters (several values with commas)."""
+    ``tenure:renter``, ``afford:assisted``, ``role:steward``, ``event:4`` filters (several
+    values with commas)."""
     tokens = words.split()
     if not tokens:
         raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, "")
@@ -118,7 +130,7 @@ def parse_audience(words: str) -> Audience:
         if not numbers or any(n is None or n <= 0 for n in numbers):
             raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, tokens[0])
         buildings = tuple(sorted(set(numbers)))
-    filters: dict[str, list[str]] = {"lang": [], "tenure": [], "role": []}
+    filters: dict[str, list[str]] = {"lang": [], "tenure": [], "afford": [], "role": []}
     events: list[int] = []
     for token in rest:
         name, _, values = token.partition(":")
@@ -132,6 +144,7 @@ def parse_audience(words: str) -> Audience:
         allowed = {
             "lang": SUPPORTED_LOCALES,
             "tenure": TENURES,
+            "afford": AFFORDABILITIES,
             "role": ROLE_FILTERS,
         }.get(name)
         picked = [v for v in values.split(",") if v]
@@ -148,6 +161,7 @@ def parse_audience(words: str) -> Audience:
         tuple(dict.fromkeys(filters["tenure"])),
         tuple(dict.fromkeys(filters["role"])),
         tuple(dict.fromkeys(events)),
+        tuple(dict.fromkeys(filters["afford"])),
     )
 
 
@@ -297,13 +311,7 @@ class AnnouncementService:
         if audience.buildings is None:
             if not actor.buildings:
                 raise AnnouncementProblem(AnnouncementProblem.EVERYONE_ORGANISERS)
-            return Audience(
-                tuple(sorted(actor.buildings)),
-                audience.locales,
-                audience.tenures,
-                audience.roles,
-                audience.events,
-            )
+            return replace(audience, buildings=tuple(sorted(actor.buildings)))
         outside = [b for b in audience.buildings if b not in actor.buildings]
         if outside:
             raise AnnouncementProblem(AnnouncementProblem.NOT_YOURS, str(outside[0]))
@@ -466,7 +474,7 @@ class AnnouncementService:
         buildings, languages, tenures or roles (everyone is not a group)."""
         aud = Audience.from_dict(ann.audience)
         return aud.buildings is not None or bool(
-            aud.locales or aud.tenures or aud.roles or aud.events
+            aud.locales or aud.tenures or aud.affordabilities or aud.roles or aud.events
         )
 
     def shown(self, ann: AnnouncementRow, n: int) -> int | None:

@@ -226,6 +226,7 @@ MESSAGES: dict[Enum, M] = {
     SignupProblem.NO_SIGNUP: lambda p: stale(),
     SignupProblem.WRONG_STEP: lambda p: stale(),
     SignupProblem.BAD_TENURE: lambda p: stale(),
+    SignupProblem.BAD_AFFORDABILITY: lambda p: stale(),
 }
 
 

@@ -45,6 +45,7 @@ SAMPLES = {
     "state": "on",
     "status": "ok",
     "tenure": "ok",
+    "kind": "ok",
     "actor": "@ana (1201)",
     "subject": "Rosa (2001)",
     "details": "up to 8 per unit",
