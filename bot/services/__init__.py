@@ -14,6 +14,7 @@ from bot.services.groups import GroupService
 from bot.services.invites import InviteService
 from bot.services.keys import Keys
 from bot.services.moderation import ModerationService
+from bot.services.polls import PollService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
 from bot.services.roles import RoleService
@@ -30,6 +31,7 @@ from bot.storage.events import EventsRepository
 from bot.storage.groups import GroupsRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.outbox import OutboxRepository
+from bot.storage.polls import PollsRepository
 from bot.storage.residents import ResidentsRepository
 from bot.storage.roles import RolesRepository
 from bot.storage.settings import SettingsRepository
@@ -59,6 +61,7 @@ class Services:
     delivery: DeliveryService
     announcements: AnnouncementService
     events: EventService
+    polls: PollService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -121,5 +124,8 @@ class Services:
                 timezone=config.timezone,
                 reminder_leads=config.reminder_leads,
                 remind_maybe=config.remind_maybe,
+            ),
+            polls=PollService(
+                PollsRepository(db), announcements_repo, delivery, min_group=config.min_group
             ),
         )
