@@ -25,6 +25,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    PollAnswerHandler,
     TypeHandler,
     filters,
 )
@@ -48,6 +49,7 @@ from bot.handlers import (
     moderation,
     notify,
     paging,
+    polls,
     privacy,
     profile,
     reachability,
@@ -159,6 +161,9 @@ def register_handlers(app: Application) -> None:
     # is only a hint: each handler re-validates it, and checks the presser's rights now.
     for family, handler in button_families().items():
         app.add_handler(CallbackQueryHandler(handler, pattern=buttons.pattern(family)))
+
+    # A resident's answer on their copy of a quick poll (changed, or withdrawn).
+    app.add_handler(PollAnswerHandler(polls.poll_answer))
 
     # Someone asks to join a building's group.
     app.add_handler(ChatJoinRequestHandler(groups.join_request))

@@ -156,7 +156,8 @@ async def sign_up(
     await services.signup.consent(user["id"], agreed=True)
     await services.signup.set_name(user["id"], user["first_name"])
     await services.signup.set_unit(user["id"], unit)
-    await services.signup.finish(user["id"], "renter")
+    await services.signup.set_tenure(user["id"], "renter")
+    await services.signup.finish(user["id"], "unknown")
 
 
 class FastTime(Timebase):

@@ -456,16 +456,27 @@ def _toggle_building(ann: AnnouncementRow, actor: Actor, building_id: int) -> Au
 
 def _toggle_filter(ann: AnnouncementRow, kind: str, value: str) -> Audience:
     aud = Audience.from_dict(ann.audience)
-    current = {"lang": aud.locales, "tenure": aud.tenures, "role": aud.roles}[kind]
+    current = {
+        "lang": aud.locales,
+        "tenure": aud.tenures,
+        "afford": aud.affordabilities,
+        "role": aud.roles,
+    }[kind]
     allowed = {
         "lang": b.LOCALE,
         "tenure": tuple(views.TENURE_LABELS),
+        "afford": tuple(views.AFFORDABILITY_LABELS),
         "role": tuple(views.ROLE_LABELS),
     }
     if value not in allowed[kind]:
         raise ButtonProblem(ButtonProblem.STALE)
     picked = tuple(v for v in current if v != value) if value in current else (*current, value)
-    field = {"lang": "locales", "tenure": "tenures", "role": "roles"}[kind]
+    field = {
+        "lang": "locales",
+        "tenure": "tenures",
+        "afford": "affordabilities",
+        "role": "roles",
+    }[kind]
     return replace(aud, **{field: picked})
 
 

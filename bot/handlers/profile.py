@@ -52,6 +52,11 @@ async def profile_button(update: Update, context: BotContext) -> None:
             await query.answer()
             await show(update, text, reply_markup=keyboard)
             return
+        case b.ProfileAffords():
+            text, keyboard = views.affordability_choice()
+            await query.answer()
+            await show(update, text, reply_markup=keyboard)
+            return
         case b.ProfileLanguages():
             await query.answer()
             await show(
@@ -62,6 +67,9 @@ async def profile_button(update: Update, context: BotContext) -> None:
             return
         case b.ProfileTenure(tenure=tenure):
             resident = await profile.set_tenure(user_id, tenure)
+            await query.answer(_("Saved"))
+        case b.ProfileAfford(affordability=affordability):
+            resident = await profile.set_affordability(user_id, affordability)
             await query.answer(_("Saved"))
         case b.ProfileCard():
             resident = await profile.get(user_id)

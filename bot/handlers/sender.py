@@ -18,7 +18,12 @@ A row's payload is one of:
   "file_id", "caption"} | None}``: the attachment, then each part, in order (every message
   id is kept; a retry resumes after the parts already sent);
 - ``{"op": "edit", "edits": [{"message_id", "text", "keyboard"}, ...]}``: edits of messages
-  already sent in the row's chat ("message is not modified" counts as done).
+  already sent in the row's chat ("message is not modified" counts as done);
+- ``{"poll": {"question", "options", "allows_multiple_answers"}, "poll_id": int}``: a native,
+  non-anonymous Telegram poll; the copy's Telegram poll id is recorded at once
+  (``services.polls.record_copy``) so that ``poll_answer`` updates map back to our poll;
+- ``{"op": "stop_poll", "message_id": int}``: close a poll copy ("poll has already been
+  closed" counts as done). Like edits, these go through the bulk lane, paced.
 """
 
 from __future__ import annotations
@@ -153,7 +158,7 @@ class Sender:
         """Send one row's messages in order (from where an earlier attempt stopped)."""
         done = list(delivery.message_ids)
         try:
-            for index, step in enumerate(_steps(delivery.payload)):
+            for index, step in enumerate(_steps(delivery.payload, delivery.user_id)):
                 if index < len(done):
                     continue
                 done.append(await step(self, delivery.chat_id))
@@ -216,12 +221,40 @@ class Sender:
                 raise
         return edit["message_id"]
 
+    async def _send_poll(self, chat_id: int, payload: dict, user_id: int | None) -> int:
+        poll = payload["poll"]
+        message = await self.bot.send_poll(
+            chat_id,
+            poll["question"],
+            poll["options"],
+            is_anonymous=False,
+            allows_multiple_answers=bool(poll.get("allows_multiple_answers")),
+            **self._bulk(),
+        )
+        if message.poll is not None and payload.get("poll_id") is not None:
+            await self.services.polls.record_copy(
+                payload["poll_id"], message.poll.id, user_id, chat_id, message.message_id
+            )
+        return message.message_id
+
+    async def _stop_poll(self, chat_id: int, message_id: int) -> int:
+        try:
+            await self.bot.stop_poll(chat_id, message_id, **self._bulk(paid=False))
+        except BadRequest as exc:
+            if "already closed" not in exc.message.lower():
+                raise
+        return message_id
+
 
 Step = Callable[[Sender, int], Awaitable[int]]
 
 
-def _steps(payload: dict) -> list[Step]:
+def _steps(payload: dict, user_id: int | None = None) -> list[Step]:
     """The calls one row's payload makes, in order; each returns a message id."""
+    if "poll" in payload:
+        return [lambda s, chat: s._send_poll(chat, payload, user_id)]
+    if payload.get("op") == "stop_poll":
+        return [lambda s, chat: s._stop_poll(chat, payload["message_id"])]
     if payload.get("op") == "edit":
         return [lambda s, chat, e=e: s._edit(chat, e) for e in payload["edits"]]
     if "parts" in payload:

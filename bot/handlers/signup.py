@@ -16,11 +16,12 @@ from bot.handlers.answers import typed_answer
 from bot.handlers.common import BotContext, localized, reply, show
 from bot.i18n import _
 from bot.services.problems import ButtonProblem
-from bot.services.signup import ASK, DISPLAY_NAME_MAX, TYPED_STEPS, Refused
+from bot.services.signup import ASK, DISPLAY_NAME_MAX, LEGACY_TENURES, TYPED_STEPS, Refused
 from bot.storage.awaiting import Awaiting
 from bot.storage.residents import ResidentStatus, Signup
 from bot.views import signup as views
 from bot.views.buttons import (
+    SignupAfford,
     SignupAgree,
     SignupBack,
     SignupBuilding,
@@ -118,8 +119,15 @@ async def signup_button(update: Update, context: BotContext) -> None:
             signup = outcome
         case SignupUseName():
             signup = await service.set_name(user.id, user.first_name[:DISPLAY_NAME_MAX])
-        case SignupTenure(tenure=tenure):
-            finished = await service.finish(user.id, tenure)
+        case SignupTenure(tenure=tenure) if tenure not in LEGACY_TENURES:
+            signup = await service.set_tenure(user.id, tenure)
+        case SignupAfford() | SignupTenure() as pressed:
+            if isinstance(pressed, SignupTenure):  # a keyboard sent before the two questions
+                await service.set_tenure(user.id, None)
+                affordability = pressed.tenure
+            else:
+                affordability = pressed.affordability
+            finished = await service.finish(user.id, affordability)
             await query.answer()
             await show(update, views.finished_text(finished))
             if finished.resident.status == ResidentStatus.PENDING:

@@ -15,6 +15,7 @@ from bot.services.groups import GroupService
 from bot.services.invites import InviteService
 from bot.services.keys import Keys
 from bot.services.moderation import ModerationService
+from bot.services.polls import PollService
 from bot.services.privacy import PrivacyService
 from bot.services.profile import ProfileService
 from bot.services.roles import RoleService
@@ -33,6 +34,7 @@ from bot.storage.events import EventsRepository
 from bot.storage.groups import GroupsRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.outbox import OutboxRepository
+from bot.storage.polls import PollsRepository
 from bot.storage.residents import ResidentsRepository
 from bot.storage.roles import RolesRepository
 from bot.storage.settings import SettingsRepository
@@ -65,6 +67,7 @@ class Services:
     events: EventService
     attendance: AttendanceService  # events after the answer: offers, needs, attendance
     surveys: SurveyService
+    polls: PollService
 
     @classmethod
     def build(cls, config: Config, db: Database) -> Services:
@@ -144,5 +147,8 @@ class Services:
             ),
             surveys=SurveyService(
                 surveys_repo, announcements_repo, delivery, min_group=config.min_group
+            ),
+            polls=PollService(
+                PollsRepository(db), announcements_repo, delivery, min_group=config.min_group
             ),
         )

@@ -26,7 +26,7 @@ from bot.numbers import parse_int
 from bot.services.delivery import DeliveryService
 from bot.services.problems import Problem
 from bot.services.roles import Actor, Role, RoleService
-from bot.services.signup import TENURES
+from bot.services.signup import AFFORDABILITIES, TENURES
 from bot.services.smallgroups import hide_small
 from bot.storage.announcements import AnnouncementRow, AnnouncementsRepository, Person, Variant
 from bot.storage.audit import write_audit
@@ -71,6 +71,7 @@ class Audience:
     roles: tuple[str, ...] = ()
     events: tuple[int, ...] = ()  # only who answered Going, Maybe or the waitlist to these
     surveys: tuple[int, ...] = ()  # only who answered these (closed) survey waves
+    affordabilities: tuple[str, ...] = ()  # assisted, market, unknown, undisclosed
 
     def to_dict(self) -> dict:
         return {
@@ -80,24 +81,34 @@ class Audience:
             "roles": list(self.roles),
             "events": list(self.events),
             "surveys": list(self.surveys),
+            "affordabilities": list(self.affordabilities),
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Audience:
         buildings = data.get("buildings")
+        tenures = tuple(data.get("tenures", ()))
+        # drafts from before migration 0017: the one tenure question also held these two
+        moved = tuple(t for t in tenures if t in ("assisted", "market"))
         return cls(
             tuple(buildings) if buildings is not None else None,
             tuple(data.get("locales", ())),
-            tuple(data.get("tenures", ())),
+            tuple(t for t in tenures if t not in moved),
             tuple(data.get("roles", ())),
             tuple(data.get("events", ())),
             tuple(data.get("surveys", ())),
+            tuple(dict.fromkeys((*data.get("affordabilities", ()), *moved))),
         )
 
     def admits(self, person: Person, locale: str) -> bool:
         if self.locales and locale not in self.locales:
             return False
         if self.tenures and (person.tenure or "undisclosed") not in self.tenures:
+            return False
+        if (
+            self.affordabilities
+            and (person.affordability or "undisclosed") not in self.affordabilities
+        ):
             return False
         if self.roles:
             held = set(person.roles) or {"resident"}
@@ -108,7 +119,8 @@ class Audience:
 
 def parse_audience(words: str) -> Audience:
     """``all``, or ``2`` / ``2,5`` (numbers from /building list), then ``lang:es``,
-    ``tenure:renter``, ``role:steward``, ``event:4`` filters (several values with commas)."""
+    ``tenure:renter``, ``afford:assisted``, ``role:steward``, ``event:4`` filters (several
+    values with commas)."""
     tokens = words.split()
     if not tokens:
         raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, "")
@@ -121,7 +133,7 @@ def parse_audience(words: str) -> Audience:
         if not numbers or any(n is None or n <= 0 for n in numbers):
             raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, tokens[0])
         buildings = tuple(sorted(set(numbers)))
-    filters: dict[str, list[str]] = {"lang": [], "tenure": [], "role": []}
+    filters: dict[str, list[str]] = {"lang": [], "tenure": [], "afford": [], "role": []}
     events: list[int] = []
     surveys: list[int] = []
     for token in rest:
@@ -136,6 +148,7 @@ def parse_audience(words: str) -> Audience:
         allowed = {
             "lang": SUPPORTED_LOCALES,
             "tenure": TENURES,
+            "afford": AFFORDABILITIES,
             "role": ROLE_FILTERS,
         }.get(name)
         picked = [v for v in values.split(",") if v]
@@ -153,6 +166,7 @@ def parse_audience(words: str) -> Audience:
         tuple(dict.fromkeys(filters["role"])),
         tuple(dict.fromkeys(events)),
         tuple(dict.fromkeys(surveys)),
+        tuple(dict.fromkeys(filters["afford"])),
     )
 
 
@@ -468,7 +482,12 @@ class AnnouncementService:
         buildings, languages, tenures or roles (everyone is not a group)."""
         aud = Audience.from_dict(ann.audience)
         return aud.buildings is not None or bool(
-            aud.locales or aud.tenures or aud.roles or aud.events or aud.surveys
+            aud.locales
+            or aud.tenures
+            or aud.roles
+            or aud.events
+            or aud.surveys
+            or aud.affordabilities
         )
 
     def shown(self, ann: AnnouncementRow, n: int) -> int | None:

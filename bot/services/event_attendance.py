@@ -28,6 +28,7 @@ from bot.clock import Clock, from_db, system_clock, to_db
 from bot.services.delivery import DeliveryService
 from bot.services.problems import Problem
 from bot.services.roles import Actor
+from bot.services.signup import AFFORDABILITIES, TENURES
 from bot.services.smallgroups import hide_small
 from bot.storage.audit import write_audit
 from bot.storage.event_attendance import NEEDS, AttendanceRepository
@@ -38,7 +39,6 @@ DEFAULT_WAITLIST_HOURS = 12
 DEFAULT_ATTENDANCE_HOURS = 48
 FOLLOW_UP_DAYS = 7  # follow-up answers close this long after the start (or with attendance)
 COMMENT_MAX = 500
-TENURE_GROUPS = ("renter", "owner", "assisted", "market", "undisclosed")
 SKIP_PAUSED, SKIP_UNREACHABLE = "paused", "unreachable"
 
 Render = Callable[[EventRow, str], dict]  # (event, locale) -> an outbox payload
@@ -77,8 +77,7 @@ class Report:
     ratings: int
     mean: float | None
     comments: list[str]
-    # attendance by group: "tenure" and "building" today; the surveys issue adds
-    # "affordability" here (see attendance_groups) and the view shows any breakdown it gets
+    # attendance by group: "building", "tenure" and "affordability" (see attendance_groups)
     groups: dict[str, Breakdown] = field(default_factory=dict)
 
 
@@ -448,17 +447,20 @@ class AttendanceService:
 
     # ---------------------------------------------------------------- the report
     async def attendance_groups(self, event_id: int, building_names: dict[int, str]):
-        """Attendance by group, each breakdown through hide_small. Tenure is the sign-up's
-        answer today; the surveys issue's affordability group goes here as one more entry."""
+        """Attendance by group (building, and the two sign-up questions: tenure and
+        affordability), each breakdown through hide_small."""
         rows = await self.repo.attendance_by(event_id)
-        tenure = dict.fromkeys(TENURE_GROUPS, 0)
+        tenure = dict.fromkeys(TENURES, 0)
+        affordability = dict.fromkeys(AFFORDABILITIES, 0)
         buildings: dict[str, int] = {}
         for row in rows:
             tenure[row["tenure"] or "undisclosed"] += 1
+            affordability[row["affordability"] or "undisclosed"] += 1
             name = building_names.get(row["building_id"], "?")
             buildings[name] = buildings.get(name, 0) + 1
         return {
             "tenure": Breakdown(hide_small(tenure, self.min_group)),
+            "affordability": Breakdown(hide_small(affordability, self.min_group)),
             "building": Breakdown(hide_small(buildings, self.min_group)),
         }
 

@@ -1,11 +1,12 @@
-"""/profile: residents change their answers (name, unit, tenure) after signing up."""
+"""/profile: residents change their answers (name, unit, tenure, affordability) after signing
+up."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from bot.services.awaiting import AwaitingService
-from bot.services.signup import DISPLAY_NAME_MAX, TENURES, SignupProblem
+from bot.services.signup import AFFORDABILITIES, DISPLAY_NAME_MAX, TENURES, SignupProblem
 from bot.services.text import TextProblem, normalise_unit, visible_text
 from bot.storage.residents import Resident, ResidentsRepository
 
@@ -52,4 +53,10 @@ class ProfileService:
         if tenure not in TENURES or await self.repo.get_resident(user_id) is None:
             raise SignupProblem(SignupProblem.BAD_TENURE)
         await self.repo.update_profile(user_id, tenure=tenure)
+        return await self.repo.get_resident(user_id)
+
+    async def set_affordability(self, user_id: int, affordability: str) -> Resident:
+        if affordability not in AFFORDABILITIES or await self.repo.get_resident(user_id) is None:
+            raise SignupProblem(SignupProblem.BAD_AFFORDABILITY)
+        await self.repo.update_profile(user_id, affordability=affordability)
         return await self.repo.get_resident(user_id)

@@ -1,4 +1,5 @@
-"""Resident sign-up: language -> consent -> name -> unit -> optional tenure -> done.
+"""Resident sign-up: language -> consent -> name -> unit -> optional tenure -> optional
+affordability -> done.
 
 The state lives in the database (``signups``), so a resident can stop half-way and carry on
 later, even after a restart, and go back a step at any time.
@@ -19,10 +20,17 @@ from bot.storage.awaiting import AwaitingRepository
 from bot.storage.residents import Resident, ResidentsRepository, ResidentStatus, Signup
 from bot.storage.settings import SettingsRepository
 
-STEPS = ("language", "consent", "name", "unit", "tenure")
+STEPS = ("language", "consent", "name", "unit", "tenure", "affordability")
 TYPED_STEPS = ("name", "unit")
 ASK = "signup"  # the kind of typed answer a sign-up waits for (services/awaiting.py)
-TENURES = ("renter", "owner", "assisted", "market", "undisclosed")
+TENURES = ("renter", "owner", "other", "undisclosed")
+# the kind of home, apart from renting or owning: an assisted or subsidised unit, a market-rate
+# unit, "don't know", "prefer not to say"
+AFFORDABILITIES = ("assisted", "market", "unknown", "undisclosed")
+# the single question's answers before migration 0017, still on keyboards sent before it: the
+# sign-up then skips the tenure question and takes them as the affordability answer
+LEGACY_TENURES = ("assisted", "market")
+SKIP = "skip"  # the sign-up's "Skip" button on the two optional questions (stored as NULL)
 CONSENT_VERSION = "2026-11-25"
 DISPLAY_NAME_MAX = 40
 REMIND_AFTER = timedelta(hours=24)
@@ -37,6 +45,7 @@ class SignupProblem(Problem):
         BAD_NAME = "bad_name"
         BAD_UNIT = "bad_unit"
         BAD_TENURE = "bad_tenure"
+        BAD_AFFORDABILITY = "bad_affordability"
 
     QUIET = frozenset({Kind.NO_SIGNUP, Kind.WRONG_STEP})
 
@@ -175,18 +184,27 @@ class SignupService:
             raise SignupProblem(SignupProblem.BAD_UNIT, problem.kind) from None
         return await self._advance(user_id, "unit", step="tenure", unit=unit)
 
-    async def finish(self, user_id: int, tenure: str) -> Finished:
+    async def set_tenure(self, user_id: int, tenure: str | None) -> Signup:
+        """The first optional question (None, or ``skip``: not answered)."""
+        tenure = None if tenure == SKIP else tenure
+        if tenure is not None and tenure not in TENURES:
+            raise SignupProblem(SignupProblem.BAD_TENURE)
+        await self._require(user_id, "tenure")
+        return await self._advance(user_id, "tenure", step="affordability", tenure=tenure)
+
+    async def finish(self, user_id: int, affordability: str | None) -> Finished:
         """The last answer: the sign-up becomes a resident. Approved at once only in a building
         that approves automatically, for a sign-up that came from a still-valid invite of that
         building, in a unit that is not already full, by someone no steward turned down before;
         otherwise a steward decides."""
-        if tenure not in TENURES:
-            raise SignupProblem(SignupProblem.BAD_TENURE)
-        signup = await self._require(user_id, "tenure")
+        affordability = None if affordability == SKIP else affordability
+        if affordability is not None and affordability not in AFFORDABILITIES:
+            raise SignupProblem(SignupProblem.BAD_AFFORDABILITY)
+        signup = await self._require(user_id, "affordability")
         trace = await self.keys.ban_trace(user_id, signup.building_id)
         async with self.repo.transaction() as tx:
             signup = await self.repo.get_signup(user_id, tx)
-            if signup is None or signup.step != "tenure":  # a second press of the last button
+            if signup is None or signup.step != "affordability":  # a second press of the last
                 raise SignupProblem(SignupProblem.NO_SIGNUP)
             trace = await self.keys.ban_trace(user_id, signup.building_id)  # the key is loaded
             await self._refuse_if_banned(tx, user_id, signup.building_id, trace)
@@ -201,7 +219,7 @@ class SignupService:
             rejected = before is not None and before.status == ResidentStatus.REJECTED
             automatic = auto_approve and invited and not crowded and not rejected
             status = ResidentStatus.APPROVED if automatic else ResidentStatus.PENDING
-            if not await self.repo.finish_signup(tx, signup, tenure, status):
+            if not await self.repo.finish_signup(tx, signup, affordability, status):
                 # a decision about them was made meanwhile: it stands
                 existing = await self.repo.get_resident(user_id, tx)
                 if existing is not None and existing.status == "banned":
@@ -237,6 +255,7 @@ class SignupService:
                 "display_name": resident.display_name,
                 "unit": resident.unit,
                 "tenure": resident.tenure,
+                "affordability": resident.affordability,
                 "status": resident.status,
                 "signed_up": resident.created_at,
             },

@@ -147,7 +147,6 @@ class SurveyService:
         if audience.events:
             answered = await self.people.answered_events(list(audience.events))
             people = [p for p in people if p.user_id in answered]
-        afford = await self.repo.affordability([p.user_id for p in people])
         approved, reachable = [], []
         for person in people:
             locale = i18n.resolve_locale(person.locale, person.telegram_language)
@@ -156,10 +155,9 @@ class SurveyService:
             groups = {
                 "building": str(person.building_id),
                 "tenure": person.tenure or "undisclosed",
+                "affordability": person.affordability or "undisclosed",
                 "language": locale,
             }
-            if person.user_id in afford:  # the affordability seam: only once the column exists
-                groups["affordability"] = afford[person.user_id] or "undisclosed"
             invitee = Invitee(person.user_id, locale, groups)
             approved.append(invitee)
             if not person.paused and not person.unreachable:
@@ -340,10 +338,9 @@ class SurveyService:
         groups = {
             "building": str(person["building_id"]),
             "tenure": person["tenure"] or "undisclosed",
+            "affordability": person["affordability"] or "undisclosed",
             "language": i18n.resolve_locale(person["locale"], person["telegram_language"]),
         }
-        if "affordability" in person.keys():  # noqa: SIM118 (a Row: `in` looks at values)
-            groups["affordability"] = person["affordability"] or "undisclosed"
         return groups
 
     # ---------------------------------------------------------------- results

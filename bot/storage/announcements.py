@@ -52,6 +52,7 @@ class Person:
     unreachable: bool
     tenure: str | None
     roles: frozenset[str]
+    affordability: str | None = None
 
 
 def _row(r) -> AnnouncementRow:
@@ -232,7 +233,7 @@ class AnnouncementsRepository:
             where += f" AND r.building_id IN ({', '.join('?' for _ in buildings) or 'NULL'})"
             params = tuple(buildings)
         rows = await (q or self.db).fetch_all(
-            "SELECT r.user_id, r.building_id, r.status, r.tenure, u.locale, "
+            "SELECT r.user_id, r.building_id, r.status, r.tenure, r.affordability, u.locale, "
             "u.telegram_language, u.paused, u.unreachable_since, "
             "(SELECT group_concat(role) FROM roles WHERE roles.user_id = r.user_id) AS roles "
             "FROM residents r JOIN buildings b ON b.id = r.building_id "
@@ -249,6 +250,7 @@ class AnnouncementsRepository:
                 paused=bool(r["paused"]),
                 unreachable=r["unreachable_since"] is not None,
                 tenure=r["tenure"],
+                affordability=r["affordability"],
                 roles=frozenset((r["roles"] or "").split(",")) - {""},
             )
             for r in rows

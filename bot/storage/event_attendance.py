@@ -267,10 +267,10 @@ class AttendanceRepository:
         )
 
     async def attendance_by(self, event_id: int) -> list[dict]:
-        """Each resident marked present: their answer, building and tenure (counts only
-        leave this repository's callers)."""
+        """Each resident marked present: their answer, building, tenure and affordability
+        (counts only leave this repository's callers)."""
         rows = await self.db.fetch_all(
-            "SELECT coalesce(r.answer, 'none') AS answer, s.building_id, s.tenure "
+            "SELECT coalesce(r.answer, 'none') AS answer, s.building_id, s.tenure, s.affordability "
             "FROM event_attendance t LEFT JOIN event_rsvps r ON r.event_id = t.event_id "
             "AND r.user_id = t.user_id LEFT JOIN residents s ON s.user_id = t.user_id "
             "WHERE t.event_id = ? AND t.present = 1",

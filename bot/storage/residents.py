@@ -32,6 +32,7 @@ class Signup:
     unit: str | None
     consent_version: str | None
     consent_at: str | None
+    tenure: str | None = None  # answered at the tenure step, kept until the sign-up finishes
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Resident:
     display_name: str
     unit: str
     tenure: str | None
+    affordability: str | None
     status: str
     consent_version: str
     consent_at: str
@@ -52,11 +54,12 @@ class Resident:
 
 _SIGNUP = (
     "s.user_id, s.building_id, b.name AS building_name, s.invite_code, s.step, "
-    "s.display_name, s.unit, s.consent_version, s.consent_at"
+    "s.display_name, s.unit, s.consent_version, s.consent_at, s.tenure"
 )
 _RESIDENT = (
     "r.user_id, r.building_id, b.name AS building_name, r.display_name, r.unit, r.tenure, "
-    "r.status, r.consent_version, r.consent_at, r.created_at, b.auto_approve, b.group_chat_id"
+    "r.affordability, r.status, r.consent_version, r.consent_at, r.created_at, b.auto_approve, "
+    "b.group_chat_id"
 )
 
 
@@ -108,7 +111,7 @@ class ResidentsRepository:
     async def update_signup(self, user_id: int, from_step: str, **fields: str | None) -> bool:
         """Move a sign-up on, only if it is still at ``from_step`` (a double press moves it
         once); False when it was not."""
-        allowed = {"step", "display_name", "unit", "consent_version", "consent_at"}
+        allowed = {"step", "display_name", "unit", "consent_version", "consent_at", "tenure"}
         assert fields and set(fields) <= allowed, fields
         assignments = ", ".join(f"{name} = ?" for name in fields)
         changed = await self.db.execute(
@@ -156,16 +159,20 @@ class ResidentsRepository:
             )
         return removed == 0
 
-    async def finish_signup(self, tx: Tx, signup: Signup, tenure: str | None, status: str) -> bool:
+    async def finish_signup(
+        self, tx: Tx, signup: Signup, affordability: str | None, status: str
+    ) -> bool:
         """Turn the sign-up into a resident. Only a person with no membership, or a rejected
         one, becomes a resident again: a ban (or any other decision made meanwhile) is never
         overwritten. False when that is what stopped it."""
         written = await tx.execute(
-            "INSERT INTO residents (user_id, building_id, display_name, unit, tenure, status, "
-            "consent_version, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO residents (user_id, building_id, display_name, unit, tenure, "
+            "affordability, status, consent_version, consent_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET building_id = excluded.building_id, "
             "display_name = excluded.display_name, unit = excluded.unit, "
-            "tenure = excluded.tenure, status = excluded.status, "
+            "tenure = excluded.tenure, affordability = excluded.affordability, "
+            "status = excluded.status, "
             "consent_version = excluded.consent_version, consent_at = excluded.consent_at, "
             f"created_at = {NOW}, updated_at = {NOW} WHERE residents.status = 'rejected'",
             (
@@ -173,7 +180,8 @@ class ResidentsRepository:
                 signup.building_id,
                 signup.display_name,
                 signup.unit,
-                tenure,
+                signup.tenure,
+                affordability,
                 status,
                 signup.consent_version,
                 signup.consent_at,
@@ -351,7 +359,7 @@ class ResidentsRepository:
 
     async def update_profile(self, user_id: int, **fields: str) -> None:
         """Change answers given at sign-up."""
-        allowed = {"display_name", "unit", "tenure"}
+        allowed = {"display_name", "unit", "tenure", "affordability"}
         assert fields and set(fields) <= allowed, fields
         assignments = ", ".join(f"{name} = ?" for name in fields)
         await self.db.execute(

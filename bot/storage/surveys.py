@@ -125,27 +125,12 @@ class SurveysRepository:
         )
 
     # ------------------------------------------------------------------ who
-    async def has_affordability(self, q: Queries | None = None) -> bool:
-        """The affordability seam: True once ``residents.affordability`` exists."""
-        rows = await (q or self.db).fetch_all("PRAGMA table_info(residents)")
-        return any(r["name"] == "affordability" for r in rows)
-
-    async def affordability(self, user_ids: list[int]) -> dict[int, str | None]:
-        if not user_ids or not await self.has_affordability():
-            return {}
-        marks = ", ".join("?" for _ in user_ids)
-        rows = await self.db.fetch_all(
-            f"SELECT user_id, affordability FROM residents WHERE user_id IN ({marks})",
-            tuple(user_ids),
-        )
-        return {r[0]: r[1] for r in rows}
-
     async def person(self, user_id: int, q: Queries | None = None):
-        """One resident's status and groups (affordability once the column exists)."""
-        afford = ", r.affordability" if await self.has_affordability(q) else ""
+        """One resident's status and groups."""
         return await (q or self.db).fetch_one(
-            "SELECT r.status, r.building_id, r.tenure, u.locale, u.telegram_language"
-            f"{afford} FROM residents r JOIN users u ON u.id = r.user_id WHERE r.user_id = ?",
+            "SELECT r.status, r.building_id, r.tenure, r.affordability, u.locale, "
+            "u.telegram_language FROM residents r JOIN users u ON u.id = r.user_id "
+            "WHERE r.user_id = ?",
             (user_id,),
         )
 

@@ -52,9 +52,14 @@ SKIPS = {
 TENURE_LABELS = {
     "renter": N_("renters"),
     "owner": N_("owners"),
+    "other": N_("other arrangements"),
+    "undisclosed": N_("tenure not given"),
+}
+AFFORDABILITY_LABELS = {
     "assisted": N_("assisted or subsidised units"),
     "market": N_("market-rate units"),
-    "undisclosed": N_("tenure not given"),
+    "unknown": N_("kind of unit not known"),
+    "undisclosed": N_("kind of unit not given"),
 }
 ROLE_LABELS = {
     "resident": N_("residents without a role"),
@@ -92,6 +97,8 @@ def audience_text(audience: dict, buildings: dict[int, str]) -> str:
         parts.append(", ".join(language_name(loc) for loc in aud.locales))
     if aud.tenures:
         parts.append(", ".join(_(TENURE_LABELS[t]) for t in aud.tenures))
+    if aud.affordabilities:
+        parts.append(", ".join(_(AFFORDABILITY_LABELS[a]) for a in aud.affordabilities))
     if aud.roles:
         parts.append(", ".join(_(ROLE_LABELS[r]) for r in aud.roles))
     if aud.events:
@@ -147,6 +154,11 @@ def audience_picker(
     for kind, values, label in (
         ("lang", [(loc, language_name(loc)) for loc in b.LOCALE], aud.locales),
         ("tenure", [(t, _(TENURE_LABELS[t])) for t in TENURE_LABELS], aud.tenures),
+        (
+            "afford",
+            [(a, _(AFFORDABILITY_LABELS[a])) for a in AFFORDABILITY_LABELS],
+            aud.affordabilities,
+        ),
         ("role", [(r, _(ROLE_LABELS[r])) for r in ROLE_LABELS], aud.roles),
     ):
         row = []

@@ -22,7 +22,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.services.announcements import ROLE_FILTERS
 from bot.services.moderation import REJECT_REASONS
 from bot.services.problems import ButtonProblem
-from bot.services.signup import TENURES
+from bot.services.signup import AFFORDABILITIES, LEGACY_TENURES, SKIP, TENURES
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,15}")  # Telegram ids fit in 52 bits: 16 digits
@@ -145,7 +145,8 @@ SignupBuilding = button("su", "bld", building_id=int)
 # the invitation sent to someone declined at a building group's door (signed for them)
 SignupInvited = button("su", "grp", building_id=int, signature=str)
 SignupLanguage = button("su", "lang", locale=LOCALE)
-SignupTenure = button("su", "ten", tenure=TENURES)
+SignupTenure = button("su", "ten", tenure=(*TENURES, SKIP, *LEGACY_TENURES))
+SignupAfford = button("su", "aff", affordability=(*AFFORDABILITIES, SKIP))
 # the other steps' buttons: another language, consent yes/no, "use my name", back, carry on
 SignupLanguages, SignupAgree, SignupDecline, SignupUseName, SignupBack, SignupResume = buttons(
     "su", "langs", "yes", "no", "name", "back", "resume"
@@ -154,10 +155,16 @@ SignupLanguages, SignupAgree, SignupDecline, SignupUseName, SignupBack, SignupRe
 
 # --- /profile ---------------------------------------------------------------------------------
 ProfileTenure = button("pf", "ten", tenure=TENURES)
-# change my name, my unit, my tenure (the choices), my language; back to the card
-ProfileEditName, ProfileEditUnit, ProfileTenures, ProfileLanguages, ProfileCard = buttons(
-    "pf", "name", "unit", "ten", "lang", "card"
-)
+ProfileAfford = button("pf", "aff", affordability=AFFORDABILITIES)
+# change my name, my unit, my tenure, my kind of unit (the choices), my language; the card
+(
+    ProfileEditName,
+    ProfileEditUnit,
+    ProfileTenures,
+    ProfileAffords,
+    ProfileLanguages,
+    ProfileCard,
+) = buttons("pf", "name", "unit", "ten", "aff", "lang", "card")
 
 
 # --- moderation -------------------------------------------------------------------------------
@@ -172,8 +179,8 @@ Page = button("pg", "", kind=str, offset=int, arg=int)
 
 
 # --- announcements (steward or organiser: the draft card, the send's progress) ----------------
-AUDIENCE_FILTERS = ("lang", "tenure", "role")
-FILTER_VALUES = (*LOCALE, *TENURES, *ROLE_FILTERS)
+AUDIENCE_FILTERS = ("lang", "tenure", "afford", "role")
+FILTER_VALUES = tuple(dict.fromkeys((*LOCALE, *TENURES, *AFFORDABILITIES, *ROLE_FILTERS)))
 AnnCard = button("an", "card", ann=int)
 AnnBuilding = button("an", "b", ann=int, building_id=int)  # toggle a building (0: all)
 # toggle a filter (a language, a tenure, a role)

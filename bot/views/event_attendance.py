@@ -14,7 +14,7 @@ from bot.i18n import N_, _, current_locale, language_name, ngettext
 from bot.services.event_attendance import Report
 from bot.storage.events import EventRow
 from bot.views import buttons as b
-from bot.views.announce import TENURE_LABELS
+from bot.views.announce import AFFORDABILITY_LABELS, TENURE_LABELS
 from bot.views.common import esc, shown_count
 from bot.views.events import ANSWERS, number
 
@@ -30,8 +30,8 @@ NEED_LABELS = {
 }
 BREAKDOWNS = {
     "tenure": N_("<b>Attendance by tenure</b>"),
+    "affordability": N_("<b>Attendance by kind of unit</b>"),
     "building": N_("<b>Attendance by building</b>"),
-    # "affordability": the surveys issue adds its title here
 }
 
 
@@ -261,7 +261,8 @@ def report_text(report: Report, when: When, min_group: int) -> str:
             title = BREAKDOWNS.get(key)
             if title is None:
                 continue
-            labels = (lambda t: _(TENURE_LABELS[t])) if key == "tenure" else esc
+            named = {"tenure": TENURE_LABELS, "affordability": AFFORDABILITY_LABELS}.get(key)
+            labels = (lambda t, named=named: _(named[t])) if named else esc
             lines += ["", _(title)]
             lines += _cells(breakdown.shown, labels, min_group)
     lines += ["", _("<b>Follow-up</b>")]

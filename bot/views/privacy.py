@@ -82,6 +82,7 @@ def summary_text(data: dict, when: When) -> str:
             resident["unit"],
             resident["tenure"],
             resident["status"],
+            resident.get("affordability"),
         )
     warnings = data.get("group_warnings", [])
     if warnings:

@@ -18,6 +18,7 @@ from bot.services.events import EventProblem
 from bot.services.groups import GroupProblem
 from bot.services.invites import MAX_DAYS, InviteProblem
 from bot.services.moderation import ModerationProblem
+from bot.services.polls import MAX_OPTIONS, MIN_OPTIONS, OPTION_MAX, QUESTION_MAX, PollProblem
 from bot.services.problems import ButtonProblem, Problem
 from bot.services.roles import RoleProblem
 from bot.services.signup import DISPLAY_NAME_MAX, SignupProblem
@@ -247,6 +248,30 @@ MESSAGES: dict[Enum, M] = {
     SignupProblem.NO_SIGNUP: lambda p: stale(),
     SignupProblem.WRONG_STEP: lambda p: stale(),
     SignupProblem.BAD_TENURE: lambda p: stale(),
+    SignupProblem.BAD_AFFORDABILITY: lambda p: stale(),
+    # polls
+    PollProblem.USAGE: lambda p: _(
+        "Write the question, then the answers, each after a bar:\n"
+        "<code>/poll Bins on Monday or Tuesday? | Monday | Tuesday</code>\n"
+        "Add <code>| multi</code> to allow several answers and <code>| close 2h</code> "
+        "to close it after a time."
+    ),
+    PollProblem.OPTIONS: lambda p: _(
+        "A poll needs from {min} to {max} answers to choose from; you gave {n}."
+    ).format(min=MIN_OPTIONS, max=MAX_OPTIONS, n=esc(p.detail)),
+    PollProblem.TOO_LONG: lambda p: _(
+        "Please keep the question to {q} characters at most and each answer to {o}."
+    ).format(q=QUESTION_MAX, o=OPTION_MAX),
+    PollProblem.NOT_FOUND: lambda p: _(
+        "There is no poll #{id} that you look after. /polls lists them."
+    ).format(id=esc(p.detail)),
+    PollProblem.CHANGED: lambda p: _("This poll has already been sent or closed."),
+    PollProblem.HIDDEN: lambda p: _("The results of poll #{id} are shown when it closes.").format(
+        id=esc(p.detail)
+    ),
+    PollProblem.BAD_BREAKDOWN: lambda p: _(
+        "Results can be split by building, tenure, affordability or language."
+    ),
     # surveys
     SurveyProblem.NOT_FOUND: lambda p: _(
         "There is no survey wave #{id} that you look after. /survey list shows them."

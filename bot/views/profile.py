@@ -7,6 +7,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import _
 from bot.storage.residents import Resident
 from bot.views.buttons import (
+    ProfileAfford,
+    ProfileAffords,
     ProfileCard,
     ProfileEditName,
     ProfileEditUnit,
@@ -14,7 +16,7 @@ from bot.views.buttons import (
     ProfileTenure,
     ProfileTenures,
 )
-from bot.views.signup import TENURE_LABELS, resident_lines
+from bot.views.signup import AFFORDABILITY_LABELS, TENURE_LABELS, resident_lines
 
 
 def card(resident: Resident) -> tuple[str, InlineKeyboardMarkup]:
@@ -24,12 +26,14 @@ def card(resident: Resident) -> tuple[str, InlineKeyboardMarkup]:
         resident.unit,
         resident.tenure,
         resident.status,
+        resident.affordability,
     )
     text = "\n".join([_("<b>Your profile</b>"), "", *lines])
     rows = [
         (_("✏️ Change my name"), ProfileEditName()),
         (_("✏️ Change my unit"), ProfileEditUnit()),
         (_("✏️ Change how I live here"), ProfileTenures()),
+        (_("✏️ Change my kind of unit"), ProfileAffords()),
         (_("🌐 Change my language"), ProfileLanguages()),
     ]
     keyboard = [[InlineKeyboardButton(label, callback_data=b.pack())] for label, b in rows]
@@ -49,6 +53,17 @@ def tenure_choice() -> tuple[str, InlineKeyboardMarkup]:
     ]
     keyboard.append([InlineKeyboardButton(_("Cancel"), callback_data=ProfileCard().pack())])
     return _("How do you live here?"), InlineKeyboardMarkup(keyboard)
+
+
+def affordability_choice() -> tuple[str, InlineKeyboardMarkup]:
+    keyboard = [
+        [InlineKeyboardButton(_(label), callback_data=ProfileAfford(key).pack())]
+        for key, label in AFFORDABILITY_LABELS.items()
+    ]
+    keyboard.append([InlineKeyboardButton(_("Cancel"), callback_data=ProfileCard().pack())])
+    return _(
+        "Is your home an assisted or subsidised unit, or a market-rate one?"
+    ), InlineKeyboardMarkup(keyboard)
 
 
 def not_signed_up_text() -> str:

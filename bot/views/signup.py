@@ -9,6 +9,7 @@ from bot.i18n import N_, _
 from bot.services.signup import CONSENT_VERSION, DISPLAY_NAME_MAX, Finished, Refused
 from bot.storage.residents import ResidentStatus, Signup
 from bot.views.buttons import (
+    SignupAfford,
     SignupAgree,
     SignupBack,
     SignupBuilding,
@@ -25,8 +26,13 @@ from bot.views.language import language_keyboard
 TENURE_LABELS = {
     "renter": N_("🔑 I rent"),
     "owner": N_("🏠 I own my home"),
+    "other": N_("🏘 Another arrangement"),
+    "undisclosed": N_("Prefer not to say"),
+}
+AFFORDABILITY_LABELS = {
     "assisted": N_("🤝 Assisted or subsidised"),
     "market": N_("🏢 Market-rate"),
+    "unknown": N_("🤷 I don't know"),
     "undisclosed": N_("Prefer not to say"),
 }
 STATUS_LABELS = {
@@ -38,21 +44,32 @@ STATUS_LABELS = {
 
 
 def resident_lines(
-    building: str, name: str, unit: str, tenure: str | None, status: str
+    building: str,
+    name: str,
+    unit: str,
+    tenure: str | None,
+    status: str,
+    affordability: str | None = None,
 ) -> list[str]:
     """What a resident told us at sign-up, as lines for /profile and /mydata."""
     status_label, tenure_label = STATUS_LABELS[status], TENURE_LABELS.get(tenure or "")
+    afford_label = AFFORDABILITY_LABELS.get(affordability or "")
     return [
         _("Building: {building}").format(building=esc(building)),
         _("Name shown to stewards: {name}").format(name=esc(name)),
         _("Unit: {unit}").format(unit=esc(unit)),
         _("How you live here: {tenure}").format(tenure=_(tenure_label) if tenure_label else "—"),
+        _("Kind of unit: {kind}").format(kind=_(afford_label) if afford_label else "—"),
         _("Sign-up: {status}").format(status=_(status_label)),
     ]
 
 
 def back_button() -> InlineKeyboardButton:
     return InlineKeyboardButton(_("⬅️ Back"), callback_data=SignupBack().pack())
+
+
+def skip_button(pressed) -> InlineKeyboardButton:
+    return InlineKeyboardButton(_("Skip ▶️"), callback_data=pressed.pack())
 
 
 def step_view(signup: Signup, first_name: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -116,10 +133,10 @@ def step_view(signup: Signup, first_name: str) -> tuple[str, InlineKeyboardMarku
     elif signup.step == "unit":
         text = _("Which unit or apartment do you live in? Type it, for example 4B or 12-03.")
         keyboard = [[back_button()]]
-    else:
+    elif signup.step == "tenure":
         text = "\n\n".join(
             (
-                _("Last question, and it's optional: how do you live here?"),
+                _("Two last questions, both optional. First: do you rent or own your home?"),
                 _(
                     "<i>Why we ask: so organisers can check that every kind of household is "
                     "heard. Only the stewards of your building see your answer; reports only "
@@ -130,7 +147,25 @@ def step_view(signup: Signup, first_name: str) -> tuple[str, InlineKeyboardMarku
         keyboard = [
             [InlineKeyboardButton(_(label), callback_data=SignupTenure(key).pack())]
             for key, label in TENURE_LABELS.items()
-        ] + [[back_button()]]
+        ] + [[skip_button(SignupTenure("skip"))], [back_button()]]
+    else:
+        text = "\n\n".join(
+            (
+                _(
+                    "Last question, and it's optional: is your home an assisted or subsidised "
+                    "unit, or a market-rate one?"
+                ),
+                _(
+                    "<i>Why we ask: so organisers can check that every kind of household is "
+                    "heard. Only the stewards of your building see your answer; reports only "
+                    "ever show totals.</i>"
+                ),
+            )
+        )
+        keyboard = [
+            [InlineKeyboardButton(_(label), callback_data=SignupAfford(key).pack())]
+            for key, label in AFFORDABILITY_LABELS.items()
+        ] + [[skip_button(SignupAfford("skip"))], [back_button()]]
     return text, InlineKeyboardMarkup(keyboard)
 
 

@@ -92,8 +92,10 @@ async def test_demo_walks_the_whole_resident_journey(tmp_path):
         await type_("1")  # use my Telegram name
         await expect(r"Which unit")
         await type_("4b")
-        await expect(r"how do you live here")
+        await expect(r"do you rent or own your home")
         await type_("1")  # I rent
+        await expect(r"market-rate one")
+        await type_("3")  # I don't know
         await expect(r"waiting for a steward's approval")
         await type_(":as admin")
         await type_("/approve 2000")

@@ -37,8 +37,9 @@ async def test_invite_to_forget(bot_process, locale):
     name_step = await bot_process.press_label(user, consent, tr(locale, "✅ I agree"))
     await bot_process.press_label(user, name_step, tr(locale, "Use “{name}”", name="Résidente"))
     tenure_step = await bot_process.reply_to(user, "12-03")
+    afford_step = await bot_process.press_label(user, tenure_step, tr(locale, "🔑 I rent"))
     start = len(api.calls)
-    done = await bot_process.press_label(user, tenure_step, tr(locale, "🤝 Assisted or subsidised"))
+    done = await bot_process.press_label(user, afford_step, tr(locale, "🤝 Assisted or subsidised"))
     assert "Maple Court" in done["text"]
     # With no steward yet, the admin hears of the new sign-up (in the admin's language).
     notice = await api.wait_for_message(ADMIN_ID, start=start)
@@ -80,7 +81,7 @@ async def test_invite_to_forget(bot_process, locale):
         start=start,
     )
     data = json.loads(api.files()[document.result["document"]["file_id"]][1])
-    assert data["resident"]["tenure"] == "assisted"
+    assert (data["resident"]["tenure"], data["resident"]["affordability"]) == ("renter", "assisted")
     assert data["resident"]["status"] == "approved"
 
     confirm = await bot_process.reply_to(user, "/forget")

@@ -47,9 +47,9 @@ async def test_card_total_reveals_small_tenure_group(harness, admin):
     await residents(harness, bid, 6, first_id=7100, locales=("en",))
     services = harness.app.bot_data["services"]
     await services.db.execute(
-        "UPDATE residents SET tenure = 'assisted' WHERE user_id IN (7100, 7101)"
+        "UPDATE residents SET affordability = 'assisted' WHERE user_id IN (7100, 7101)"
     )
-    [card] = await harness.send(admin, f"/announce {bid} tenure:assisted | Subsidy forms")
+    [card] = await harness.send(admin, f"/announce {bid} afford:assisted | Subsidy forms")
     assert "It will go to 2 residents" not in plain(card["text"]), plain(card["text"])
 
 

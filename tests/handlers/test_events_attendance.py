@@ -299,7 +299,11 @@ async def test_eventreport_hides_small_groups_including_by_differencing(harness,
     oak_people = await residents(harness, oak, 2, first_id=8600, locales=("en",))
     db = services_of(harness).db
     await db.execute("UPDATE residents SET tenure = 'renter' WHERE user_id BETWEEN 8500 AND 8505")
-    await db.execute("UPDATE residents SET tenure = 'assisted' WHERE user_id = 8506")
+    await db.execute("UPDATE residents SET tenure = NULL WHERE user_id = 8506")
+    await db.execute(
+        "UPDATE residents SET affordability = 'assisted' WHERE user_id BETWEEN 8500 AND 8505"
+    )
+    await db.execute("UPDATE residents SET affordability = 'market' WHERE user_id >= 8506")
     await db.execute("UPDATE residents SET tenure = 'owner' WHERE user_id >= 8600")
     [x] = await residents(harness, maple, 1, first_id=8700, locales=("en",))
     clock = clocked(harness)
@@ -317,11 +321,14 @@ async def test_eventreport_hides_small_groups_including_by_differencing(harness,
     assert "Present: 9" in text and "No-shows: 0 of 9 who said Going (0%)" in text
     # by building: Oak (2) is small; Maple (7) is hidden too, or 9 - 7 would give Oak away
     assert "• Oak House: fewer than 5" in text and "• Maple Court: hidden" in text
-    # by tenure: renters 6 shown; assisted 1 and owners 2 small; nothing to work out
+    # by tenure: renters 6 shown; not given 1 and owners 2 small; nothing to work out
     assert "• renters: 6" in text
-    assert "• assisted or subsidised units: fewer than 5" in text
+    assert "• tenure not given: fewer than 5" in text
     assert "• owners: fewer than 5" in text
-    assert "• market-rate units: 0" in text
+    assert "• other arrangements: 0" in text
+    # by kind of unit: market-rate 3 is small, so assisted 6 is hidden too: 9 present - 6
+    assert "• assisted or subsidised units: hidden" in text
+    assert "• market-rate units: fewer than 5" in text
     assert "Groups of fewer than 5 residents are not shown." in text
     # a resident may not see the report; a steward of another building may not either
     [refused] = await harness.send(maple_people[0], f"/eventreport {event_id}")

@@ -19,6 +19,7 @@ SOMETHING_WRONG = "Sorry, something went wrong on our side. Please try again in 
 AGREE = tr("en", "✅ I agree")
 JOIN = tr("en", "🏠 Sign up for my building")
 RENT = tr("en", "🔑 I rent")
+MARKET = tr("en", "🏢 Market-rate")  # the last question's answer
 ERASE = "🗑 Yes, erase my data"  # /forget's confirmation (Rosa reads it in Spanish)
 GROUP = -100555
 
@@ -64,7 +65,8 @@ async def walk_signup(harness, user: dict, first: dict) -> dict:
     [name], _a = await harness.press_label(user, consent, AGREE)
     [_unit], _a = await harness.press_label(user, name, use_name(user))
     [tenure] = await harness.send(user, "4B")
-    return tenure
+    [afford], _a = await harness.press_label(user, tenure, RENT)
+    return afford
 
 
 def use_name(user: dict) -> str:
@@ -92,7 +94,8 @@ async def test_without_an_invite_a_sign_up_waits_for_a_steward_even_under_auto_a
     [name], _a = await harness.press_label(world.nia, consent, AGREE)
     [_unit], _a = await harness.press_label(world.nia, name, use_name(world.nia))
     [tenure] = await harness.send(world.nia, "9")
-    await harness.press_label(world.nia, tenure, RENT)
+    [afford], _a = await harness.press_label(world.nia, tenure, RENT)
+    await harness.press_label(world.nia, afford, MARKET)
     assert await status_of(world, 2002) == "pending"
 
 
@@ -102,7 +105,7 @@ async def test_an_invite_of_an_auto_approving_building_still_admits_at_once(harn
     newcomer = harness.api.make_user(2100, "Lin")
     [first] = await harness.send(newcomer, f"/start {invite.code}")
     tenure = await walk_signup(harness, newcomer, first)
-    await harness.press_label(newcomer, tenure, RENT)
+    await harness.press_label(newcomer, tenure, MARKET)
     assert await status_of(world, 2100) == "approved"
 
 
@@ -153,7 +156,7 @@ async def test_a_ban_made_during_a_new_sign_up_is_not_overwritten(harness, world
     [first] = await harness.send(world.rosa, f"/start {invite.code}")
     tenure = await walk_signup(harness, world.rosa, first)
     await harness.send(world.steward, "/ban @rosa threatening neighbours")
-    await harness.press_label(world.rosa, tenure, RENT)
+    await harness.press_label(world.rosa, tenure, MARKET)
     assert await status_of(world, 2001) == "banned"
 
 
@@ -195,7 +198,7 @@ async def test_a_double_pressed_last_sign_up_button_finishes_once(harness, world
     invite = await world.services.invites.create(ADMIN_ID, 1)
     [first] = await harness.send(world.nia, f"/start {invite.code}")
     tenure = await walk_signup(harness, world.nia, first)
-    owner = button_data(tenure, tr("en", "🏠 I own my home"))
+    owner = button_data(tenure, MARKET)
     one = harness.api.press_button(world.nia, tenure, owner)
     two = harness.api.press_button(world.nia, tenure, owner)
     start = len(harness.api.calls)
@@ -463,7 +466,7 @@ async def test_a_rejected_resident_reusing_the_invite_waits_for_a_steward_again(
     invite = await world.services.invites.create(ADMIN_ID, 1)
     lin = harness.api.make_user(2100, "Lin", username="lin")
     [first] = await harness.send(lin, f"/start {invite.code}")
-    await harness.press_label(lin, await walk_signup(harness, lin, first), RENT)
+    await harness.press_label(lin, await walk_signup(harness, lin, first), MARKET)
     assert await status_of(world, 2100) == "approved"
     await harness.send(world.steward, "/ban @lin wrong person")
     await harness.send(world.steward, "/unban @lin")
@@ -471,7 +474,7 @@ async def test_a_rejected_resident_reusing_the_invite_waits_for_a_steward_again(
     await world.services.db.execute("UPDATE residents SET status = 'rejected' WHERE user_id = 2100")
     start = len(harness.api.calls)
     [first] = await harness.send(lin, f"/start {invite.code}")
-    await harness.press_label(lin, await walk_signup(harness, lin, first), RENT)
+    await harness.press_label(lin, await walk_signup(harness, lin, first), MARKET)
     assert await status_of(world, 2100) == "pending"
     notices = [m for m in harness.outgoing(harness.api.calls[start:]) if m["chat"]["id"] == 1201]
     assert len(notices) == 1 and "↩️" in notices[0]["text"]

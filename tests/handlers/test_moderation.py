@@ -286,7 +286,8 @@ async def test_hostile_display_names_render_safely_everywhere(
     await services.signup.consent(2500, agreed=True)
     await services.signup.set_name(2500, first_name[:40])
     await services.signup.set_unit(2500, "5")
-    await services.signup.finish(2500, "renter")
+    await services.signup.set_tenure(2500, "renter")
+    await services.signup.finish(2500, "unknown")
     views = [
         (await harness.send(community.steward_a, "/pending"))[-1],
         *await harness.send(community.steward_a, "/residents"),

@@ -3,6 +3,7 @@
 import pytest
 
 from bot.views.buttons import (
+    ProfileAffords,
     ProfileEditName,
     ProfileEditUnit,
     ProfileLanguages,
@@ -39,8 +40,10 @@ async def test_change_name_unit_and_tenure(harness, signed_up):
         ProfileEditName().pack(),
         ProfileEditUnit().pack(),
         ProfileTenures().pack(),
+        ProfileAffords().pack(),
         ProfileLanguages().pack(),
     ]
+    assert tr("en", "Kind of unit: {kind}", kind=tr("en", "🤷 I don't know")) in card["text"]
 
     [ask], _a = await harness.press_label(resident, card, tr("en", "✏️ Change my name"))
     assert ask["text"] == tr("en", "Type your new name.")
@@ -58,6 +61,14 @@ async def test_change_name_unit_and_tenure(harness, signed_up):
     [card], [answer] = await harness.press_label(resident, choices, tr("en", "🏠 I own my home"))
     assert answer.params["text"] == tr("en", "Saved")
     assert (await services.profile.get(resident["id"])).tenure == "owner"
+    [choices], _a = await harness.press_label(resident, card, tr("en", "✏️ Change my kind of unit"))
+    [card], _a = await harness.press_label(resident, choices, tr("en", "🤝 Assisted or subsidised"))
+    assert (await services.profile.get(resident["id"])).affordability == "assisted"
+    summary, _doc = await harness.send(resident, "/mydata")
+    assert (
+        tr("en", "Kind of unit: {kind}", kind=tr("en", "🤝 Assisted or subsidised"))
+        in (summary["text"])
+    )
     # After the edit, typing is back to normal.
     [hint] = await harness.send(resident, "hello")
     assert hint["text"].startswith(tr("en", "I work best with buttons and commands."))

@@ -83,7 +83,8 @@ async def test_a_403_when_telling_a_resident_marks_them_unreachable(harness, adm
     await services.signup.consent(2103, agreed=True)
     await services.signup.set_name(2103, "Ada")
     await services.signup.set_unit(2103, "1")
-    await services.signup.finish(2103, "owner")
+    await services.signup.set_tenure(2103, "owner")
+    await services.signup.finish(2103, "unknown")
     harness.api.block_bot(2103)
     [reply] = await harness.send(admin, "/approve @ada")
     assert "Ada" in reply["text"]  # the decision stands

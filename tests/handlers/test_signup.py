@@ -8,6 +8,7 @@ import pytest
 from bot.handlers.notify import send_signup_reminders
 from bot.services.roles import Role
 from bot.views.buttons import (
+    SignupAfford,
     SignupAgree,
     SignupBack,
     SignupBuilding,
@@ -68,14 +69,21 @@ async def test_invite_to_pending_in_spanish(harness, invite):
     )
     [tenure_step] = await harness.send(maria, "4b")
     assert data_of(tenure_step)[:5] == [
-        SignupTenure(t).pack() for t in ("renter", "owner", "assisted", "market", "undisclosed")
+        SignupTenure(t).pack() for t in ("renter", "owner", "other", "undisclosed", "skip")
     ]
-    [done], _a = await harness.press_label(maria, tenure_step, tr("es", "🔑 I rent"))
+    [afford_step], _a = await harness.press_label(maria, tenure_step, tr("es", "🔑 I rent"))
+    assert data_of(afford_step)[:5] == [
+        SignupAfford(a).pack() for a in ("assisted", "market", "unknown", "undisclosed", "skip")
+    ]
+    [done], _a = await harness.press_label(
+        maria, afford_step, tr("es", "🤝 Assisted or subsidised")
+    )
     assert "María" in done["text"]
     assert "Maple Court" in done["text"]
 
     resident = await harness.app.bot_data["services"].signup.resident(3001)
     assert (resident.unit, resident.tenure, resident.status) == ("4B", "renter", "pending")
+    assert resident.affordability == "assisted"
     assert (await harness.app.bot_data["services"].invites.check(invite)).uses == 1
     # Old buttons from finished steps do nothing.
     sent, [answer] = await harness.press_label(maria, consent, tr("es", "✅ I agree"))
@@ -98,7 +106,8 @@ async def test_back_and_resume(harness, invite, resident):
     assert data_of(resumed) == [SignupUseName().pack(), SignupBack().pack()]
     [_unit_step] = await harness.send(resident, "Amina <script>")
     [tenure_step] = await harness.send(resident, "12-03")
-    [done], _a = await harness.press_label(resident, tenure_step, tr("en", "Prefer not to say"))
+    [afford_step], _a = await harness.press_label(resident, tenure_step, tr("en", "Skip ▶️"))
+    [done], _a = await harness.press_label(resident, afford_step, tr("en", "Prefer not to say"))
     assert "Amina <script>" in done["text"]  # a typed name is shown literally
 
 
@@ -168,7 +177,10 @@ async def test_signed_up_residents_are_welcomed_back_and_can_forget(harness, inv
     [name_step], _a = await harness.press_label(resident, consent, tr("en", "✅ I agree"))
     [_unit_step], _a = await harness.press_label(resident, name_step, USE_AMINA)
     [tenure_step] = await harness.send(resident, "7")
-    await harness.press_label(resident, tenure_step, tr("en", "🏠 I own my home"))
+    [afford_step], _a = await harness.press_label(
+        resident, tenure_step, tr("en", "🏠 I own my home")
+    )
+    await harness.press_label(resident, afford_step, tr("en", "🏢 Market-rate"))
     [again] = await harness.send(resident, f"/start {invite}")
     assert again["text"] == tr(
         "en", "You are already signed up for {building}. See /mydata.", building="Maple Court"
@@ -198,7 +210,8 @@ async def test_the_buildings_stewards_hear_of_a_new_sign_up_in_their_language(
     [name_step], _a = await harness.press_label(resident, consent, tr("en", "✅ I agree"))
     await harness.press_label(resident, name_step, USE_AMINA)
     [tenure_step] = await harness.send(resident, "9C")
-    await harness.press_label(resident, tenure_step, tr("en", "🏢 Market-rate"))
+    [afford_step], _a = await harness.press_label(resident, tenure_step, tr("en", "Skip ▶️"))
+    await harness.press_label(resident, afford_step, tr("en", "🏢 Market-rate"))
     notice = harness.api.last_bot_message(1201)
     assert notice["text"] == tr(
         "vi",
@@ -227,3 +240,17 @@ async def test_unfinished_sign_ups_get_one_reminder_in_their_language(harness, i
     [step], _a = await harness.press_label(lan, reminder, tr("vi", "Carry on"))
     assert data_of(step) == CONSENT  # the consent step, again
     assert await send_signup_reminders(services) == 0  # only once
+
+
+async def test_a_tenure_keyboard_sent_before_the_two_questions_still_works(
+    harness, invite, resident
+):
+    [welcome] = await harness.send(resident, f"/start {invite}")
+    [consent], _a = await harness.press_label(resident, welcome, language_label("en"))
+    [name_step], _a = await harness.press_label(resident, consent, tr("en", "✅ I agree"))
+    await harness.press_label(resident, name_step, tr("en", "Use “{name}”", name="Amina"))
+    [tenure_step] = await harness.send(resident, "3")
+    # the old keyboard's "Assisted or subsidised": no tenure, and the kind of unit
+    await harness.press(resident, tenure_step, SignupTenure("assisted").pack())
+    found = await harness.app.bot_data["services"].signup.resident(resident["id"])
+    assert (found.tenure, found.affordability) == (None, "assisted")

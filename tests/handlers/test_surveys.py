@@ -318,13 +318,12 @@ async def test_a_follow_up_reaches_who_answered_counted_not_named(harness, admin
         assert reached == (person in answered[1:])
 
 
-async def test_affordability_joins_the_breakdowns_once_the_column_exists(harness, admin):
-    """The affordability seam: nothing to connect but the column."""
+async def test_affordability_is_a_breakdown(harness, admin):
+    """The sign-up's second question splits the results like the first."""
     freeze(harness)
     maple = await building(harness)
     people = await residents(harness, maple, 6, first_id=8100)
     db = services_of(harness).db
-    await db.execute("ALTER TABLE residents ADD COLUMN affordability TEXT")
     await db.execute("UPDATE residents SET affordability = 'assisted' WHERE user_id < 8103")
     await harness.send(admin, "/survey open agency 7 all")
     for person in people:
@@ -334,4 +333,4 @@ async def test_affordability_joins_the_breakdowns_once_the_column_exists(harness
     text = plain(results["text"])
     assert "By affordability" in text
     assert "assisted or subsidised units: fewer than 5 answered" in text
-    assert "not given: fewer than 5 answered" in text
+    assert "don't know: fewer than 5 answered" in text

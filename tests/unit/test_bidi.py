@@ -26,6 +26,9 @@ TYPED = re.compile(r"(?<![\w/])/[a-z]+(?: (?:@?[A-Za-z0-9][A-Za-z0-9_-]*))*")
 MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]+")
 # Left-to-right sample values, as the bot fills them in (names and buildings are often Latin).
 SAMPLES = {
+    "min": "2",
+    "q": "300",
+    "o": "100",
     "building": "Maple Court",
     "name": "Amina",
     "unit": "4B",
@@ -45,6 +48,7 @@ SAMPLES = {
     "state": "on",
     "status": "ok",
     "tenure": "ok",
+    "kind": "ok",
     "actor": "@ana (1201)",
     "subject": "Rosa (2001)",
     "details": "up to 8 per unit",

@@ -40,13 +40,15 @@ async def test_the_whole_flow_makes_a_pending_resident(signup, db):
     assert state.step == "tenure"
     assert state.display_name == "Amina K."
     assert state.unit == "4B"
-    finished = await signup.finish(USER, "renter")
+    assert (await signup.set_tenure(USER, "renter")).step == "affordability"
+    finished = await signup.finish(USER, "assisted")
     resident = finished.resident
     assert (resident.status, resident.building_name, resident.tenure) == (
         "pending",
         "Maple Court",
         "renter",
     )
+    assert resident.affordability == "assisted"
     assert resident.consent_version == CONSENT_VERSION
     assert resident.consent_at == "2026-11-25T00:00:00Z"
     assert await signup.current(USER) is None
@@ -62,12 +64,32 @@ async def test_steps_cannot_be_skipped_or_repeated(signup):
     assert info.value.kind == SignupProblem.NO_SIGNUP
     await signup.begin(USER, 1)
     with pytest.raises(SignupProblem) as info:
-        await signup.finish(USER, "owner")
+        await signup.finish(USER, "market")
     assert info.value.kind == SignupProblem.WRONG_STEP
     await walk_to_tenure(signup)
     with pytest.raises(SignupProblem) as info:
-        await signup.finish(USER, "landlord")
+        await signup.set_tenure(USER, "landlord")
     assert info.value.kind == SignupProblem.BAD_TENURE
+    with pytest.raises(SignupProblem) as info:
+        await signup.finish(USER, "assisted")  # the tenure question comes first
+    assert info.value.kind == SignupProblem.WRONG_STEP
+    await signup.set_tenure(USER, "skip")
+    with pytest.raises(SignupProblem) as info:
+        await signup.finish(USER, "palace")
+    assert info.value.kind == SignupProblem.BAD_AFFORDABILITY
+
+
+async def test_both_questions_can_be_skipped(signup):
+    await walk_to_tenure(signup)
+    await signup.set_tenure(USER, "skip")
+    resident = (await signup.finish(USER, "skip")).resident
+    assert (resident.tenure, resident.affordability) == (None, None)
+
+
+async def test_back_from_affordability_reaches_tenure(signup):
+    await walk_to_tenure(signup)
+    await signup.set_tenure(USER, "other")
+    assert (await signup.back(USER)).step == "tenure"
 
 
 async def test_back_goes_one_step_and_stops_at_the_first(signup):
@@ -102,8 +124,10 @@ async def test_auto_approve_and_crowded_units(signup, db):
         "INSERT INTO invites (code, building_id, created_by) VALUES ('poster-code', 1, 1)"
     )
     await walk_to_tenure(signup, user=1, unit="7", invite="poster-code")
-    assert (await signup.finish(1, "owner")).resident.status == "approved"
+    await signup.set_tenure(1, "owner")
+    assert (await signup.finish(1, "market")).resident.status == "approved"
     await walk_to_tenure(signup, user=2, unit="7", invite="poster-code")
+    await signup.set_tenure(2, "undisclosed")
     second = await signup.finish(2, "undisclosed")
     assert second.crowded_unit
     assert second.resident.status == "pending"  # a steward looks first
@@ -111,6 +135,7 @@ async def test_auto_approve_and_crowded_units(signup, db):
 
 async def test_residents_and_banned_people_cannot_sign_up_again(signup, db):
     await walk_to_tenure(signup)
+    await signup.set_tenure(USER, "owner")
     await signup.finish(USER, "market")
     with pytest.raises(SignupProblem) as info:
         await signup.begin(USER, 1)
@@ -123,6 +148,7 @@ async def test_residents_and_banned_people_cannot_sign_up_again(signup, db):
 
 async def test_erase_forgets_everything(signup, db):
     await walk_to_tenure(signup)
+    await signup.set_tenure(USER, "renter")
     await signup.finish(USER, "assisted")
     await db.execute(
         "INSERT INTO warnings (chat_id, user_id, given_by, reason) VALUES (-1, ?, 1, 'x')", (USER,)

@@ -261,6 +261,7 @@ def test_welcome_back_shows_the_residents_building_and_status():
         display_name="Amina",
         unit="4B",
         tenure=None,
+        affordability=None,
         status="pending",
         consent_version="2",
         consent_at="",
