@@ -1,10 +1,11 @@
 """Small groups stay hidden: the one function every count shown by building, tenure,
 affordability or language goes through.
 
-A count below ``k`` (``BOT_MIN_GROUP``, default 5) is shown as "fewer than k", never as its
-number. Hiding one cell is not enough when the total is shown too: the total minus the other
-cells would give it back (differencing). So when exactly one non-zero cell of a breakdown is
-hidden, the next smallest cell is hidden with it.
+A count below ``k`` (``BOT_MIN_GROUP``, default 5) is never shown as its number. Hiding one
+cell is not enough when the total is shown too: the total minus the other cells would give it
+back (differencing). So when exactly one non-zero cell of a breakdown is hidden, the next
+smallest cell is hidden with it. Views render a hidden cell exactly like an empty one
+(``views.common.shown_count``: "–"), so a reader cannot tell a small group from no group.
 """
 
 from __future__ import annotations

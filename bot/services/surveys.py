@@ -415,8 +415,10 @@ class SurveyService:
         out = []
         for group, (_a, _r) in cells.items():
             yes, no = answered[group], silent[group]
-            shown = yes is not None and no is not None and yes >= 0 and no >= 0
-            percent = round(100 * yes / (yes + no)) if shown and (yes + no) else None
+            # a percentage only when both cells show a number: 0% or 100% would tell an
+            # empty cell from a hidden one, which must look alike
+            shown = yes is not None and no is not None and yes > 0 and no > 0
+            percent = round(100 * yes / (yes + no)) if shown else None
             out.append(Rate(group, yes, no, percent))
         return out
 
@@ -424,7 +426,7 @@ class SurveyService:
         """The results as a table (what the chat shows, no more): section, key, value."""
         results = await self.results(actor, wave_id)
         rows = [["section", "item", "group", "count"]]
-        hidden = lambda n: "" if n is None or n < 0 else str(n)  # noqa: E731
+        hidden = lambda n: "" if n is None or n <= 0 else str(n)  # noqa: E731 (empty = hidden)
         rows.append(["respondents", "", "", hidden(results.respondents)])
         for question, cells in (results.distributions or {}).items():
             for value, n in cells.items():

@@ -10,7 +10,7 @@ from babel.numbers import format_decimal
 from bot import i18n
 from bot.i18n import _
 from bot.services.status import StatusSnapshot
-from bot.views.common import shown_count
+from bot.views.common import note_if_hidden, shown_count
 
 
 def status_text(snap: StatusSnapshot) -> str:
@@ -34,4 +34,4 @@ def status_text(snap: StatusSnapshot) -> str:
     ]
     if by_language:
         lines.append(_("By language: {list}").format(list=by_language))
-    return "\n".join(lines)
+    return "\n".join(note_if_hidden(lines, snap.min_group))

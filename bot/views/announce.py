@@ -14,7 +14,7 @@ from bot.services.text import split_text
 from bot.storage.announcements import AnnouncementRow
 from bot.storage.buildings import Building
 from bot.views import buttons as b
-from bot.views.common import esc, shown_count
+from bot.views.common import esc, note_if_hidden, shown_count
 
 When = Callable[[str], str]
 
@@ -270,7 +270,7 @@ def card(
         )
     if ann.state == "scheduled" and ann.send_at:
         lines.append(_("It goes at {time}.").format(time=when(ann.send_at)))
-    return "\n".join(lines), card_keyboard(ann, coverage, texts)
+    return "\n".join(note_if_hidden(lines, min_group)), card_keyboard(ann, coverage, texts)
 
 
 def card_keyboard(ann: AnnouncementRow, coverage: Coverage, texts: dict) -> InlineKeyboardMarkup:
@@ -623,7 +623,7 @@ def report_text(report: Report, buildings: dict[int, str], min_group: int, when:
             got=report.replies.get("got_it", 0), questions=report.replies.get("question", 0)
         ),
     ]
-    return "\n".join(lines)
+    return "\n".join(note_if_hidden(lines, min_group))
 
 
 def list_text(anns: list[AnnouncementRow], buildings: dict[int, str], when: When) -> str:

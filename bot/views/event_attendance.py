@@ -15,7 +15,7 @@ from bot.services.event_attendance import Report
 from bot.storage.events import EventRow
 from bot.views import buttons as b
 from bot.views.announce import AFFORDABILITY_LABELS, TENURE_LABELS
-from bot.views.common import esc, shown_count
+from bot.views.common import esc, note_if_hidden, shown_count
 from bot.views.events import ANSWERS, number
 
 When = Callable[[str], str]
@@ -287,5 +287,4 @@ def report_text(report: Report, when: When, min_group: int) -> str:
             break
         lines.append(line)
         room -= len(line) + 1
-    lines += ["", _("Groups of fewer than {k} residents are not shown.").format(k=min_group)]
-    return "\n".join(lines)
+    return "\n".join(note_if_hidden(lines, min_group))

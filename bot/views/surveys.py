@@ -13,7 +13,7 @@ from bot.services.surveys import AGENCY, SKIP, SURVEYS, YES_NO, Rate, Results
 from bot.storage.surveys import WaveRow
 from bot.views import buttons as b
 from bot.views.announce import TENURE_LABELS
-from bot.views.common import esc, shown_count
+from bot.views.common import esc, note_if_hidden, shown_count, shown_total
 
 When = Callable[[str], str]
 
@@ -153,7 +153,7 @@ def opened_text(wave: WaveRow, invited: int | None, min_group: int, closes: str)
     return _(
         "📋 Wave #{wave} of the survey is open until {date}. Invitations are going to "
         "{count} residents; each gets one reminder before it closes."
-    ).format(wave=wave.id, date=closes, count=shown_count(invited, min_group))
+    ).format(wave=wave.id, date=closes, count=shown_total(invited, min_group))
 
 
 def closed_text(wave: WaveRow) -> str:
@@ -199,7 +199,7 @@ def results_text(results: Results, buildings: dict[int, str], k: int, when: When
         _("📊 <b>{name}</b> · wave #{wave} · {state}").format(
             name=esc(_(SURVEY_NAMES.get(wave.survey, wave.survey))), wave=wave.id, state=state
         ),
-        _("Residents who answered: {count}").format(count=shown_count(results.respondents, k)),
+        _("Residents who answered: {count}").format(count=shown_total(results.respondents, k)),
     ]
     if wave.state == "open":
         lines.append(_("The answers are shown once the wave is closed."))
@@ -225,7 +225,7 @@ def results_text(results: Results, buildings: dict[int, str], k: int, when: When
                 wave=point.wave_id,
                 date=when(point.opened_at),
                 index=_index(point.index),
-                count=shown_count(point.respondents, k),
+                count=shown_total(point.respondents, k),
             )
         )
     for dimension in ("building", "tenure", "affordability", "language"):
@@ -237,7 +237,7 @@ def results_text(results: Results, buildings: dict[int, str], k: int, when: When
         for rate in rates:
             label = group_label(dimension, rate.group, buildings)
             lines.append(_rate_line(rate, label, k))
-    return "\n".join(lines)
+    return "\n".join(note_if_hidden(lines, k))
 
 
 def csv_caption(wave_id: int) -> str:

@@ -26,6 +26,7 @@ TYPED = re.compile(r"(?<![\w/])/[a-z]+(?: (?:@?[A-Za-z0-9][A-Za-z0-9_-]*))*")
 MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]+")
 # Left-to-right sample values, as the bot fills them in (names and buildings are often Latin).
 SAMPLES = {
+    "mark": "–",
     "min": "2",
     "q": "300",
     "o": "100",
