@@ -34,12 +34,25 @@ async def publish_profile(bot: Bot, default_locale: str) -> None:
             log.warning("Could not publish the %s menu: %s", locale, exc.message)
 
 
+MENUS_REMEMBERED = 10_000  # chats whose last menu this process remembers
+
+
 async def set_chat_menu(context: BotContext, user_id: int, locale: str) -> None:
-    """Give one private chat the menu of its user's role, in their chosen language."""
+    """Give one private chat the menu of its user's role, in their chosen language, unless this
+    process already gave it that very menu: a language button pressed again, or /start sent
+    again, costs no Bot API call (after a restart the first one sets it again)."""
     role = await context.services.roles.role_of(user_id)
+    given: dict[int, tuple[Role, str]] = context.bot_data.setdefault("chat_menus", {})
+    if given.get(user_id) == (role, locale):
+        return
     try:
         await context.bot.set_my_commands(
             bot_commands(role, locale), scope=BotCommandScopeChat(user_id)
         )
     except TelegramError as exc:
         log.info("Could not set a chat menu: %s", exc.message)
+        return
+    if len(given) >= MENUS_REMEMBERED:
+        given.pop(next(iter(given)))  # the oldest
+    given.pop(user_id, None)
+    given[user_id] = (role, locale)

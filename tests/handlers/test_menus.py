@@ -22,3 +22,27 @@ async def test_menus_and_descriptions_in_every_language(harness):
         assert "Common Ground" in descriptions[code]
         assert "status" not in [c["command"] for c in menus[code].params["commands"]]
     assert None in menus  # the default menu, for languages we do not ship
+
+
+async def test_a_chat_menu_is_set_once_until_its_role_or_language_changes(harness):
+    """Pressing the same language again, or sending /start again, makes no setMyCommands
+    call: the menu is already the right one. A new language or role sets it again."""
+    user = harness.api.make_user(5150, "Lin", language_code="en")
+
+    def chat_menus():
+        return [
+            c
+            for c in harness.calls("setMyCommands")
+            if c.params.get("scope", {}).get("chat_id") == user["id"]
+        ]
+
+    [chooser] = await harness.send(user, "/language")
+    await harness.press_label(user, chooser, "Español")
+    assert len(chat_menus()) == 1
+    [chooser] = await harness.send(user, "/language")
+    await harness.press_label(user, chooser, "✓ Español")
+    await harness.send(user, "/start")
+    assert len(chat_menus()) == 1
+    [chooser] = await harness.send(user, "/language")
+    await harness.press_label(user, chooser, "Tiếng Việt")
+    assert len(chat_menus()) == 2
