@@ -6,7 +6,9 @@
   HTTP, a bare python-telegram-bot bot beside it (``benchmarks/broadcast.py``);
 - ``reminders``: the same process starting with 10,000 scheduled event reminders (time to
   polling, peak memory), then sending 1,000 reminders due in the same minute
-  (``benchmarks/reminders.py``).
+  (``benchmarks/reminders.py``);
+- ``updates``: 1,000 residents' /start, button presses, RSVPs and poll answers through the real
+  process, against a bare PTB bot given the same updates (``benchmarks/updates.py``).
 
 ``BENCH_RECIPIENTS`` (default 10000) shortens the broadcast: 10,000 at 25/s takes 400 s.
 """
@@ -15,17 +17,21 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import broadcast, inprocess, reminders
+from benchmarks import broadcast, inprocess, reminders, updates
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument(
-        "section", nargs="?", choices=("all", "inprocess", "broadcast", "reminders"), default="all"
+        "section",
+        nargs="?",
+        choices=("all", "inprocess", "broadcast", "reminders", "updates"),
+        default="all",
     )
     inprocess.add_arguments(parser)
     broadcast.add_arguments(parser)
     reminders.add_arguments(parser)
+    updates.add_arguments(parser)
     args = parser.parse_args()
     if args.section in ("all", "inprocess"):
         inprocess.main(args)
@@ -33,6 +39,8 @@ def main() -> None:
         broadcast.main(args)
     if args.section in ("all", "reminders"):
         reminders.main(args)
+    if args.section in ("all", "updates"):
+        updates.main(args)
 
 
 if __name__ == "__main__":
