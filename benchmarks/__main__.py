@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 
 from benchmarks import broadcast, inprocess, reminders, updates
+from benchmarks.report import CURRENT, ROOT
 
 
 def main() -> None:
@@ -40,7 +41,11 @@ def main() -> None:
     if args.section in ("all", "reminders"):
         reminders.main(args)
     if args.section in ("all", "updates"):
-        updates.main(args)
+        for _run in range(args.update_runs):
+            updates.main(args)
+    print("\nEvery figure beside its goal (median of its runs, with min and max):")
+    print(CURRENT.table())
+    print(f"written to {CURRENT.write().relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

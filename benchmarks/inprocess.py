@@ -26,6 +26,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application
 
+from benchmarks.report import record
 from bot import app as bot_app
 from bot.config import Config
 from bot.sandbox.core import FakeBotApi
@@ -107,6 +108,11 @@ def main(args: argparse.Namespace) -> None:
             )
             rates.append(ok / elapsed)
             floods.append(flood)
+            name = "replies/s, limiter off" if not rate_limited else "replies/s / Telegram's 30"
+            value = ok / elapsed if not rate_limited else ok / elapsed / TELEGRAM_OVERALL_PER_SECOND
+            record("inprocess", name, value, goal=None if not rate_limited else ("<=", 1.0))
+            if rate_limited:
+                record("inprocess", "429s, limiter on", flood, goal=("==", 0))
         rate = statistics.median(rates)
         print(
             f"  {label:<46} {rate:8.1f} replies/s   "

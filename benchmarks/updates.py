@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import realhttp
+from benchmarks.report import record
 from bot.sandbox.core import FakeBotApi
 from bot.sandbox.server import SandboxServer
 
@@ -370,6 +371,15 @@ async def bare_bot(n: int, paced_rate: float) -> BotFigures:
 def report(ours: BotFigures, bare: BotFigures) -> dict:
     ratio = ours.rate / bare.rate if bare.rate else 0.0
     p99 = ours.percentile(0.99)
+    section = "updates"
+    record(section, "updates/s / bare PTB's", ratio, goal=(">=", GOAL_RATIO))
+    record(section, "updates/s (ours)", ours.rate)
+    record(section, "updates/s (bare PTB)", bare.rate)
+    for a, b in zip(ours.rounds, bare.rounds, strict=True):
+        record(section, f"{a.kind}: updates/s / bare's", a.rate / b.rate if b.rate else 0.0)
+    record(section, "handling p50", 1000 * ours.percentile(0.5), unit="ms")
+    record(section, "handling p99", 1000 * p99, unit="ms", goal=("<", 1000 * GOAL_P99))
+    record(section, "updates not handled", ours.missing, goal=("==", 0))
     print("\nUpdates end to end (real process, real SQLite, loopback sandbox):")
     print(f"  {'round':<10}{'ours upd/s':>12}{'bare upd/s':>12}{'ratio':>8}")
     for a, b in zip(ours.rounds, bare.rounds, strict=True):
@@ -407,6 +417,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=env_int("BENCH_UPDATE_RESIDENTS", 1000),
         help="distinct residents sending updates (BENCH_UPDATE_RESIDENTS)",
+    )
+    parser.add_argument(
+        "--update-runs",
+        type=int,
+        default=env_int("BENCH_UPDATE_RUNS", 3),
+        help="runs of the updates benchmark (BENCH_UPDATE_RUNS, default 3)",
     )
     parser.add_argument(
         "--paced-rate",
