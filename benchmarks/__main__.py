@@ -7,6 +7,9 @@
 - ``reminders``: the same process starting with 10,000 scheduled event reminders (time to
   polling, peak memory), then sending 1,000 reminders due in the same minute
   (``benchmarks/reminders.py``);
+- ``startup``: start-up and memory with a lived-in database (10,000 residents, 200 events,
+  10,000 pending reminder messages, a finished broadcast), then after 10,000 updates
+  (``benchmarks/startup.py``);
 - ``updates``: 1,000 residents' /start, button presses, RSVPs and poll answers through the real
   process, against a bare PTB bot given the same updates (``benchmarks/updates.py``).
 
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import broadcast, inprocess, reminders, updates
+from benchmarks import broadcast, inprocess, reminders, startup, updates
 from benchmarks.report import CURRENT, ROOT
 
 
@@ -26,13 +29,14 @@ def main() -> None:
     parser.add_argument(
         "section",
         nargs="?",
-        choices=("all", "inprocess", "broadcast", "reminders", "updates"),
+        choices=("all", "inprocess", "broadcast", "reminders", "startup", "updates"),
         default="all",
     )
     inprocess.add_arguments(parser)
     broadcast.add_arguments(parser)
     reminders.add_arguments(parser)
     updates.add_arguments(parser)
+    startup.add_arguments(parser)
     args = parser.parse_args()
     if args.section in ("all", "inprocess"):
         inprocess.main(args)
@@ -40,6 +44,8 @@ def main() -> None:
         broadcast.main(args)
     if args.section in ("all", "reminders"):
         reminders.main(args)
+    if args.section in ("all", "startup"):
+        startup.main(args)
     if args.section in ("all", "updates"):
         for _run in range(args.update_runs):
             updates.main(args)
