@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from .core import SANDBOX_TOKEN, ApiCall, FakeBotApi
 
-__all__ = ["SandboxServer", "create_app", "run_sandbox"]
+__all__ = ["Network", "SandboxServer", "create_app", "run_sandbox"]
 
 API_KEY: web.AppKey[FakeBotApi] = web.AppKey("sandbox_api", FakeBotApi)
+
+
+@dataclass
+class Network:
+    """Trouble between the bot and "Telegram", as a proxy or a bad link would make it (the
+    Bot API itself is untouched): ``bad_gateway`` answers every Bot API request with an HTML
+    502 before it reaches the API; ``delay`` holds every request that long first. ``requests``
+    records when each Bot API request arrived (monotonic), to see how hard the bot retries."""
+
+    bad_gateway: bool = False
+    delay: float = 0.0
+    requests: list[float] = field(default_factory=list)
+
+    def count_between(self, start: float, end: float) -> int:
+        return sum(1 for t in self.requests if start <= t < end)
+
+
+NETWORK_KEY: web.AppKey[Network] = web.AppKey("sandbox_network", Network)
 
 
 def _as_param(value: Any) -> str:
@@ -56,12 +76,23 @@ def _call_json(index: int, call: ApiCall) -> dict:
     }
 
 
-def create_app(api: FakeBotApi) -> web.Application:
+def create_app(api: FakeBotApi, network: Network | None = None) -> web.Application:
     """The sandbox as an aiohttp application (Bot API routes + /_sandbox/ control API)."""
     app = web.Application(client_max_size=60 * 1024 * 1024)
     app[API_KEY] = api
+    network = network or Network()
+    app[NETWORK_KEY] = network
 
     async def bot_method(request: web.Request) -> web.Response:
+        network.requests.append(time.monotonic())
+        if network.delay:
+            await asyncio.sleep(network.delay)
+        if network.bad_gateway:
+            return web.Response(
+                status=502,
+                text="<html><body><h1>502 Bad Gateway</h1></body></html>",
+                content_type="text/html",
+            )
         params, files = await _read_params(request)
         status, body = await api.handle(
             request.match_info["token"], request.match_info["method"], params, files
@@ -179,10 +210,18 @@ def create_app(api: FakeBotApi) -> web.Application:
 class SandboxServer:
     """``async with SandboxServer(api) as srv:`` serves the sandbox on srv.base_url."""
 
-    def __init__(self, api: FakeBotApi, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        api: FakeBotApi,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        network: Network | None = None,
+    ) -> None:
         self.api = api
         self.host = host
         self.port = port
+        self.network = network or Network()  # kept across stop() and start() again
         self._runner: web.AppRunner | None = None
 
     @property
@@ -200,7 +239,10 @@ class SandboxServer:
 
     async def start(self) -> SandboxServer:
         runner = web.AppRunner(
-            create_app(self.api), access_log=None, handle_signals=False, shutdown_timeout=0.5
+            create_app(self.api, self.network),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=0.5,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)

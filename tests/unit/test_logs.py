@@ -39,3 +39,40 @@ def test_httpx_request_lines_are_hidden_at_info(restore_logging):
     setup_logging(logging.INFO, TOKEN, stream=stream)
     logging.getLogger("httpx").info("HTTP Request: POST https://x/bot%s/getUpdates", TOKEN)
     assert stream.getvalue() == ""
+
+
+def test_a_failing_request_is_logged_once_a_minute_without_its_traceback(restore_logging):
+    """A proxy answering 502 pages to every request made PTB log hundreds of tracebacks a
+    minute (seen in the outage soak test): one short line a minute now, with a count."""
+    stream = io.StringIO()
+    setup_logging(logging.INFO, TOKEN, stream=stream)
+    request_log = logging.getLogger("telegram.request.BaseRequest")
+    for _ in range(200):
+        try:
+            raise ValueError("Expecting value: line 1 column 1 (char 0)")
+        except ValueError:
+            request_log.exception('Can not load invalid JSON data: "%s"', "<html>502</html>")
+    logging.getLogger("bot").error("something else entirely")
+    output = stream.getvalue()
+    assert output.count("Can not load invalid JSON data") == 1
+    assert "Traceback" not in output
+    assert "something else entirely" in output
+
+
+def test_the_repeat_is_counted_when_the_next_minute_reports_it():
+    from bot.logs import QuietRepeats
+
+    now = [0.0]
+    quiet = QuietRepeats(clock=lambda: now[0])
+
+    def record():
+        return logging.LogRecord(
+            "telegram.request.BaseRequest", logging.ERROR, __file__, 1, "Bad %s", ("x",), None
+        )
+
+    assert quiet.filter(record())
+    assert not any(quiet.filter(record()) for _ in range(5))
+    now[0] = 61.0
+    again = record()
+    assert quiet.filter(again)
+    assert "5 more like this" in again.getMessage()
