@@ -428,7 +428,7 @@ def preview(definition: Definition, draft_id: int) -> tuple[str, InlineKeyboardM
     locale, source = current_locale(), definition.language
     n = len(definition.questions)
     lines = [
-        _("📋 <b>{title}</b>").format(title=esc(pick(definition.title, locale, source))),
+        f"📋 <b>{esc(pick(definition.title, locale, source))}</b>",
         ngettext("{n} question", "{n} questions", n).format(n=n),
         _("Languages: {languages}").format(
             languages=", ".join(language_name(loc) for loc in definition.languages)
