@@ -100,6 +100,7 @@ def button_families() -> dict:
         buttons.EvNeed.FAMILY: event_attendance.resident_button,
         buttons.EvAttend.FAMILY: event_attendance.steward_button,
         buttons.SurveyStart.FAMILY: surveys.survey_button,
+        buttons.SdSave.FAMILY: surveys.draft_button,
     }
 
 
@@ -179,6 +180,13 @@ def register_handlers(app: Application) -> None:
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, typed.private_text
         )
     )
+    # A YAML or JSON file in private: a steward's or organiser's own survey (else as below).
+    survey_files = (
+        filters.Document.FileExtension("yaml")
+        | filters.Document.FileExtension("yml")
+        | filters.Document.FileExtension("json")
+    )
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & survey_files, surveys.survey_file))
     # A photo or document in private: an announcement's attachment, if one was asked for.
     app.add_handler(
         MessageHandler(

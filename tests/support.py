@@ -69,6 +69,14 @@ class Harness:
         chat_id = message["chat"]["id"]
         return [m for m in self.outgoing(calls) if m["chat"]["id"] == chat_id]
 
+    async def send_file(self, user: dict, filename: str, content: bytes) -> list[dict]:
+        """The user sends a document (kept by the sandbox, so the bot can download it)."""
+        from bot.sandbox.methods.media import store_file
+
+        record = store_file(self.api.world, "document", filename, content)
+        keys = ("file_id", "file_unique_id", "file_name", "mime_type", "file_size")
+        return await self.send(user, None, document={k: record[k] for k in keys})
+
     async def press(self, user: dict, message: dict, data: str) -> tuple[list[dict], list[Any]]:
         """The user presses a button with callback ``data`` (a codec's ``pack()``, or raw data
         when a test forges it); returns (bot messages in that chat, callback answers)."""

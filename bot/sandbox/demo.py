@@ -46,6 +46,7 @@ Console commands:
   :as resident        type as the resident ({resident_name}, user id {resident_id})
   :as <id> [lang]     type as any other user id (optionally with a Telegram language)
   :lang <code>        change the current user's Telegram language (e.g. :lang es)
+  :file <path>        send a file (e.g. :file docs/surveys/example.yaml, a survey of your own)
   :help               show this help
   :quit               stop the bot and exit (Ctrl-D works too)"""
 
@@ -72,6 +73,12 @@ class Command:
 
 
 _DEEP_LINK = re.compile(r"(?:https?://)?t\.me/\w+\?start=([A-Za-z0-9_-]{1,64})")
+
+
+def _read_file(arg: str) -> tuple[str, bytes] | None:
+    """A file the demo's user sends (``:file PATH``): its name and bytes, or None."""
+    path = Path(arg).expanduser()
+    return (path.name, path.read_bytes()) if path.is_file() else None
 
 
 def parse_console_line(line: str) -> Command:
@@ -107,6 +114,11 @@ def parse_console_line(line: str) -> Command:
         if len(parts) != 2 or not re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z]+)?", parts[1]):
             return Command("error", "usage: :lang <language code>, e.g. :lang es")
         return Command("lang", arg=parts[1])
+    if name == "file":
+        rest = stripped[1:].split(maxsplit=1)
+        if len(rest) < 2:
+            return Command("error", "usage: :file <path>, e.g. :file docs/surveys/example.yaml")
+        return Command("file", arg=rest[1])
     return Command("error", f"unknown command :{name} - type :help")
 
 
@@ -351,6 +363,20 @@ class _DemoSession:
                 self.say(f"(that button opens {button['url']} in a browser)")
             else:
                 self.say("(the demo cannot press this kind of button)")
+        elif command.kind == "file":
+            found = _read_file(command.arg)
+            if found is None:
+                self.say(f"(no file at {command.arg})")
+                return True
+            from bot.sandbox.methods.media import store_file
+
+            filename, content = found
+            record = store_file(self.api.world, "document", filename, content)
+            keys = ("file_id", "file_unique_id", "file_name", "mime_type", "file_size")
+            if self.echo_input:
+                self.say(f"{name} sent the file {filename}")
+            self.api.send_message(self.user, None, document={k: record[k] for k in keys})
+            await self.settle(self.api.last_update_id, proc)
         elif command.kind == "text":
             if self.echo_input:
                 self.say(f"{name}> {command.arg}")

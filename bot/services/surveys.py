@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import Enum
 
@@ -24,7 +24,20 @@ from bot.services.announcements import Audience
 from bot.services.delivery import DeliveryService
 from bot.services.problems import Problem
 from bot.services.roles import Actor
-from bot.services.smallgroups import hide_small
+from bot.services.smallgroups import PROTECTED, hide_small
+from bot.services.survey_definitions import (
+    ANSWER_MAX,
+    MAX_OPTIONS,
+    MAX_QUESTIONS,
+    MIN_OPTIONS,
+    OPTION_MAX,
+    QUESTION_MAX,
+    TITLE_MAX,
+    Definition,
+    FileError,
+    parse,
+    slug,
+)
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import write_audit
 from bot.storage.outbox import Recipient
@@ -48,6 +61,15 @@ class SurveyProblem(Problem):
         CLOSED = "closed"  # the wave is closed: no answers, no second close
         NOT_INVITED = "not_invited"  # not (or no longer) an approved resident it was sent to
         NOBODY = "nobody"
+        DRAFT_GONE = "draft_gone"  # saved or cancelled already (or someone else's)
+        NAME_TAKEN = "name_taken"  # detail: the name
+        TOO_LONG = "too_long"  # detail: the limit
+        BAD_OPTIONS = "bad_options"  # a choice needs MIN_OPTIONS to MAX_OPTIONS options
+        TOO_MANY_QUESTIONS = "too_many_questions"
+        NO_QUESTIONS = "no_questions"
+        NOT_TEXT = "not_text"  # typed text for a question answered by buttons
+
+    QUIET = frozenset({Kind.DRAFT_GONE})
 
 
 @dataclass(frozen=True)
@@ -83,6 +105,11 @@ class Results:
     distributions: dict[str, dict[str, int | None]] | None  # None: not while open / too few
     trend: list[Point]
     rates: dict[str, list[Rate]]
+    # an organiser's own survey: its definition, the typed answers of each text question
+    # (None: fewer than k answered it), and each 1-5 question's mean (None: a cell is hidden)
+    definition: Definition | None = None
+    texts: dict[str, list[str] | None] = field(default_factory=dict)
+    means: dict[str, float | None] = field(default_factory=dict)
 
 
 def score(value: int) -> float:
@@ -105,6 +132,37 @@ class SurveyService:
         self.delivery = delivery
         self.min_group = min_group
         self.clock = clock
+        self._definitions: dict[str, Definition] = {}  # saved definitions never change
+
+    # ---------------------------------------------------------------- what a survey asks
+    async def definition(self, survey: str, q=None) -> Definition | None:
+        """An organiser's own survey (None for the built-in one, or no such survey)."""
+        if survey in SURVEYS:
+            return None
+        if survey not in self._definitions:
+            body = await self.repo.definition(survey, q)
+            if body is None:
+                return None
+            self._definitions[survey] = Definition.from_dict(body)
+        return self._definitions[survey]
+
+    async def exists(self, survey: str) -> bool:
+        return survey in SURVEYS or await self.definition(survey) is not None
+
+    def keys(self, survey: str) -> tuple[str, ...]:
+        """The question keys of a survey (a custom one's once :meth:`definition` loaded it)."""
+        if survey in SURVEYS:
+            return SURVEYS[survey]
+        known = self._definitions.get(survey)
+        return tuple(f"q{i + 1}" for i in range(len(known.questions))) if known else ()
+
+    def kind(self, survey: str, index: int) -> str:
+        known = self._definitions.get(survey)
+        return known.questions[index].kind if known else "likert"
+
+    async def catalogue(self) -> list[Definition]:
+        """The organisers' own surveys, by name."""
+        return [Definition.from_dict(body) for body in await self.repo.definitions()]
 
     # ---------------------------------------------------------------- scope
     @staticmethod
@@ -177,7 +235,7 @@ class SurveyService:
         """Open a wave and queue its invitations (one outbox job, in the same transaction as
         the wave; a replayed update opens nothing more). ``render(wave_id, locale, closes_at)``
         gives one invitation's payload. Returns (the wave, how many are invited)."""
-        if survey not in SURVEYS:
+        if not await self.exists(survey):
             raise SurveyProblem(SurveyProblem.UNKNOWN_SURVEY, survey)
         if not 1 <= days <= MAX_DAYS:
             raise SurveyProblem(SurveyProblem.BAD_DAYS)
@@ -260,7 +318,8 @@ class SurveyService:
         sent = 0
         for wave_id in await self.repo.due_reminders(to_db(self.clock())):
             wave = await self.repo.get(wave_id)
-            questions = len(SURVEYS[wave.survey])
+            await self.definition(wave.survey)
+            questions = len(self.keys(wave.survey))
             done = await self.repo.finished_users(wave_id, questions)
             people = [u for u in await self.repo.invitees(wave) if u not in done]
             recipients = []
@@ -285,6 +344,7 @@ class SurveyService:
             raise SurveyProblem(SurveyProblem.NOT_INVITED)
         if wave.state != "open" or from_db(wave.closes_at) <= self.clock():
             raise SurveyProblem(SurveyProblem.CLOSED, str(wave_id))
+        await self.definition(wave.survey, q)
         if not await self.repo.invited(wave, user_id, q):
             raise SurveyProblem(SurveyProblem.NOT_INVITED)
         person = await self.repo.person(user_id, q)
@@ -299,10 +359,9 @@ class SurveyService:
         answers = await self.repo.answers_of(wave_id, response) if response else {}
         return wave, answers
 
-    @staticmethod
-    def next_question(wave: WaveRow, answers: dict) -> int | None:
+    def next_question(self, wave: WaveRow, answers: dict) -> int | None:
         """The index of the first question not answered (nor skipped); None when done."""
-        for i, question in enumerate(SURVEYS[wave.survey]):
+        for i, question in enumerate(self.keys(wave.survey)):
             if question not in answers:
                 return i
         return None
@@ -314,21 +373,51 @@ class SurveyService:
         answers now, whether this question was answered for the first time)."""
         async with self.repo.transaction() as tx:
             wave = await self._answerable(wave_id, user_id, tx)
-            questions = SURVEYS[wave.survey]
-            if not 0 <= index < len(questions) or not (value == SKIP or 1 <= value <= 5):
+            questions = self.keys(wave.survey)
+            if not 0 <= index < len(questions) or (
+                value != SKIP and not (1 <= value <= self._top(wave.survey, index))
+            ):
                 raise SurveyProblem(SurveyProblem.NOT_INVITED)
-            response = await self.repo.link(wave_id, user_id, tx)
-            if response is None:
-                response = secrets.token_hex(12)
-                await self.repo.add_link(tx, wave_id, user_id, response)
-                await self.repo.count_respondent(tx, wave_id, await self._groups(user_id, tx))
-            before = await self.repo.answers_of(wave_id, response, tx)
-            question = questions[index]
-            await self.repo.put_answer(
-                tx, wave_id, response, question, None if value == SKIP else value
-            )
-            answers = {**before, question: None if value == SKIP else value}
-        return wave, answers, question not in before
+            value_or_none = None if value == SKIP else value
+            before = await self._record(tx, wave, user_id, questions[index], value_or_none, None)
+            answers = {**before, questions[index]: value_or_none}
+        return wave, answers, questions[index] not in before
+
+    async def answer_text(
+        self, wave_id: int, user_id: int, index: int, text: str
+    ) -> tuple[WaveRow, dict[str, int | str | None], bool]:
+        """Record (or replace) a typed answer to a text question; as :meth:`answer`."""
+        text = text.strip()
+        if len(text) > ANSWER_MAX:
+            raise SurveyProblem(SurveyProblem.TOO_LONG, str(ANSWER_MAX))
+        async with self.repo.transaction() as tx:
+            wave = await self._answerable(wave_id, user_id, tx)
+            questions = self.keys(wave.survey)
+            if not 0 <= index < len(questions) or self.kind(wave.survey, index) != "text":
+                raise SurveyProblem(SurveyProblem.NOT_TEXT)
+            before = await self._record(tx, wave, user_id, questions[index], None, text or None)
+            answers = {**before, questions[index]: text or None}
+        return wave, answers, questions[index] not in before
+
+    def _top(self, survey: str, index: int) -> int:
+        """The highest value a button of this question can carry (0: typed, no buttons)."""
+        known = self._definitions.get(survey)
+        if known is None:
+            return 5
+        question = known.questions[index]
+        return {"likert": 5, "choice": len(question.options)}.get(question.kind, 0)
+
+    async def _record(self, tx, wave: WaveRow, user_id: int, question: str, value, text) -> dict:
+        """Write one answer under the person's response id (made at their first answer, when
+        they are also counted in their groups); returns their answers before it."""
+        response = await self.repo.link(wave.id, user_id, tx)
+        if response is None:
+            response = secrets.token_hex(12)
+            await self.repo.add_link(tx, wave.id, user_id, response)
+            await self.repo.count_respondent(tx, wave.id, await self._groups(user_id, tx))
+        before = await self.repo.answers_of(wave.id, response, tx)
+        await self.repo.put_answer(tx, wave.id, response, question, value, text)
+        return before
 
     async def _groups(self, user_id: int, q) -> dict[str, str]:
         """The groups a person counts in, as they are at their first answer."""
@@ -347,7 +436,8 @@ class SurveyService:
     async def _scores(self, wave: WaveRow) -> tuple[dict[str, dict], int, float | None]:
         """(question -> value -> count, respondents, the index)."""
         answers = await self.repo.answers(wave.id)
-        questions = SURVEYS[wave.survey]
+        await self.definition(wave.survey)
+        questions = self.keys(wave.survey)
         table: dict[str, Counter] = {q: Counter() for q in questions}
         responses = set()
         scores = []
@@ -356,7 +446,7 @@ class SurveyService:
                 continue
             responses.add(response)
             table[question]["skip" if value is None else str(value)] += 1
-            if value is not None:
+            if value is not None and wave.survey in SURVEYS:
                 scores.append(score(value))
         index = sum(scores) / len(scores) if scores else None
         return table, len(responses), index
@@ -388,23 +478,54 @@ class SurveyService:
         table, respondents, _index = await self._scores(wave)
         groups = await self.repo.groups(wave.id)
         approved = sum(a for a, _r in groups.get("building", {}).values())
+        definition = await self.definition(wave.survey)
         distributions = None
+        texts: dict[str, list[str] | None] = {}
+        means: dict[str, float | None] = {}
         if wave.state == "closed" and respondents >= self.min_group:
-            distributions = {
-                question: hide_small(
-                    {v: counts.get(v, 0) for v in ("1", "2", "3", "4", "5", "skip")},
-                    self.min_group,
-                )
-                for question, counts in table.items()
-            }
+            distributions = {}
+            for i, (question, counts) in enumerate(table.items()):
+                values = self.values(wave.survey, i)
+                cells = hide_small({v: counts.get(v, 0) for v in values}, self.min_group)
+                distributions[question] = cells
+                if definition is None:
+                    continue
+                kind = definition.questions[i].kind
+                if kind == "text":  # the words only when their count itself can be shown
+                    shown = cells["text"] is not None and cells["text"] >= self.min_group
+                    texts[question] = await self.repo.texts(wave.id, question) if shown else None
+                elif kind == "likert":
+                    means[question] = self._mean(counts, cells)
         return Results(
             wave=wave,
             respondents=self.shown_total(respondents),
             approved=approved,
             distributions=distributions,
-            trend=await self.trend(wave),
+            trend=await self.trend(wave) if definition is None else [],
             rates={dim: self.rates(cells) for dim, cells in groups.items()},
+            definition=definition,
+            texts=texts,
+            means=means,
         )
+
+    def values(self, survey: str, index: int) -> tuple[str, ...]:
+        """The cells of one question's distribution (a typed answer counts under "text")."""
+        known = self._definitions.get(survey)
+        if known is not None and known.questions[index].kind == "text":
+            return ("text", "skip")
+        top = self._top(survey, index)
+        return (*(str(v) for v in range(1, top + 1)), "skip")
+
+    @staticmethod
+    def _mean(counts: Counter, cells: dict[str, int | None]) -> float | None:
+        """A 1-5 question's mean, only when every cell is shown (with a hidden pair, the
+        mean and the total would give both back)."""
+        if any(n is None or n == PROTECTED for n in cells.values()):
+            return None
+        total = sum(counts.get(str(v), 0) for v in range(1, 6))
+        if not total:
+            return None
+        return sum(v * counts.get(str(v), 0) for v in range(1, 6)) / total
 
     def rates(self, cells: dict[str, tuple[int, int]]) -> list[Rate]:
         """A response-rate breakdown: who answered and who did not, per group, each column
@@ -431,6 +552,11 @@ class SurveyService:
         for question, cells in (results.distributions or {}).items():
             for value, n in cells.items():
                 rows.append(["answers", question, value, hidden(n)])
+        for question, mean in results.means.items():
+            rows.append(["mean", question, "", "" if mean is None else f"{mean:.1f}"])
+        for question, texts in results.texts.items():
+            for text in texts or ():
+                rows.append(["text", question, "", text])
         for point in results.trend:
             rows.append(
                 [
@@ -445,3 +571,142 @@ class SurveyService:
                 rows.append([f"answered_{dim}", rate.group, "yes", hidden(rate.respondents)])
                 rows.append([f"answered_{dim}", rate.group, "not_yet", hidden(rate.not_heard)])
         return rows
+
+    # ---------------------------------------------------------------- organisers' own surveys
+    async def check_file(
+        self, data: bytes, *, json_file: bool
+    ) -> tuple[Definition | None, list[FileError]]:
+        """A YAML or JSON file -> its definition, or what is wrong with it (line-numbered)."""
+        return parse(data, taken=await self.repo.names(), json_file=json_file)
+
+    async def stage(self, actor: Actor, definition: Definition) -> int:
+        """Keep a checked definition as the actor's draft, for its Save button."""
+        async with self.repo.transaction() as tx:
+            return await self.repo.new_draft(
+                tx, actor.id, definition.to_dict(), "preview", to_db(self.clock())
+            )
+
+    async def draft(self, actor: Actor, draft_id: int, step: str | None = None, q=None) -> dict:
+        """The actor's own draft (at ``step``, when given); else the draft is gone."""
+        draft = await self.repo.draft(draft_id, q)
+        if draft is None or draft["user_id"] != actor.id:
+            raise SurveyProblem(SurveyProblem.DRAFT_GONE)
+        if step is not None and draft["step"] != step:
+            raise SurveyProblem(SurveyProblem.DRAFT_GONE)
+        return draft
+
+    @staticmethod
+    def drafted(draft: dict) -> Definition:
+        body = draft["body"]
+        return Definition.from_dict({**body, "name": body.get("name") or "survey"})
+
+    async def save(self, actor: Actor, draft_id: int) -> Definition:
+        """Save a previewed draft as a survey (once: a second press finds it gone), audited
+        in the same transaction."""
+        async with self.repo.transaction() as tx:
+            draft = await self.draft(actor, draft_id, "preview", tx)
+            body = draft["body"]
+            if not body["questions"]:
+                raise SurveyProblem(SurveyProblem.NO_QUESTIONS)
+            if not await self.repo.add_definition(tx, body, actor.id, to_db(self.clock())):
+                raise SurveyProblem(SurveyProblem.NAME_TAKEN, body["name"])
+            await self.repo.drop_draft(tx, draft_id)
+            await write_audit(
+                tx,
+                actor.id,
+                "survey.define",
+                details={"name": body["name"], "questions": len(body["questions"])},
+            )
+        return Definition.from_dict(body)
+
+    async def cancel(self, actor: Actor, draft_id: int) -> None:
+        async with self.repo.transaction() as tx:
+            await self.draft(actor, draft_id, None, tx)
+            await self.repo.drop_draft(tx, draft_id)
+
+    # the guided flow (/survey new): name -> question -> kind -> (options) -> more or done
+    async def start_draft(self, actor: Actor, language: str) -> int:
+        body = {"name": None, "language": language, "title": {}, "questions": [], "pending": None}
+        async with self.repo.transaction() as tx:
+            return await self.repo.new_draft(tx, actor.id, body, "name", to_db(self.clock()))
+
+    async def _step(self, actor: Actor, draft_id: int, step: str, change) -> dict:
+        """Move a draft on from ``step`` (checked inside the write's transaction, so a
+        repeated press or message does nothing twice); ``change(body)`` returns the next
+        step."""
+        async with self.repo.transaction() as tx:
+            draft = await self.draft(actor, draft_id, step, tx)
+            body = draft["body"]
+            next_step = change(body)
+            await self.repo.set_draft(tx, draft_id, body, next_step)
+            return {**draft, "body": body, "step": next_step}
+
+    async def name_draft(self, actor: Actor, draft_id: int, title: str) -> dict:
+        title = " ".join(title.split())
+        if not title or len(title) > TITLE_MAX:
+            raise SurveyProblem(SurveyProblem.TOO_LONG, str(TITLE_MAX))
+        taken = await self.repo.names()
+
+        def change(body: dict) -> str:
+            body["title"] = {body["language"]: title}
+            body["name"] = slug(title, taken)
+            return "question"
+
+        return await self._step(actor, draft_id, "name", change)
+
+    async def question_draft(self, actor: Actor, draft_id: int, text: str) -> dict:
+        text = text.strip()
+        if not text or len(text) > QUESTION_MAX:
+            raise SurveyProblem(SurveyProblem.TOO_LONG, str(QUESTION_MAX))
+
+        def change(body: dict) -> str:
+            body["pending"] = {body["language"]: text}
+            return "kind"
+
+        return await self._step(actor, draft_id, "question", change)
+
+    async def kind_draft(self, actor: Actor, draft_id: int, kind: str) -> dict:
+        def change(body: dict) -> str:
+            if kind == "choice":
+                body["pending_kind"] = "choice"
+                return "options"
+            body["questions"].append({"kind": kind, "text": body.pop("pending"), "options": []})
+            return "more"
+
+        return await self._step(actor, draft_id, "kind", change)
+
+    async def options_draft(self, actor: Actor, draft_id: int, typed: str) -> dict:
+        """Options typed one per line (or, on one line, separated by commas)."""
+        lines = [line.strip() for line in typed.splitlines() if line.strip()]
+        if len(lines) == 1:
+            lines = [part.strip() for part in lines[0].split(",") if part.strip()]
+        if (
+            not MIN_OPTIONS <= len(lines) <= MAX_OPTIONS
+            or len(set(lines)) != len(lines)
+            or any(len(line) > OPTION_MAX for line in lines)
+        ):
+            raise SurveyProblem(SurveyProblem.BAD_OPTIONS)
+
+        def change(body: dict) -> str:
+            language = body["language"]
+            body.pop("pending_kind", None)
+            body["questions"].append(
+                {
+                    "kind": "choice",
+                    "text": body.pop("pending"),
+                    "options": [{language: line} for line in lines],
+                }
+            )
+            return "more"
+
+        return await self._step(actor, draft_id, "options", change)
+
+    async def more_draft(self, actor: Actor, draft_id: int, done: bool) -> dict:
+        def change(body: dict) -> str:
+            if done:
+                return "preview"
+            if len(body["questions"]) >= MAX_QUESTIONS:
+                raise SurveyProblem(SurveyProblem.TOO_MANY_QUESTIONS)
+            return "question"
+
+        return await self._step(actor, draft_id, "more", change)

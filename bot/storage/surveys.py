@@ -208,27 +208,46 @@ class SurveysRepository:
     async def answers_of(
         self, wave_id: int, response_id: str, q: Queries | None = None
     ) -> dict[str, int | None]:
+        """question -> the value (a typed answer's text; None: skipped)."""
         rows = await (q or self.db).fetch_all(
-            "SELECT question, value FROM survey_answers WHERE wave_id = ? AND response_id = ?",
+            "SELECT question, value, text FROM survey_answers "
+            "WHERE wave_id = ? AND response_id = ?",
             (wave_id, response_id),
         )
-        return {r[0]: r[1] for r in rows}
+        return {r[0]: r[2] if r[2] is not None else r[1] for r in rows}
 
     async def put_answer(
-        self, tx: Tx, wave_id: int, response_id: str, question: str, value: int | None
+        self,
+        tx: Tx,
+        wave_id: int,
+        response_id: str,
+        question: str,
+        value: int | None,
+        text: str | None = None,
     ) -> None:
         await tx.execute(
-            "INSERT INTO survey_answers (wave_id, response_id, question, value) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (wave_id, response_id, question) "
-            "DO UPDATE SET value = excluded.value",
-            (wave_id, response_id, question, value),
+            "INSERT INTO survey_answers (wave_id, response_id, question, value, text) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (wave_id, response_id, question) "
+            "DO UPDATE SET value = excluded.value, text = excluded.text",
+            (wave_id, response_id, question, value, text),
         )
 
-    async def answers(self, wave_id: int) -> list[tuple[str, str, int | None]]:
-        """(response id, question, value) of a wave, in random (response id) order."""
+    async def texts(self, wave_id: int, question: str) -> list[str]:
+        """The typed answers to one question, without anything else (sorted by their text,
+        so neither storage nor answering order shows)."""
         rows = await self.db.fetch_all(
-            "SELECT response_id, question, value FROM survey_answers WHERE wave_id = ? "
-            "ORDER BY response_id, question",
+            "SELECT text FROM survey_answers WHERE wave_id = ? AND question = ? "
+            "AND text IS NOT NULL ORDER BY text",
+            (wave_id, question),
+        )
+        return [r[0] for r in rows]
+
+    async def answers(self, wave_id: int) -> list[tuple[str, str, int | None]]:
+        """(response id, question, value) of a wave, in random (response id) order; a typed
+        answer's value is ``"text"`` (its words are read with :meth:`texts` only)."""
+        rows = await self.db.fetch_all(
+            "SELECT response_id, question, CASE WHEN text IS NOT NULL THEN 'text' ELSE value "
+            "END FROM survey_answers WHERE wave_id = ? ORDER BY response_id, question",
             (wave_id,),
         )
         return [(r[0], r[1], r[2]) for r in rows]
@@ -249,6 +268,66 @@ class SurveysRepository:
         await q.execute("DELETE FROM survey_links WHERE user_id = ?", (user_id,))
         await q.execute("DELETE FROM survey_respondents WHERE user_id = ?", (user_id,))
         await q.execute("UPDATE survey_waves SET author_id = NULL WHERE author_id = ?", (user_id,))
+        await q.execute(
+            "UPDATE survey_definitions SET created_by = NULL WHERE created_by = ?", (user_id,)
+        )
+        await q.execute("DELETE FROM survey_drafts WHERE user_id = ?", (user_id,))
+
+    # ------------------------------------------------------------------ definitions
+    async def definition(self, name: str, q: Queries | None = None) -> dict | None:
+        row = await (q or self.db).fetch_one(
+            "SELECT body FROM survey_definitions WHERE name = ?", (name,)
+        )
+        return json.loads(row[0]) if row else None
+
+    async def definitions(self) -> list[dict]:
+        rows = await self.db.fetch_all("SELECT body FROM survey_definitions ORDER BY name")
+        return [json.loads(r[0]) for r in rows]
+
+    async def names(self, q: Queries | None = None) -> set[str]:
+        rows = await (q or self.db).fetch_all("SELECT name FROM survey_definitions")
+        return {r[0] for r in rows}
+
+    async def add_definition(self, tx: Tx, body: dict, created_by: int, now: str) -> bool:
+        """False when the name is taken (the precondition, inside the save's transaction)."""
+        return bool(
+            await tx.execute(
+                "INSERT OR IGNORE INTO survey_definitions (name, body, created_by, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (body["name"], json.dumps(body, ensure_ascii=False), created_by, now),
+            )
+        )
+
+    async def new_draft(self, tx: Tx, user_id: int, body: dict, step: str, now: str) -> int:
+        """A person has one draft at a time: a new one replaces any other."""
+        await tx.execute("DELETE FROM survey_drafts WHERE user_id = ?", (user_id,))
+        return await tx.insert(
+            "INSERT INTO survey_drafts (user_id, body, step, created_at) VALUES (?, ?, ?, ?)",
+            (user_id, json.dumps(body, ensure_ascii=False), step, now),
+        )
+
+    async def draft(self, draft_id: int, q: Queries | None = None) -> dict | None:
+        row = await (q or self.db).fetch_one(
+            "SELECT id, user_id, body, step FROM survey_drafts WHERE id = ?", (draft_id,)
+        )
+        if row is None:
+            return None
+        return {"id": row[0], "user_id": row[1], "body": json.loads(row[2]), "step": row[3]}
+
+    async def set_draft(self, tx: Tx, draft_id: int, body: dict, step: str) -> None:
+        await tx.execute(
+            "UPDATE survey_drafts SET body = ?, step = ? WHERE id = ?",
+            (json.dumps(body, ensure_ascii=False), step, draft_id),
+        )
+
+    async def drop_draft(self, tx: Tx, draft_id: int) -> bool:
+        return bool(await tx.execute("DELETE FROM survey_drafts WHERE id = ?", (draft_id,)))
+
+    async def created(self, user_id: int) -> list[str]:
+        rows = await self.db.fetch_all(
+            "SELECT name FROM survey_definitions WHERE created_by = ? ORDER BY name", (user_id,)
+        )
+        return [r[0] for r in rows]
 
     async def export(self, user_id: int) -> dict:
         """Your answers in waves still open (after close nothing ties them to you)."""
@@ -265,4 +344,5 @@ class SurveysRepository:
                 str(r[0]): await self.answers_of(r[0], r[1]) for r in links
             },
             "survey_waves_answered": [r[0] for r in answered],
+            "surveys_created": await self.created(user_id),
         }

@@ -248,3 +248,12 @@ EvAttendPage = button("ea", "pg", event=int, offset=int)
 # --- surveys (residents: start or carry on, one answer; value 0 is Skip) ----------------------
 SurveyStart = button("sv", "go", wave=int)
 SurveyAnswer = button("sv", "a", wave=int, question=int, value=int)
+SurveyWrite = button("sv", "w", wave=int, question=int)  # type (again) a text question's answer
+
+# --- organisers' own surveys: the preview of a file or of the guided /survey new (``draft`` is
+# survey_drafts.id; stewards and organisers, checked at the press) ---------------------------
+SdSave = button("sd", "save", draft=int)
+SdCancel = button("sd", "x", draft=int)
+SdKind = button("sd", "k", draft=int, kind=("choice", "likert", "text"))
+SdMore = button("sd", "more", draft=int)  # add a question
+SdDone = button("sd", "done", draft=int)  # no more questions: the preview

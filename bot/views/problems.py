@@ -22,6 +22,10 @@ from bot.services.polls import MAX_OPTIONS, MIN_OPTIONS, OPTION_MAX, QUESTION_MA
 from bot.services.problems import ButtonProblem, Problem
 from bot.services.roles import RoleProblem
 from bot.services.signup import DISPLAY_NAME_MAX, SignupProblem
+from bot.services.survey_definitions import MAX_OPTIONS as SURVEY_MAX_OPTIONS
+from bot.services.survey_definitions import MAX_QUESTIONS as SURVEY_MAX_QUESTIONS
+from bot.services.survey_definitions import MIN_OPTIONS as SURVEY_MIN_OPTIONS
+from bot.services.survey_definitions import OPTION_MAX as SURVEY_OPTION_MAX
 from bot.services.surveys import MAX_DAYS as SURVEY_MAX_DAYS
 from bot.services.surveys import SurveyProblem
 from bot.services.text import UNIT_MAX
@@ -277,7 +281,7 @@ MESSAGES: dict[Enum, M] = {
         "There is no survey wave #{id} that you look after. /survey list shows them."
     ).format(id=esc(p.detail)),
     SurveyProblem.UNKNOWN_SURVEY: lambda p: _(
-        "I don't know a survey called {name}. For now there is one: <code>agency</code>."
+        "I don't know a survey called {name}. /survey list shows the surveys."
     ).format(name=esc(p.detail)),
     SurveyProblem.BAD_DAYS: lambda p: _(
         "Please give a number of days from 1 to {max}, such as /survey open agency 7."
@@ -287,6 +291,21 @@ MESSAGES: dict[Enum, M] = {
     SurveyProblem.NOBODY: lambda p: _(
         "Nobody in that audience can get the survey right now: choose other buildings or filters."
     ),
+    SurveyProblem.DRAFT_GONE: lambda p: _("This survey draft was saved or cancelled already."),
+    SurveyProblem.NAME_TAKEN: lambda p: _(
+        "A survey called {name} exists already: send the file again with another name."
+    ).format(name=esc(p.detail)),
+    SurveyProblem.TOO_LONG: lambda p: _("That is too long: at most {limit} characters.").format(
+        limit=esc(p.detail)
+    ),
+    SurveyProblem.BAD_OPTIONS: lambda p: _(
+        "Please type {min} to {max} different options, one per line, each up to {limit} characters."
+    ).format(min=SURVEY_MIN_OPTIONS, max=SURVEY_MAX_OPTIONS, limit=SURVEY_OPTION_MAX),
+    SurveyProblem.TOO_MANY_QUESTIONS: lambda p: _(
+        "A survey has at most {max} questions: press Done."
+    ).format(max=SURVEY_MAX_QUESTIONS),
+    SurveyProblem.NO_QUESTIONS: lambda p: _("A survey needs at least one question."),
+    SurveyProblem.NOT_TEXT: lambda p: _("This question is answered with the buttons under it."),
 }
 
 

@@ -25,6 +25,10 @@ def test_parse_console_line() -> None:
     assert parse_console_line(" 2 \n") == Command("press", "2", number=2)
     assert parse_console_line("\n") == Command("empty")
     assert parse_console_line(":help") == Command("help")
+    assert parse_console_line(":file docs/surveys/example.yaml") == Command(
+        "file", "docs/surveys/example.yaml"
+    )
+    assert parse_console_line(":file").kind == "error"
     assert parse_console_line(":quit") == Command("quit")
     assert parse_console_line(":as admin") == Command("as", "admin")
     assert parse_console_line(":as resident") == Command("as", "resident")

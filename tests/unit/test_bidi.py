@@ -93,6 +93,13 @@ SAMPLES = {
     "answered": "8",
     "silent": "12",
     "index": "72",
+    "given": "xx",
+    "key": "colour",
+    "keys": "name, language, title, questions",
+    "line": "7",
+    "problem": "an option list needs 2 to 10 options",
+    "size": "64",
+    "text": "A second dryer",
 }
 
 

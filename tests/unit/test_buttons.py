@@ -196,6 +196,12 @@ WIRE = {
     b.EvAttendPage(4, 8): "ea:pg:4:8",
     b.SurveyStart(3): "sv:go:3",
     b.SurveyAnswer(3, 2, 5): "sv:a:3:2:5",
+    b.SurveyWrite(3, 2): "sv:w:3:2",
+    b.SdSave(4): "sd:save:4",
+    b.SdCancel(4): "sd:x:4",
+    b.SdKind(4, "choice"): "sd:k:4:choice",
+    b.SdMore(4): "sd:more:4",
+    b.SdDone(4): "sd:done:4",
 }
 
 
