@@ -99,7 +99,7 @@ COMMANDS: tuple[Command, ...] = (
         heavy=True,
         private=True,
     ),
-    Command("poll", N_("Ask residents a quick question"), Role.STEWARD, private=True),
+    Command("poll", N_("Ask residents a quick question in a poll"), Role.STEWARD, private=True),
     Command("polls", N_("Your polls and how many answered"), Role.STEWARD, private=True),
     Command(
         "closepoll", N_("Close a poll now: its result becomes final"), Role.STEWARD, private=True

@@ -36,7 +36,7 @@ STATES = {
     "draft": N_("draft"),
     "open": N_("open"),
     "closed": N_("closed"),
-    "cancelled": N_("cancelled"),
+    "cancelled": N_("cancelled before sending"),
 }
 BREAKDOWN_LABELS = {
     "building": N_("By building"),
@@ -351,7 +351,7 @@ def results_keyboard(poll: PollRow, by: str | None) -> InlineKeyboardMarkup:
         for key, label in BREAKDOWN_BUTTONS.items()
     ]
     rows = [splits[:2], splits[2:]]
-    last = [InlineKeyboardButton(_("📄 CSV"), callback_data=b.PollCsv(poll.id).pack())]
+    last = [InlineKeyboardButton("📄 CSV", callback_data=b.PollCsv(poll.id).pack())]
     if by is not None:
         last.insert(
             0,

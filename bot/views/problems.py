@@ -273,7 +273,7 @@ MESSAGES: dict[Enum, M] = {
         "Results can be split by building, tenure, affordability or language."
     ),
     PollProblem.NOT_YOURS: lambda p: _(
-        "Building {id} is not one you look after: you can ask your own buildings."
+        "Building {id} is not one you look after: your polls go to your own buildings."
     ).format(id=esc(p.detail)),
     PollProblem.MISMATCH: lambda p: _(
         "This poll has {n} answers to choose from: give the question and exactly {n} answers, "

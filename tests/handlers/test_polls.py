@@ -6,6 +6,8 @@ small groups."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.services.polls import PollProblem, parse_poll
@@ -68,7 +70,7 @@ async def test_poll_answers_close_and_results(harness):
 
 
 # ------------------------------------------------------------------------------ the commands
-from datetime import UTC, datetime, timedelta  # noqa: E402
+
 
 from bot.clock import FixedClock  # noqa: E402
 from bot.handlers import polls as poll_handlers  # noqa: E402
