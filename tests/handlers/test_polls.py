@@ -1,8 +1,8 @@
-"""Quick polls through the delivery engine (services level: the /poll commands and their
-views are the next increment): native polls reach residents in three languages, answers are
-added up over every copy, changed, withdrawn, counted once when replayed; close stops every
-copy and freezes the result; results are hidden from stewards until close; breakdowns hide
-small groups."""
+"""Quick polls, as organisers, stewards and residents live them: /poll in one line (a preview
+with Send, Cancel, the audience, several answers, the closing time and other languages) or
+guided; native polls reach residents in their language, answers are added up over every copy,
+changed, withdrawn; /closepoll and the tick stop every copy and freeze the result; /results
+with bars, breakdowns through the small-group rule, and CSV; /polls; refusals and bad input."""
 
 from __future__ import annotations
 
@@ -10,9 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.clock import FixedClock
+from bot.handlers import polls as poll_handlers
+from bot.i18n import language_name
 from bot.services.polls import PollProblem, parse_poll
 from bot.services.roles import Actor, Role
-from tests.handlers.test_announcements import building, residents
+from bot.views import buttons as b
+from bot.views.common import shown_count
+from tests.handlers.test_announcements import building, make_steward, residents
+from tests.support import buttons, plain, tr
 
 ORGANISER = Actor(1, Role.ORGANISER, None)
 
@@ -70,15 +76,6 @@ async def test_poll_answers_close_and_results(harness):
 
 
 # ------------------------------------------------------------------------------ the commands
-
-
-from bot.clock import FixedClock  # noqa: E402
-from bot.handlers import polls as poll_handlers  # noqa: E402
-from bot.i18n import language_name  # noqa: E402
-from bot.views import buttons as b  # noqa: E402
-from bot.views.common import shown_count  # noqa: E402
-from tests.handlers.test_announcements import make_steward  # noqa: E402
-from tests.support import buttons, plain, tr  # noqa: E402
 
 
 def polls_sent_to(harness, user):
