@@ -288,12 +288,12 @@ async def poll_button(update: Update, context: BotContext) -> None:
             await show(
                 update, views.write_prompt(poll, locale), reply_markup=views.back_keyboard(poll.id)
             )
-        case b.PollResults(by=by):
-            await query.answer()
+        case b.PollResults(by=by):  # answered after: a refusal is the press's answer
             await send_results(update, context, actor, poll.id, None if by == "all" else by)
-        case b.PollCsv():
             await query.answer()
+        case b.PollCsv():
             await send_csv(update, context, actor, poll.id)
+            await query.answer()
         case b.PollStop():
             await polls.close(actor, poll.id)
             _wake(context)

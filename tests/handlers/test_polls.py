@@ -151,8 +151,12 @@ async def test_guided_poll_with_audience_buttons(harness, admin):
     [oaky] = await residents(harness, oak, 1, first_id=6210, locales=("fr",))
     [prompt] = await harness.send(admin, "/poll")
     assert "Write the question" in plain(prompt["text"])
+    [refused] = await harness.send(admin, "Which evening " * 30)
+    assert "keep the question to 300 characters at most" in plain(refused["text"])
     [prompt] = await harness.send(admin, "Which evening suits you?")
     assert "one per line" in plain(prompt["text"])
+    [refused] = await harness.send(admin, "Tuesday")
+    assert "you gave 1" in plain(refused["text"])
     [card] = await harness.send(admin, "Tuesday\nWednesday\n\nThursday")
     text = plain(card["text"])
     assert "1. Tuesday" in text and "3. Thursday" in text and "every building" in text
@@ -241,6 +245,10 @@ async def test_residents_and_stewards_of_other_buildings_are_refused(harness, ad
     assert "shown when it closes" in plain(answer_["text"])
     [shown] = await harness.send(admin, "/results 1")
     assert "0 of 2 answered" in plain(shown["text"])
+    _, alerts = await harness.press_label(steward, shown, "🏢 Building")  # checked at the press
+    assert "shown when it closes" in alerts[-1].params["text"]
+    _, alerts = await harness.press_label(other, shown, "📄 CSV")
+    assert "There is no poll #1 that you look after" in alerts[-1].params["text"]
     # demoted: the buttons refuse at the press
     await harness.send(admin, f"/demote {steward['id']}")
     [results] = await harness.send(admin, "/results 1")
@@ -353,3 +361,36 @@ async def test_a_poll_closes_at_a_time_of_day(harness, admin):
     await harness.press_label(admin, card, "📊 Send the poll")
     poll = await services.polls.repo.get(1)
     assert poll.close_at == "2026-12-05T18:00:00Z"  # the community's zone: UTC in tests
+
+
+async def test_a_breakdown_shows_groups_large_enough_and_actions_are_audited(harness, admin):
+    services = harness.app.bot_data["services"]
+    maple = await building(harness)
+    oak = await building(harness, "Oak House")
+    maples = await residents(harness, maple, 10, first_id=6800, locales=("en",))
+    oaks = await residents(harness, oak, 5, first_id=6850, locales=("es",))
+    [card] = await harness.send(admin, "/poll all Bins on Monday? | Yes | No")
+    await harness.press_label(admin, card, "📊 Send the poll")
+    for person in maples:
+        await answer(harness, person, [0])
+    for person in oaks:
+        await answer(harness, person, [1])
+    [split] = await harness.send(admin, "/results 1 building")
+    text = plain(split["text"])
+    assert "Maple Court: Yes 10 · No 0" in text and "Oak House: Yes 0 · No 5" in text
+    [split], _ = await harness.press_label(admin, split, "🌐 Language")
+    text = plain(split["text"])
+    assert "English: Yes 10 · No 0" in text and "Español: Yes 0 · No 5" in text
+    [cancel_me] = await harness.send(admin, "/poll Never? | Yes | No")
+    await harness.press_label(admin, cancel_me, "✖ Cancel")
+    await harness.send(admin, "/closepoll 1")
+    rows = await services.db.fetch_all(
+        "SELECT action, details FROM audit_log WHERE actor_id = ? AND action LIKE 'poll.%' "
+        "ORDER BY id",
+        (admin["id"],),
+    )
+    assert [(r["action"], r["details"]) for r in rows] == [
+        ("poll.send", '{"poll": 1, "recipients": 15}'),
+        ("poll.cancel", '{"poll": 2}'),
+        ("poll.close", '{"poll": 1}'),
+    ]
