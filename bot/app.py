@@ -101,6 +101,7 @@ def button_families() -> dict:
         buttons.EvAttend.FAMILY: event_attendance.steward_button,
         buttons.SurveyStart.FAMILY: surveys.survey_button,
         buttons.SdSave.FAMILY: surveys.draft_button,
+        buttons.PollCard.FAMILY: polls.poll_button,
     }
 
 
@@ -157,6 +158,10 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("attendance", event_attendance.attendance_command))
     app.add_handler(CommandHandler("eventreport", event_attendance.eventreport_command))
     app.add_handler(CommandHandler("survey", surveys.survey_command))
+    app.add_handler(CommandHandler("poll", polls.poll_command))
+    app.add_handler(CommandHandler("polls", polls.polls_command))
+    app.add_handler(CommandHandler("closepoll", polls.closepoll_command))
+    app.add_handler(CommandHandler("results", polls.results_command))
 
     # Buttons, one handler per family of typed codecs (bot/views/buttons.py). Callback data
     # is only a hint: each handler re-validates it, and checks the presser's rights now.
@@ -256,6 +261,8 @@ async def post_init(app: Application) -> None:
         )
         # Survey reminders and closing times live in the database too.
         app.job_queue.run_repeating(surveys.tick, interval=surveys.TICK_SECONDS, first=10)
+        # Polls close at their time: the database says which.
+        app.job_queue.run_repeating(polls.tick, interval=polls.TICK_SECONDS, first=10)
         app.job_queue.run_repeating(
             prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS
         )

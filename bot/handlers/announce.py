@@ -364,11 +364,12 @@ async def announce_button(update: Update, context: BotContext) -> None:
             await query.answer()
             await _picker(update, context, actor, ann)
         case b.AnnBuilding(building_id=building_id):
-            await anns.set_audience(actor, ann.id, _toggle_building(ann, actor, building_id))
+            audience = toggle_building(ann.audience, actor, building_id)
+            await anns.set_audience(actor, ann.id, audience)
             await query.answer()
             await _picker(update, context, actor, await anns.get(actor, ann.id))
         case b.AnnFilter(kind=kind, value=value):
-            await anns.set_audience(actor, ann.id, _toggle_filter(ann, kind, value))
+            await anns.set_audience(actor, ann.id, toggle_filter(ann.audience, kind, value))
             await query.answer()
             await _picker(update, context, actor, await anns.get(actor, ann.id))
         case b.AnnAudienceDone():
@@ -441,8 +442,10 @@ async def announce_button(update: Update, context: BotContext) -> None:
             raise ButtonProblem(ButtonProblem.STALE)
 
 
-def _toggle_building(ann: AnnouncementRow, actor: Actor, building_id: int) -> Audience:
-    aud = Audience.from_dict(ann.audience)
+def toggle_building(audience: dict, actor: Actor, building_id: int) -> Audience:
+    """The audience with a building picked or unpicked (0: every building; a steward who
+    unpicks their last building gets all of theirs again)."""
+    aud = Audience.from_dict(audience)
     if building_id == 0:
         return replace(aud, buildings=None)
     chosen = set(aud.buildings or ())
@@ -454,8 +457,9 @@ def _toggle_building(ann: AnnouncementRow, actor: Actor, building_id: int) -> Au
     return replace(aud, buildings=tuple(sorted(chosen)))
 
 
-def _toggle_filter(ann: AnnouncementRow, kind: str, value: str) -> Audience:
-    aud = Audience.from_dict(ann.audience)
+def toggle_filter(audience: dict, kind: str, value: str) -> Audience:
+    """The audience with a filter value (a language, tenure, kind of unit, role) toggled."""
+    aud = Audience.from_dict(audience)
     current = {
         "lang": aud.locales,
         "tenure": aud.tenures,

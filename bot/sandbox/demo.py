@@ -47,6 +47,8 @@ Console commands:
   :as <id> [lang]     type as any other user id (optionally with a Telegram language)
   :lang <code>        change the current user's Telegram language (e.g. :lang es)
   :file <path>        send a file (e.g. :file docs/surveys/example.yaml, a survey of your own)
+  :vote <n> [<m> ...] answer the latest poll in this chat (options numbered from 1)
+  :vote               withdraw your answer to it
   :help               show this help
   :quit               stop the bot and exit (Ctrl-D works too)"""
 
@@ -110,6 +112,10 @@ def parse_console_line(line: str) -> Command:
         if len(parts) < 2 or not (parts[1].lower() in ("admin", "resident") or parts[1].isdigit()):
             return Command("error", "usage: :as admin | :as resident | :as <user id> [language]")
         return Command("as", arg=parts[1].lower(), extra=parts[2] if len(parts) > 2 else None)
+    if name == "vote":
+        if not all(p.isdigit() and 1 <= int(p) <= 12 for p in parts[1:]):
+            return Command("error", "usage: :vote <option number> [more numbers], or :vote")
+        return Command("vote", arg=" ".join(parts[1:]))
     if name == "lang":
         if len(parts) != 2 or not re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z]+)?", parts[1]):
             return Command("error", "usage: :lang <language code>, e.g. :lang es")
@@ -183,7 +189,12 @@ def render_message(message: dict) -> str:
         poll = message["poll"]
         state = ", closed" if poll.get("is_closed") else ""
         lines.append(f"[poll{state}] {poll['question']}")
-        lines.extend(f"   - {o['text']} ({o.get('voter_count', 0)} votes)" for o in poll["options"])
+        lines.extend(
+            f"   {i}. {o['text']} ({o.get('voter_count', 0)} votes)"
+            for i, o in enumerate(poll["options"], 1)
+        )
+        if not poll.get("is_closed"):
+            lines.append("   (answer with :vote <number>, withdraw with :vote)")
     if "text" in message:
         lines.append(render_text(message["text"], message.get("entities")))
     if "caption" in message:
@@ -287,6 +298,26 @@ class _DemoSession:
         elif method == "deletemessage" and call.params.get("chat_id") == self.user["id"]:
             self.say("(bot deleted a message)")
 
+    async def vote(self, numbers: str, proc: asyncio.subprocess.Process) -> None:
+        """Answer (or, with no numbers, withdraw from) the latest poll in this chat, as
+        tapping its options in Telegram would."""
+        polls = [m for m in self.api.bot_messages(self.user["id"]) if "poll" in m]
+        if not polls:
+            self.say("(there is no poll in this chat to answer)")
+            return
+        poll = polls[-1]["poll"]
+        options = [int(n) - 1 for n in numbers.split()]
+        try:
+            update = self.api.answer_poll(self.user, poll["id"], options)
+        except ValueError as exc:
+            self.say(f"(Telegram would not take that vote: {exc})")
+            return
+        if self.echo_input:
+            self.say(f"{self.user['first_name']} voted {numbers or '(withdrawn)'}")
+        chosen = ", ".join(poll["options"][i]["text"] for i in options) or "nothing (withdrawn)"
+        self.say(f"(you answered: {chosen})")
+        await self.settle(update["update_id"], proc)
+
     def last_buttons(self) -> tuple[dict | None, list[dict]]:
         for message in reversed(self.api.bot_messages(self.user["id"])):
             buttons = number_buttons(message.get("reply_markup"))
@@ -346,6 +377,8 @@ class _DemoSession:
             self.switch_to(target if target is not None else int(command.arg), command.extra)
         elif command.kind == "lang":
             self.switch_to(self.user["id"], command.arg)
+        elif command.kind == "vote":
+            await self.vote(command.arg, proc)
         elif command.kind == "press":
             message, buttons = self.last_buttons()
             number = command.number or 0
@@ -492,7 +525,7 @@ async def _demo(
                     f"Ready. You are {session.describe(session.user)}.\n"
                     "Type a message and press Enter (try /start); a number presses a button. "
                     "Commands: :help  :as admin  :as resident  :as <id> [lang]  :lang <code>  "
-                    ":quit"
+                    ":vote <n>  :quit"
                 )
                 queue: asyncio.Queue[str | None] = asyncio.Queue()
                 _start_stdin_reader(stdin, queue)

@@ -97,6 +97,7 @@ class Services:
             waitlist_hours=config.waitlist_hours,
         )
         surveys_repo = SurveysRepository(db)
+        polls_repo = PollsRepository(db)
         return cls(
             config=config,
             db=db,
@@ -117,6 +118,7 @@ class Services:
                 announcements_repo,
                 events_repo,
                 surveys_repo,
+                polls_repo,
             ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,
@@ -149,6 +151,10 @@ class Services:
                 surveys_repo, announcements_repo, delivery, min_group=config.min_group
             ),
             polls=PollService(
-                PollsRepository(db), announcements_repo, delivery, min_group=config.min_group
+                polls_repo,
+                announcements_repo,
+                delivery,
+                min_group=config.min_group,
+                timezone=config.timezone,
             ),
         )

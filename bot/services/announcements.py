@@ -275,6 +275,41 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     return moment
 
 
+def check_scope(actor: Actor, audience: Audience) -> Audience:
+    """A steward's "all" is their buildings; other buildings are refused."""
+    if actor.buildings is None:
+        return audience
+    if audience.buildings is None:
+        if not actor.buildings:
+            raise AnnouncementProblem(AnnouncementProblem.EVERYONE_ORGANISERS)
+        return replace(audience, buildings=tuple(sorted(actor.buildings)))
+    outside = [b for b in audience.buildings if b not in actor.buildings]
+    if outside:
+        raise AnnouncementProblem(AnnouncementProblem.NOT_YOURS, str(outside[0]))
+    return audience
+
+
+async def audience_members(
+    repo: AnnouncementsRepository, audience: dict, q=None
+) -> list[tuple[Person, str]]:
+    """Every resident (whatever their status) the audience admits, with the language they
+    read: what an announcement and a poll are sent to."""
+    aud = Audience.from_dict(audience)
+    people = await repo.people(list(aud.buildings) if aud.buildings is not None else None, q)
+    if aud.events:
+        answered = await repo.answered_events(list(aud.events), q)
+        people = [p for p in people if p.user_id in answered]
+    if aud.surveys:
+        answered = await repo.survey_respondents(list(aud.surveys), q)
+        people = [p for p in people if p.user_id in answered]
+    members = []
+    for person in people:
+        locale = i18n.resolve_locale(person.locale, person.telegram_language)
+        if aud.admits(person, locale):
+            members.append((person, locale))
+    return members
+
+
 class AnnouncementService:
     def __init__(
         self,
@@ -317,17 +352,7 @@ class AnnouncementService:
                 raise AnnouncementProblem(AnnouncementProblem.BAD_AUDIENCE, f"survey:{wave_id}")
 
     def _check_scope(self, actor: Actor, audience: Audience) -> Audience:
-        """A steward's "all" is their buildings; other buildings are refused."""
-        if actor.buildings is None:
-            return audience
-        if audience.buildings is None:
-            if not actor.buildings:
-                raise AnnouncementProblem(AnnouncementProblem.EVERYONE_ORGANISERS)
-            return replace(audience, buildings=tuple(sorted(actor.buildings)))
-        outside = [b for b in audience.buildings if b not in actor.buildings]
-        if outside:
-            raise AnnouncementProblem(AnnouncementProblem.NOT_YOURS, str(outside[0]))
-        return audience
+        return check_scope(actor, audience)
 
     def may_manage(self, actor: Actor, ann: AnnouncementRow) -> bool:
         """Organisers manage every announcement; stewards those whose buildings they all
@@ -414,23 +439,10 @@ class AnnouncementService:
 
     # ---------------------------------------------------------------- audience
     async def plan(self, ann: AnnouncementRow, q=None) -> list[Planned]:
-        audience = Audience.from_dict(ann.audience)
         texts = await self.repo.texts(ann.id, q)
         ready = {loc for loc, v in texts.items() if v.approved}
-        people = await self.repo.people(
-            list(audience.buildings) if audience.buildings is not None else None, q
-        )
-        if audience.events:
-            answered = await self.repo.answered_events(list(audience.events), q)
-            people = [p for p in people if p.user_id in answered]
-        if audience.surveys:
-            answered = await self.repo.survey_respondents(list(audience.surveys), q)
-            people = [p for p in people if p.user_id in answered]
         planned = []
-        for person in people:
-            locale = i18n.resolve_locale(person.locale, person.telegram_language)
-            if not audience.admits(person, locale):
-                continue
+        for person, locale in await audience_members(self.repo, ann.audience, q):
             variant = (
                 locale
                 if locale in ready

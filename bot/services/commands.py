@@ -99,6 +99,18 @@ COMMANDS: tuple[Command, ...] = (
         heavy=True,
         private=True,
     ),
+    Command("poll", N_("Ask residents a quick question in a poll"), Role.STEWARD, private=True),
+    Command("polls", N_("Your polls and how many answered"), Role.STEWARD, private=True),
+    Command(
+        "closepoll", N_("Close a poll now: its result becomes final"), Role.STEWARD, private=True
+    ),
+    Command(
+        "results",
+        N_("A poll's results, by building, tenure, kind of unit or language, or as CSV"),
+        Role.STEWARD,
+        heavy=True,
+        private=True,
+    ),
     Command("status", N_("Bot health and numbers"), Role.ADMIN, private=True),
 )
 

@@ -13,6 +13,7 @@ from bot.storage.audit import AuditRepository
 from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
 from bot.storage.invites import InvitesRepository
+from bot.storage.polls import PollsRepository
 from bot.storage.roles import RolesRepository
 from bot.storage.surveys import SurveysRepository
 
@@ -30,7 +31,9 @@ class PrivacyService:
         announcements: AnnouncementsRepository,
         events: EventsRepository | None = None,
         surveys: SurveysRepository | None = None,
+        polls: PollsRepository | None = None,
     ) -> None:
+        self.polls = polls
         self.surveys = surveys
         self.announcements = announcements
         self.events = events
@@ -78,6 +81,7 @@ class PrivacyService:
             **(await self.events.export(user_id) if self.events else {}),
             **(await AttendanceRepository(self.events.db).export(user_id) if self.events else {}),
             **(await self.surveys.export(user_id) if self.surveys else {}),
+            **({"poll_answers": await self.polls.of_person(user_id)} if self.polls else {}),
             "kept_after_forget": {
                 "audit_log_entries": len(entries),
                 "ban_trace": bool(resident and resident["status"] == "banned"),
@@ -90,4 +94,7 @@ class PrivacyService:
         answers stay, tied to nobody."""
         if self.surveys is not None:
             await self.surveys.forget(user_id)
+        if self.polls is not None:  # the answers stay in the totals, tied to nobody
+            async with self.polls.db.transaction() as tx:
+                await self.polls.forget(tx, user_id)
         await self.signup.erase(user_id)

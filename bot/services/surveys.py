@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
 
@@ -168,18 +168,9 @@ class SurveyService:
     @staticmethod
     def scoped(actor: Actor, audience: Audience) -> Audience:
         """As for announcements: a steward's "all" is their buildings."""
-        from bot.services.announcements import AnnouncementProblem
+        from bot.services.announcements import check_scope
 
-        if actor.buildings is None:
-            return audience
-        if audience.buildings is None:
-            if not actor.buildings:
-                raise AnnouncementProblem(AnnouncementProblem.EVERYONE_ORGANISERS)
-            return replace(audience, buildings=tuple(sorted(actor.buildings)))
-        outside = [b for b in audience.buildings if b not in actor.buildings]
-        if outside:
-            raise AnnouncementProblem(AnnouncementProblem.NOT_YOURS, str(outside[0]))
-        return audience
+        return check_scope(actor, audience)
 
     @staticmethod
     def may_manage(actor: Actor, wave: WaveRow) -> bool:

@@ -65,9 +65,12 @@ async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[Migrat
             f"the database is at version {version}, newer than this code knows "
             f"(latest {max(known, default=0)}): refusing to run an older bot on it"
         )
+    done = {r[0] for r in await db.fetch_all("SELECT version FROM schema_migrations")}
     applied = []
     for migration in migrations:
-        if migration.version <= version:
+        # every migration not recorded yet, in order: also one numbered below the latest
+        # applied (two branches merged in the other order must not skip one)
+        if migration.version in done:
             continue
         sql = migration.path.read_text(encoding="utf-8")
         script = (

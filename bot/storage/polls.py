@@ -21,6 +21,9 @@ class PollRow:
     state: str
     job_id: int | None
     recipients: int | None
+    source_locale: str = "en"
+    sent_at: str | None = None
+    closed_at: str | None = None
 
 
 def _row(r) -> PollRow:
@@ -36,7 +39,19 @@ def _row(r) -> PollRow:
         state=r["state"],
         job_id=r["job_id"],
         recipients=r["recipients"],
+        source_locale=r["source_locale"],
+        sent_at=r["sent_at"],
+        closed_at=r["closed_at"],
     )
+
+
+@dataclass(frozen=True)
+class PollText:
+    """The question and options in one more language."""
+
+    locale: str
+    question: str
+    options: list[str]
 
 
 class PollsRepository:
@@ -51,11 +66,13 @@ class PollsRepository:
         options: list[str],
         multi: bool,
         close_after: int | None,
+        source_locale: str = "en",
+        close_at: str | None = None,
     ) -> int:
         async with self.db.transaction() as tx:
             return await tx.insert(
-                "INSERT INTO polls (author_id, audience, question, options, multi, close_after) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO polls (author_id, audience, question, options, multi, close_after, "
+                "source_locale, close_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     author_id,
                     json.dumps(audience),
@@ -63,8 +80,52 @@ class PollsRepository:
                     json.dumps(options, ensure_ascii=False),
                     int(multi),
                     close_after,
+                    source_locale,
+                    close_at,
                 ),
             )
+
+    async def update_draft(self, tx: Tx, poll_id: int, **changes) -> bool:
+        """Change a draft (``audience``, ``multi``, ``close_after``, ``close_at``); False when
+        it is no longer a draft."""
+        values = {k: json.dumps(v) if k == "audience" else v for k, v in changes.items()}
+        sets = ", ".join(f"{k} = ?" for k in values)
+        return bool(
+            await tx.execute(
+                f"UPDATE polls SET {sets} WHERE id = ? AND state = 'draft'",
+                (*values.values(), poll_id),
+            )
+        )
+
+    async def put_text(
+        self, tx: Tx, poll_id: int, locale: str, question: str, options: list[str]
+    ) -> None:
+        await tx.execute(
+            "INSERT INTO poll_texts (poll_id, locale, question, options) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (poll_id, locale) DO UPDATE SET question = excluded.question, "
+            "options = excluded.options",
+            (poll_id, locale, question, json.dumps(options, ensure_ascii=False)),
+        )
+
+    async def texts(self, poll_id: int, q: Queries | None = None) -> dict[str, PollText]:
+        rows = await (q or self.db).fetch_all(
+            "SELECT locale, question, options FROM poll_texts WHERE poll_id = ? ORDER BY locale",
+            (poll_id,),
+        )
+        return {
+            r["locale"]: PollText(r["locale"], r["question"], json.loads(r["options"]))
+            for r in rows
+        }
+
+    async def recent(self, limit: int = 200) -> list[tuple[PollRow, int]]:
+        """The latest polls that were not cancelled, newest first, each with how many
+        answered."""
+        rows = await self.db.fetch_all(
+            "SELECT p.*, (SELECT count(*) FROM poll_answers a WHERE a.poll_id = p.id) AS answered "
+            "FROM polls p WHERE p.state != 'cancelled' ORDER BY p.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [(_row(r), r["answered"]) for r in rows]
 
     async def get(self, poll_id: int, q: Queries | None = None) -> PollRow | None:
         row = await (q or self.db).fetch_one("SELECT * FROM polls WHERE id = ?", (poll_id,))
@@ -96,9 +157,9 @@ class PollsRepository:
             )
         )
 
-    async def cancelled(self, poll_id: int) -> bool:
+    async def cancelled(self, tx: Tx, poll_id: int) -> bool:
         return bool(
-            await self.db.execute(
+            await tx.execute(
                 "UPDATE polls SET state = 'cancelled' WHERE id = ? AND state = 'draft'", (poll_id,)
             )
         )

@@ -124,20 +124,24 @@ def usage_text() -> str:
 
 
 # ---------------------------------------------------------------------------- audience step
-def audience_picker(
-    ann: AnnouncementRow, buildings: list[Building], everyone_allowed: bool
-) -> tuple[str, InlineKeyboardMarkup]:
-    aud = Audience.from_dict(ann.audience)
+def audience_rows(
+    audience: dict,
+    buildings: list[Building],
+    everyone_allowed: bool,
+    building_button: Callable[[int], b.Button],
+    filter_button: Callable[[str, str], b.Button],
+) -> list[list[InlineKeyboardButton]]:
+    """The audience picker's toggles (buildings, then languages, tenures, kinds of unit and
+    roles), for an announcement's or a poll's buttons."""
+    aud = Audience.from_dict(audience)
     chosen = set(aud.buildings or ())
-    text = _("<b>Announcement #{id}</b>: who should get it?").format(id=ann.id)
     rows = []
     if everyone_allowed:
         mark = "✅" if aud.buildings is None else "⬜"
         rows.append(
             [
                 InlineKeyboardButton(
-                    f"{mark} {_('Every building')}",
-                    callback_data=b.AnnBuilding(ann.id, 0).pack(),
+                    f"{mark} {_('Every building')}", callback_data=building_button(0).pack()
                 )
             ]
         )
@@ -146,8 +150,7 @@ def audience_picker(
         rows.append(
             [
                 InlineKeyboardButton(
-                    f"{mark} {building.name}",
-                    callback_data=b.AnnBuilding(ann.id, building.id).pack(),
+                    f"{mark} {building.name}", callback_data=building_button(building.id).pack()
                 )
             ]
         )
@@ -165,15 +168,31 @@ def audience_picker(
         for value, name in values:
             mark = "✅ " if value in label else ""
             row.append(
-                InlineKeyboardButton(
-                    mark + name, callback_data=b.AnnFilter(ann.id, kind, value).pack()
-                )
+                InlineKeyboardButton(mark + name, callback_data=filter_button(kind, value).pack())
             )
         rows += [row[i : i + 3] for i in range(0, len(row), 3)]
-    text += "\n" + _(
+    return rows
+
+
+def audience_hint() -> str:
+    return _(
         "Pick buildings; the other buttons narrow it down to some languages, tenures or "
         "roles (nothing picked: everyone)."
     )
+
+
+def audience_picker(
+    ann: AnnouncementRow, buildings: list[Building], everyone_allowed: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = _("<b>Announcement #{id}</b>: who should get it?").format(id=ann.id)
+    rows = audience_rows(
+        ann.audience,
+        buildings,
+        everyone_allowed,
+        lambda building_id: b.AnnBuilding(ann.id, building_id),
+        lambda kind, value: b.AnnFilter(ann.id, kind, value),
+    )
+    text += "\n" + audience_hint()
     rows.append(
         [
             InlineKeyboardButton(_("Next ▶️"), callback_data=b.AnnAudienceDone(ann.id).pack()),

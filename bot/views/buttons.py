@@ -257,3 +257,20 @@ SdCancel = button("sd", "x", draft=int)
 SdKind = button("sd", "k", draft=int, kind=("choice", "likert", "text"))
 SdMore = button("sd", "more", draft=int)  # add a question
 SdDone = button("sd", "done", draft=int)  # no more questions: the preview
+
+
+# --- quick polls (steward or organiser: the preview, the languages, the results) -------------
+PollCard = button("po", "card", poll=int)  # back to the preview
+PollSend = button("po", "go", poll=int)
+PollCancel = button("po", "x", poll=int)
+PollAudience = button("po", "aud", poll=int)  # the audience picker
+PollBuilding = button("po", "b", poll=int, building_id=int)  # toggle a building (0: all)
+PollFilter = button("po", "f", poll=int, kind=AUDIENCE_FILTERS, value=FILTER_VALUES)
+PollMulti = button("po", "m", poll=int)  # one answer / several answers
+PollCloses = button("po", "cl", poll=int)  # when it closes: never, 2 h, 1 day, 3 days, a week
+PollLanguages = button("po", "lang", poll=int)  # "Add a language": the choice of languages
+PollWrite = button("po", "w", poll=int, locale=LOCALE)  # write it in one language
+BREAKDOWN_CHOICES = ("all", "building", "tenure", "affordability", "language")
+PollResults = button("po", "r", poll=int, by=BREAKDOWN_CHOICES)
+PollCsv = button("po", "csv", poll=int)
+PollStop = button("po", "stop", poll=int)  # close it now

@@ -276,6 +276,16 @@ MESSAGES: dict[Enum, M] = {
     PollProblem.BAD_BREAKDOWN: lambda p: _(
         "Results can be split by building, tenure, affordability or language."
     ),
+    PollProblem.NOT_YOURS: lambda p: _(
+        "Building {id} is not one you look after: your polls go to your own buildings."
+    ).format(id=esc(p.detail)),
+    PollProblem.MISMATCH: lambda p: _(
+        "This poll has {n} answers to choose from: give the question and exactly {n} answers, "
+        "in the same order."
+    ).format(n=esc(p.detail)),
+    PollProblem.SAME_LANGUAGE: lambda p: _(
+        "The poll is already written in this language: pick another one."
+    ),
     # surveys
     SurveyProblem.NOT_FOUND: lambda p: _(
         "There is no survey wave #{id} that you look after. /survey list shows them."

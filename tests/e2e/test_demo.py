@@ -43,7 +43,8 @@ def test_demo_chat_with_the_real_bot(tmp_path):
 
 
 async def test_demo_walks_the_whole_resident_journey(tmp_path):
-    """invite -> sign-up -> pending -> approve -> /mydata -> /forget, typed into the demo."""
+    """invite -> sign-up -> pending -> approve -> a poll answered -> /mydata -> /forget, typed
+    into the demo."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -100,6 +101,16 @@ async def test_demo_walks_the_whole_resident_journey(tmp_path):
         await type_(":as admin")
         await type_("/approve 2000")
         await expect(r"Done: Amina \(Maple Court\) is approved")
+        await type_("/poll Bins on Monday? | Yes | No")  # a quick poll, answered in the demo
+        await expect(r"\[5\] 📊 Send the poll")
+        await type_("5")
+        await expect(r"bot -> Amina: \[poll\] Bins on Monday\?")
+        await type_(":as resident")
+        await type_(":vote 2")
+        await expect(r"you answered: No")
+        await type_(":as admin")
+        await type_("/results 1")
+        await expect(r"1 of 1 answered")
         await type_(":as resident")
         await type_("/mydata")
         await expect(r"Unit: 4B")

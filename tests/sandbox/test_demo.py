@@ -38,6 +38,9 @@ def test_parse_console_line() -> None:
     assert parse_console_line(":as").kind == "error"
     assert parse_console_line(":lang").kind == "error"
     assert parse_console_line(":frobnicate").kind == "error"
+    assert parse_console_line(":vote 1 3") == Command("vote", "1 3")
+    assert parse_console_line(":vote") == Command("vote", "")
+    assert parse_console_line(":vote yes").kind == "error"
 
 
 def test_rendering() -> None:
@@ -74,7 +77,11 @@ def test_rendering() -> None:
             "options": [{"text": "Yes", "voter_count": 2}],
         }
     }
-    assert render_message(poll) == "[poll] Q?\n   - Yes (2 votes)"
+    assert render_message(poll) == (
+        "[poll] Q?\n   1. Yes (2 votes)\n   (answer with :vote <number>, withdraw with :vote)"
+    )
+    poll["poll"]["is_closed"] = True
+    assert render_message(poll) == "[poll, closed] Q?\n   1. Yes (2 votes)"
 
 
 def test_demo_end_to_end_with_standin_bot(tmp_path: Path) -> None:

@@ -202,6 +202,19 @@ WIRE = {
     b.SdKind(4, "choice"): "sd:k:4:choice",
     b.SdMore(4): "sd:more:4",
     b.SdDone(4): "sd:done:4",
+    b.PollCard(7): "po:card:7",
+    b.PollSend(7): "po:go:7",
+    b.PollCancel(7): "po:x:7",
+    b.PollAudience(7): "po:aud:7",
+    b.PollBuilding(7, 3): "po:b:7:3",
+    b.PollFilter(7, "lang", "es"): "po:f:7:lang:es",
+    b.PollMulti(7): "po:m:7",
+    b.PollCloses(7): "po:cl:7",
+    b.PollLanguages(7): "po:lang:7",
+    b.PollWrite(7, "zh_Hans"): "po:w:7:zh_Hans",
+    b.PollResults(7, "affordability"): "po:r:7:affordability",
+    b.PollCsv(7): "po:csv:7",
+    b.PollStop(7): "po:stop:7",
 }
 
 

@@ -83,3 +83,24 @@ async def test_online_backup_copies_the_data(db, tmp_path):
         assert copy.execute("SELECT locale FROM users WHERE id = 42").fetchone() == ("vi",)
     finally:
         copy.close()
+
+
+async def test_a_migration_numbered_below_the_latest_applied_is_still_applied(tmp_path):
+    """Two branches merged: 0003 arrives after a database already took 0004. The runner
+    applies what is missing, not only what is above the latest version."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_a.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (folder / "0002_b.sql").write_text("CREATE TABLE b (x INTEGER);")
+    (folder / "0004_d.sql").write_text("CREATE TABLE d (x INTEGER);")
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        await migrate(db, folder)
+        (folder / "0003_c.sql").write_text("CREATE TABLE c (x INTEGER);")
+        applied = await migrate(db, folder)
+        assert [m.version for m in applied] == [3]
+        assert await db.fetch_value("SELECT count(*) FROM sqlite_master WHERE name = 'c'") == 1
+        assert await current_version(db) == 4
+        assert await migrate(db, folder) == []
+    finally:
+        await db.close()
