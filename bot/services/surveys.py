@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import Enum
 
@@ -83,6 +83,9 @@ class Results:
     distributions: dict[str, dict[str, int | None]] | None  # None: not while open / too few
     trend: list[Point]
     rates: dict[str, list[Rate]]
+    # answers to each question, skips and hidden cells included (a total the small-group
+    # rule lets be shown: it hides a second cell for that); empty when distributions is None
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 def score(value: int) -> float:
@@ -389,7 +392,9 @@ class SurveyService:
         groups = await self.repo.groups(wave.id)
         approved = sum(a for a, _r in groups.get("building", {}).values())
         distributions = None
+        totals: dict[str, int] = {}
         if wave.state == "closed" and respondents >= self.min_group:
+            totals = {question: sum(counts.values()) for question, counts in table.items()}
             distributions = {
                 question: hide_small(
                     {v: counts.get(v, 0) for v in ("1", "2", "3", "4", "5", "skip")},
@@ -402,6 +407,7 @@ class SurveyService:
             respondents=self.shown_total(respondents),
             approved=approved,
             distributions=distributions,
+            totals=totals,
             trend=await self.trend(wave),
             rates={dim: self.rates(cells) for dim, cells in groups.items()},
         )

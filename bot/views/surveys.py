@@ -12,6 +12,7 @@ from bot.i18n import N_, _, language_name
 from bot.services.surveys import AGENCY, SKIP, SURVEYS, YES_NO, Rate, Results
 from bot.storage.surveys import WaveRow
 from bot.views import buttons as b
+from bot.views import charts
 from bot.views.announce import TENURE_LABELS
 from bot.views.common import esc, shown_count
 
@@ -238,6 +239,52 @@ def results_text(results: Results, buildings: dict[int, str], k: int, when: When
             label = group_label(dimension, rate.group, buildings)
             lines.append(_rate_line(rate, label, k))
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ the chart
+def results_chart(results: Results, k: int) -> bytes | None:
+    """The photo after the results' text: each question's answers (once the wave is closed
+    and enough answered) above the agency index across waves, every label in the reader's
+    language. None when there is nothing to draw; raises ``charts.ChartUnavailable`` when the
+    fonts installed cannot draw the reader's script. Slow (CPU): call it in a worker thread."""
+    note = _("Groups of fewer than {k} residents are not shown.").format(k=k)
+    parts = []
+    if results.distributions:
+        questions = list(results.distributions)
+        parts.append(
+            charts.distribution_chart(
+                _("Answers, wave #{wave}").format(wave=results.wave.id),
+                [_(QUESTIONS[q]) for q in questions],
+                [
+                    [results.distributions[q].get(v, 0) for v in ("1", "2", "3", "4", "5", "skip")]
+                    for q in questions
+                ],
+                ["1", "2", "3", "4", "5"],
+                totals=[results.totals.get(q, 0) for q in questions] if results.totals else None,
+                extra=_("no answer"),
+                scale_note=_("1 = strongly disagree, 5 = strongly agree"),
+                total_note=note,
+            )
+        )
+    if any(point.index is not None for point in results.trend):
+        parts.append(
+            charts.trend_chart(
+                _("Agency index across waves"),
+                [
+                    (_("Wave #{wave}").format(wave=p.wave_id), p.index, p.respondents)
+                    for p in results.trend
+                ],
+                y_label=_("0-100, the mean of every answer"),
+                total_note=None if parts else note,
+            )
+        )
+    if not parts:
+        return None
+    return charts.stack(*parts)
+
+
+def chart_caption(wave_id: int) -> str:
+    return _("📊 Wave #{wave} as a chart: the answers and the agency index.").format(wave=wave_id)
 
 
 def csv_caption(wave_id: int) -> str:
