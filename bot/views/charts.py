@@ -65,6 +65,7 @@ _BIDI_CONTROLS = dict.fromkeys(
     map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
 )
 
+_NOTO_FILE = re.compile(r"/NotoSans(?:Arabic|CJK)?-(?:Regular|Bold)\.tt[fc]$")
 _DRAW = threading.Lock()
 
 
@@ -82,16 +83,25 @@ def installed_fonts() -> tuple[tuple[str, frozenset[int]], ...]:
     """(family, the code points it draws) for each of :data:`FAMILIES` installed, in order."""
     from matplotlib import font_manager
 
-    found = []
-    for family in FAMILIES:
+    def find(family: str):
         try:
-            path = font_manager.findfont(
+            return font_manager.findfont(
                 font_manager.FontProperties(family=family), fallback_to_default=False
             )
         except ValueError:
-            continue
-        font = font_manager.get_font(path)
-        found.append((family, frozenset(font.get_charmap())))
+            return None
+
+    if any(find(family) is None for family in FONT_PACKAGES):
+        # matplotlib keeps its list of system fonts from its first run: fonts installed
+        # since are not in it. Add the Noto files if they are on disk now.
+        for path in font_manager.findSystemFonts():
+            if _NOTO_FILE.search(path):
+                font_manager.fontManager.addfont(path)
+    found = []
+    for family in FAMILIES:
+        path = find(family)
+        if path is not None:
+            found.append((family, frozenset(font_manager.get_font(path).get_charmap())))
     return tuple(found)
 
 
@@ -243,7 +253,7 @@ class _Sheet:
             multialignment=align,
             va="top",
             color=kw.pop("color", INK),
-            linespacing=1.25,
+            linespacing=1.0,
             **kw,
         )
 
@@ -265,7 +275,7 @@ class _Sheet:
 def _line_in(points: float, arabic: bool = False) -> float:
     """The height of one line of text of ``points`` size, in inches (Arabic fonts are
     taller: room for the marks above and below the letters)."""
-    return points * (1.8 if arabic else 1.25) / 72
+    return points * (1.85 if arabic else 1.4) / 72
 
 
 def _height(lines: list[str], points: float) -> float:
@@ -273,7 +283,7 @@ def _height(lines: list[str], points: float) -> float:
 
 
 def _header(title: str) -> tuple[list[str], float]:
-    lines = _lines(title, 40, 3)
+    lines = _lines(title, 44, 3)
     return lines, MARGIN_IN + _height(lines, TITLE_PT) + 0.15
 
 
@@ -290,7 +300,7 @@ def _hidden(value: int | None) -> bool:
 
 
 # ------------------------------------------------------------------------------ bar chart
-BAR_IN, GAP_IN = 0.38, 0.22
+BAR_IN, GAP_IN = 0.38, 0.18
 
 
 def bar_chart(
@@ -311,7 +321,7 @@ def bar_chart(
     rtl = is_rtl(title)
     head, head_h = _header(title)
     foot, foot_h = _footer(total_note)
-    items = [_lines(label, 52, 2) for label in labels]
+    items = [_lines(label, 58, 2) for label in labels]
     body = sum(_height(lines, LABEL_PT) + BAR_IN + GAP_IN for lines in items)
     height = max(MIN_HEIGHT_IN, head_h + body + foot_h)
     shown = [v for v in values if not _hidden(v)]
@@ -341,7 +351,7 @@ def bar_chart(
                 multialignment=align,
                 va="top",
                 color=INK,
-                linespacing=1.25,
+                linespacing=1.0,
             )
             y += _height(lines, LABEL_PT) + 0.04
             middle = y + BAR_IN / 2
@@ -404,14 +414,14 @@ def distribution_chart(
     colours = _scale_colours(len(scale)) + ([SKIP_COLOUR] if extra else [])
     rtl = is_rtl(title)
     head, head_h = _header(title)
-    legend_h = _line_in(LEGEND_PT) + 0.2
+    legend = [_clean(shape(c)) for c in categories]
+    legend_h = _legend_height(legend) + 0.15
     note = _lines(scale_note, 70, 2) if scale_note else []
     head_h += legend_h + _height(note, NOTE_PT) + (0.1 if note else 0)
     foot, foot_h = _footer(total_note)
-    items = [_lines(statement, 52, 3) for statement in statements]
+    items = [_lines(statement, 58, 3) for statement in statements]
     body = sum(_height(lines, LABEL_PT) + BAR_IN + GAP_IN for lines in items)
     height = max(MIN_HEIGHT_IN, head_h + body + foot_h)
-    legend = [_clean(shape(c)) for c in categories]
     with _DRAW:
         sheet = _Sheet(height, rtl)
         sheet.text(MARGIN_IN, head, TITLE_PT, fontweight="bold")
@@ -439,7 +449,7 @@ def distribution_chart(
                 multialignment=align,
                 va="top",
                 color=INK,
-                linespacing=1.25,
+                linespacing=1.0,
             )
             y += _height(lines, LABEL_PT) + 0.04
             middle = y + BAR_IN / 2
@@ -498,41 +508,62 @@ def _stack(ax, middle, cells, colours, whole, shown, fonts) -> None:
         )
 
 
+LEGEND_BOX, LEGEND_GAP, LEGEND_SPACE = 0.22, 0.08, 0.35
+
+
+def _legend_rows(labels: list[str]) -> list[list[tuple[int, float]]]:
+    """The legend's entries in rows that fit the width: (index, width in inches)."""
+    cell = LEGEND_PT * 0.55 / 72  # a Latin character's width, about
+    rows: list[list[tuple[int, float]]] = [[]]
+    used = 0.0
+    room = WIDTH_IN - 2 * MARGIN_IN
+    for i, label in enumerate(labels):
+        width = LEGEND_BOX + LEGEND_GAP + _cells(label) * cell
+        if rows[-1] and used + width > room:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((i, width))
+        used += width + LEGEND_SPACE
+    return rows
+
+
+def _legend_height(labels: list[str]) -> float:
+    return len(_legend_rows(labels)) * (_line_in(LEGEND_PT, any(map(is_rtl, labels))) + 0.05)
+
+
 def _legend(sheet: _Sheet, top: float, labels: list[str], colours: list[str]) -> None:
-    """One row of colour squares with their labels, in reading order."""
+    """Colour squares with their labels, in reading order, in as many rows as needed."""
     from matplotlib.patches import Rectangle
 
-    width = WIDTH_IN - 2 * MARGIN_IN
-    step = width / max(1, len(labels))
-    box = 0.22
-    for i, (label, colour) in enumerate(zip(labels, colours, strict=False)):
-        start = MARGIN_IN + i * step
-        if sheet.rtl:  # from the right edge
-            start = WIDTH_IN - MARGIN_IN - i * step - box
-        centre = top + _line_in(LEGEND_PT) / 2
-        sheet.fig.add_artist(
-            Rectangle(
-                (start / WIDTH_IN, sheet.y(centre + box / 2)),
-                box / WIDTH_IN,
-                box / sheet.height,
-                transform=sheet.fig.transFigure,
-                facecolor=colour,
-                edgecolor=MUTED,
-                linewidth=0.8,
+    row_h = _legend_height(labels) / max(1, len(_legend_rows(labels)))
+    for r, row in enumerate(_legend_rows(labels)):
+        centre = top + r * row_h + row_h / 2
+        x = MARGIN_IN
+        for i, width in row:
+            start = WIDTH_IN - x - LEGEND_BOX if sheet.rtl else x
+            sheet.fig.add_artist(
+                Rectangle(
+                    (start / WIDTH_IN, sheet.y(centre + LEGEND_BOX / 2)),
+                    LEGEND_BOX / WIDTH_IN,
+                    LEGEND_BOX / sheet.height,
+                    transform=sheet.fig.transFigure,
+                    facecolor=colours[i],
+                    edgecolor=MUTED,
+                    linewidth=0.8,
+                )
             )
-        )
-        gap = 0.08
-        x = start - gap if sheet.rtl else start + box + gap
-        sheet.fig.text(
-            x / WIDTH_IN,
-            sheet.y(centre),
-            label,
-            fontsize=LEGEND_PT,
-            fontfamily=fonts_for(label),
-            ha="right" if sheet.rtl else "left",
-            va="center",
-            color=INK,
-        )
+            text_x = start - LEGEND_GAP if sheet.rtl else start + LEGEND_BOX + LEGEND_GAP
+            sheet.fig.text(
+                text_x / WIDTH_IN,
+                sheet.y(centre),
+                labels[i],
+                fontsize=LEGEND_PT,
+                fontfamily=fonts_for(labels[i]),
+                ha="right" if sheet.rtl else "left",
+                va="center",
+                color=INK,
+            )
+            x += width + LEGEND_SPACE
 
 
 # ------------------------------------------------------------------------------ trend
@@ -561,17 +592,21 @@ def trend_chart(
         "\n".join(_lines(label, 14, 2) + _lines(residents_label(count), 14, 1))
         for label, _index, count in points
     ]
-    y_text = "\n".join(_lines(y_label, 40, 2))
+    scale = _lines(y_label, 70, 2) if y_label else []  # under the title, not sideways
+    scale_top = head_h - 0.1
+    head_h += _height(scale, NOTE_PT + 1) + (0.1 if scale else 0)
     tick_h = max((_height(t.split("\n"), LABEL_PT - 2) for t in ticks), default=0.3) + 0.2
-    height = max(height_in, head_h + 2.5 + tick_h + foot_h)
+    height = max(height_in, head_h + 2.3 + tick_h + foot_h)
     with _DRAW:
         sheet = _Sheet(height, rtl)
         sheet.text(MARGIN_IN, head, TITLE_PT, fontweight="bold")
+        if scale:
+            sheet.text(scale_top, scale, NOTE_PT + 1, color=MUTED)
         if foot:
             sheet.text(height - foot_h + 0.1, foot, NOTE_PT, color=MUTED)
         ax = sheet.axes(head_h + 0.2, height - foot_h - tick_h, frame=False)
-        # room for the y axis label and numbers on the reading-start side
-        pad = 1.1 / WIDTH_IN
+        # room for the numbers of the y axis on the reading-start side
+        pad = 0.5 / WIDTH_IN
         x0, y0, w, h = ax.get_position().bounds
         ax.set_position((x0 if rtl else x0 + pad, y0, w - pad, h))
         xs = list(range(len(points)))
@@ -598,13 +633,11 @@ def trend_chart(
         if rtl:
             ax.invert_xaxis()
             ax.yaxis.tick_right()
-            ax.yaxis.set_label_position("right")
         ax.set_xticks(xs, ticks, fontsize=LABEL_PT - 2, fontfamily=fonts_for(title), color=INK)
         ax.tick_params(axis="y", labelsize=LABEL_PT - 2, colors=MUTED, length=0)
         ax.tick_params(axis="x", length=0, pad=8)
         ax.grid(axis="y", color="#dddddd", linewidth=1)
         ax.set_axisbelow(True)
-        ax.set_ylabel(y_text, fontsize=LABEL_PT - 2, fontfamily=fonts_for(y_text), color=MUTED)
         return sheet.png()
 
 

@@ -276,6 +276,7 @@ def results_chart(results: Results, k: int) -> bytes | None:
                 ],
                 y_label=_("0-100, the mean of every answer"),
                 total_note=None if parts else note,
+                height_in=3.8,
             )
         )
     if not parts:
