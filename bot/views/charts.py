@@ -654,7 +654,7 @@ def stack(*pngs: bytes) -> bytes:
         out.paste(image, (0, y))
         y += image.height
     buffer = io.BytesIO()
-    out.save(buffer, format="PNG", optimize=True)
+    out.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
