@@ -316,7 +316,10 @@ def bar_chart(
     its end. A hidden value (None, or smallgroups' negative PROTECTED) draws no bar and shows
     :data:`HIDDEN_MARK`. Percentages are of ``total`` when given (it may include hidden
     cells), else of the shown values, and are left out when a value is hidden and no total
-    was given (they would be of the wrong whole)."""
+    was given (they would be of the wrong whole).
+
+    Raises :class:`ChartUnavailable` when a letter of the text has no installed font (then
+    send the text only); every public chart function does."""
     values = list(values) + [None] * (len(labels) - len(values))
     rtl = is_rtl(title)
     head, head_h = _header(title)
