@@ -19,15 +19,22 @@ FROM python:3.11-slim
 ENV PATH="/venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    BOT_DB_PATH=/data/commonground.sqlite3
+    BOT_DB_PATH=/data/commonground.sqlite3 \
+    MPLCONFIGDIR=/var/cache/matplotlib
+# Fonts for the charts: Noto Sans (Latin, Vietnamese) and Noto Sans Arabic, Noto Sans CJK SC.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-core fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin commonground \
-    && mkdir -p /data && chown commonground /data
+    && mkdir -p /data /var/cache/matplotlib && chown commonground /data /var/cache/matplotlib
 WORKDIR /app
 COPY --from=build /venv /venv
 COPY bot ./bot
 COPY migrations ./migrations
 COPY --from=build /src/locales ./locales
 USER commonground
+# matplotlib's list of the system fonts, built once here rather than at every start
+RUN python -c "import matplotlib.font_manager"
 VOLUME ["/data"]
 # SIGTERM (docker stop) makes the bot finish its updates and exit cleanly.
 STOPSIGNAL SIGTERM

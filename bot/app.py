@@ -66,7 +66,7 @@ from bot.services import Services
 from bot.services.roles import Role
 from bot.storage.db import Database
 from bot.storage.migrations import migrate
-from bot.views import buttons
+from bot.views import buttons, charts
 from bot.views.menus import bot_commands
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,9 @@ def register_handlers(app: Application) -> None:
 
 async def post_init(app: Application) -> None:
     config: Config = app.bot_data["config"]
+    # matplotlib's font cache and the big CJK font load in the background (seconds on a
+    # fresh machine), so the first /survey results photo does not wait for them
+    charts.start_warming()
     db = await Database.open(config.db_path)
     await migrate(db)  # normally a no-op: the CLI migrated before start-up
     app.bot_data["services"] = Services.build(config, db)

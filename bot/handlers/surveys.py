@@ -7,6 +7,7 @@ The rules are in ``services/surveys.py``; the texts in ``views/surveys.py``.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -39,6 +40,7 @@ from bot.services.surveys import DEFAULT_DAYS, SURVEYS, SurveyProblem
 from bot.storage.awaiting import Awaiting
 from bot.storage.surveys import WaveRow
 from bot.views import buttons as b
+from bot.views import charts
 from bot.views import surveys as views
 
 log = logging.getLogger(__name__)
@@ -139,6 +141,7 @@ async def _results(update: Update, context: BotContext, wave_id: int) -> None:
     results = await services.surveys.results(actor, wave_id)
     k = services.config.min_group
     await reply(update, views.results_text(results, await _names(services), k, _when(services)))
+    await _chart(update, results, k)
     rows = await services.surveys.csv_rows(actor, wave_id)
     out = io.StringIO()
     csv.writer(out).writerows(rows)
@@ -146,6 +149,25 @@ async def _results(update: Update, context: BotContext, wave_id: int) -> None:
         update.effective_chat.id,
         InputFile(out.getvalue().encode(), filename=f"wave-{wave_id}.csv"),
         caption=views.csv_caption(wave_id),
+    )
+
+
+async def _chart(update: Update, results, k: int) -> None:
+    """The results as a photo, drawn in a worker thread (the text is already on its way);
+    anything wrong with the drawing leaves the text alone: the photo is a nicety."""
+    try:
+        png = await asyncio.to_thread(views.results_chart, results, k)
+    except charts.ChartUnavailable as exc:  # this language's fonts are not installed
+        log.info("Survey chart left out: %s", exc)
+        return
+    except Exception:
+        log.exception("Could not draw the survey chart; the results went as text")
+        return
+    if png is None:
+        return
+    await update.effective_message.reply_photo(
+        InputFile(png, filename=f"wave-{results.wave.id}.png"),
+        caption=views.chart_caption(results.wave.id),
     )
 
 

@@ -110,6 +110,9 @@ class Results:
     definition: Definition | None = None
     texts: dict[str, list[str] | None] = field(default_factory=dict)
     means: dict[str, float | None] = field(default_factory=dict)
+    # answers to each question, skips and hidden cells included (a total the small-group
+    # rule lets be shown: it hides a second cell for that); empty when distributions is None
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 def score(value: int) -> float:
@@ -471,9 +474,11 @@ class SurveyService:
         approved = sum(a for a, _r in groups.get("building", {}).values())
         definition = await self.definition(wave.survey)
         distributions = None
+        totals: dict[str, int] = {}
         texts: dict[str, list[str] | None] = {}
         means: dict[str, float | None] = {}
         if wave.state == "closed" and respondents >= self.min_group:
+            totals = {question: sum(counts.values()) for question, counts in table.items()}
             distributions = {}
             for i, (question, counts) in enumerate(table.items()):
                 values = self.values(wave.survey, i)
@@ -492,6 +497,7 @@ class SurveyService:
             respondents=self.shown_total(respondents),
             approved=approved,
             distributions=distributions,
+            totals=totals,
             trend=await self.trend(wave) if definition is None else [],
             rates={dim: self.rates(cells) for dim, cells in groups.items()},
             definition=definition,

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, _, current_locale, language_name, ngettext
-from bot.services.smallgroups import PROTECTED
 from bot.services.survey_definitions import (
     ANSWER_MAX,
     MAX_ERRORS,
@@ -24,6 +23,7 @@ from bot.services.survey_definitions import (
 from bot.services.surveys import AGENCY, SKIP, SURVEYS, YES_NO, Rate, Results
 from bot.storage.surveys import WaveRow
 from bot.views import buttons as b
+from bot.views import charts
 from bot.views.announce import TENURE_LABELS
 from bot.views.common import esc, note_if_hidden, shown_count, shown_total
 
@@ -377,16 +377,8 @@ def custom_results(results: Results, k: int) -> list[str]:
             answered = shown_count(cells.get("text", 0), k)
             lines.append(_("Answered: {count}").format(count=answered) + f" · {no_answer}")
             texts = results.texts.get(key)
-            if texts is None and cells.get("text") == PROTECTED:
+            if texts is None:  # too few, or hidden with a small group: the same words for both
                 lines.append(_("The answers are not shown, so that small groups stay hidden."))
-                continue
-            if texts is None:
-                lines.append(
-                    _(
-                        "Fewer than {k} residents answered this question, so the answers "
-                        "are not shown."
-                    ).format(k=k)
-                )
                 continue
             left = len(texts)
             for text in texts:
@@ -405,6 +397,85 @@ def custom_results(results: Results, k: int) -> list[str]:
                     ).format(n=left)
                 )
     return lines
+
+
+# ------------------------------------------------------------------------------ the chart
+CHART_QUESTIONS = 6  # an organiser's own survey: at most this many questions in the photo
+
+
+def _custom_chart(results: Results, note: str) -> bytes | None:
+    """An organiser's own survey: one bar chart per choice or 1-5 question (typed answers are
+    words, not counts), an empty cell drawn exactly like a hidden one."""
+    definition, locale = results.definition, current_locale()
+    parts = []
+    for i, (key, cells) in enumerate((results.distributions or {}).items()):
+        item = definition.questions[i]
+        if item.kind == "text" or len(parts) == CHART_QUESTIONS:
+            continue
+        if item.kind == "choice":
+            labels = [pick(option, locale, definition.language) for option in item.options]
+        else:
+            labels = [str(v) for v in range(1, 6)]
+        values = [cells.get(str(v), 0) for v in range(1, len(labels) + 1)]
+        values.append(cells.get("skip", 0))
+        parts.append(
+            charts.bar_chart(
+                f"{i + 1}. {pick(item.text, locale, definition.language)}",
+                [*labels, _("no answer")],
+                [v if v is not None and v > 0 else None for v in values],
+                total=results.totals.get(key) or None,
+                total_note=note,
+            )
+        )
+    return charts.stack(*parts) if parts else None
+
+
+def results_chart(results: Results, k: int) -> bytes | None:
+    """The photo after the results' text: each question's answers (once the wave is closed
+    and enough answered) above the agency index across waves, every label in the reader's
+    language. None when there is nothing to draw; raises ``charts.ChartUnavailable`` when the
+    fonts installed cannot draw the reader's script. Slow (CPU): call it in a worker thread."""
+    note = _("Groups of fewer than {k} residents are not shown.").format(k=k)
+    parts = []
+    if results.definition is not None:
+        return _custom_chart(results, note)
+    if results.distributions:
+        questions = list(results.distributions)
+        parts.append(
+            charts.distribution_chart(
+                _("Answers, wave #{wave}").format(wave=results.wave.id),
+                [_(QUESTIONS[q]) for q in questions],
+                [
+                    [results.distributions[q].get(v, 0) for v in ("1", "2", "3", "4", "5", "skip")]
+                    for q in questions
+                ],
+                ["1", "2", "3", "4", "5"],
+                totals=[results.totals.get(q, 0) for q in questions] if results.totals else None,
+                extra=_("no answer"),
+                scale_note=_("1 = strongly disagree, 5 = strongly agree"),
+                total_note=note,
+            )
+        )
+    if any(point.index is not None for point in results.trend):
+        parts.append(
+            charts.trend_chart(
+                _("Agency index across waves"),
+                [
+                    (_("Wave #{wave}").format(wave=p.wave_id), p.index, p.respondents)
+                    for p in results.trend
+                ],
+                y_label=_("0-100, the mean of every answer"),
+                total_note=None if parts else note,
+                height_in=3.8,
+            )
+        )
+    if not parts:
+        return None
+    return charts.stack(*parts)
+
+
+def chart_caption(wave_id: int) -> str:
+    return _("📊 Wave #{wave} as a chart: the answers and the agency index.").format(wave=wave_id)
 
 
 def csv_caption(wave_id: int) -> str:

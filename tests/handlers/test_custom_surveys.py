@@ -314,7 +314,8 @@ async def test_results_show_typed_answers_without_names_only_from_k(harness, adm
         day, clean = (1 if i < 5 else 2), (4 if i < 8 else 2)
         await answer_laundry(harness, person, 1, day, clean, f"Idea number {i}")
     await harness.send(admin, "/survey close 1")
-    [results, document] = await harness.send(admin, "/survey results 1")
+    [results, chart, document] = await harness.send(admin, "/survey results 1")
+    assert "photo" in chart  # the choice and 1-5 questions as bars; typed answers are words
     text = plain(results["text"])
     assert "Residents who answered: 10" in text
     assert "• Weekdays: 5" in text and "• Weekends: 5" in text
@@ -338,9 +339,9 @@ async def test_results_show_typed_answers_without_names_only_from_k(harness, adm
     for i, person in enumerate(people):
         await answer_laundry(harness, person, 2, 1, 3, "Short" if i < 3 else None)
     await services_of(harness).surveys.close(None, 2)  # its time came (heavy commands are few)
-    [results, _doc] = await harness.send(admin, "/survey results 2")
+    [results, _chart, _doc] = await harness.send(admin, "/survey results 2")
     text = plain(results["text"])
-    assert "Fewer than 5 residents answered this question, so the answers are not shown." in text
+    assert "The answers are not shown, so that small groups stay hidden." in text
     assert "— Short" not in text
     assert "Mean: 3.0 (from 1 to 5)" in text  # every cell shown (6 threes)
 

@@ -5,7 +5,10 @@ the agency index across waves, and permissions checked at the moment of use."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
+
+from PIL import Image
 
 from bot.clock import FixedClock
 from bot.handlers import surveys as survey_handlers
@@ -45,6 +48,13 @@ async def answer_all(harness, user, wave_id, values):
         )
         question = messages[-1]
     return question
+
+
+def chart_image(harness, message) -> Image.Image:
+    """The photo the bot uploaded, opened as an image."""
+    file_id = message["photo"][-1]["file_id"]
+    _name, content = harness.api.files()[file_id]
+    return Image.open(io.BytesIO(content))
 
 
 async def rows(harness, sql, params=()):
@@ -107,9 +117,11 @@ async def test_a_wave_answered_by_a_dozen_residents_hides_every_small_group(harn
     assert "nothing ties an answer to a person" in plain(closed["text"])
     assert (await rows(harness, "SELECT count(*) FROM survey_links"))[0][0] == 0
 
-    [results, document] = await harness.send(admin, "/survey results 1")
+    [results, chart, document] = await harness.send(admin, "/survey results 1")
     text = plain(results["text"])
     assert "Residents who answered: 12" in text
+    assert "Wave #1 as a chart" in chart["caption"]
+    assert chart_image(harness, chart).size[0] == 800
     assert "Oak House: – answered" in text  # 4 in Oak
     assert "Maple Court: – answered" in text  # else 12 - 8 gives Oak away
     assert document["document"]["file_name"] == "wave-1.csv"
@@ -179,7 +191,7 @@ async def test_forget_removes_every_link_and_keeps_the_counts(harness, admin):
     )
     assert [tuple(r) for r in after_groups] == [tuple(r) for r in before_groups]
     await harness.send(admin, "/survey close 1")
-    [results, _doc] = await harness.send(admin, "/survey results 1")
+    [results, _chart, _doc] = await harness.send(admin, "/survey results 1")
     assert "Residents who answered: 6" in plain(results["text"])
 
 
@@ -196,7 +208,7 @@ async def test_the_agency_index_over_two_waves(harness, admin):
     for person in people:
         await answer_all(harness, person, 2, [3, 3, 3, 3, 3, 1])
     await harness.send(admin, "/survey close 2")
-    [results, _doc] = await harness.send(admin, "/survey results 2")
+    [results, _chart, _doc] = await harness.send(admin, "/survey results 2")
     text = plain(results["text"])
     assert "Wave #1" in text and ": 100, from 5 residents" in text
     # wave 2: five 3s (50) and a no (0) per person: (5 * 50 + 0) / 6
@@ -329,8 +341,68 @@ async def test_affordability_is_a_breakdown(harness, admin):
     for person in people:
         await answer_all(harness, person, 1, [3, 3, 3, 3, 3, 5])
     await harness.send(admin, "/survey close 1")
-    [results, _doc] = await harness.send(admin, "/survey results 1")
+    [results, _chart, _doc] = await harness.send(admin, "/survey results 1")
     text = plain(results["text"])
     assert "By affordability" in text
     assert "assisted or subsidised units: – answered" in text
     assert "don't know: – answered" in text
+
+
+async def test_the_chart_is_in_the_readers_language_and_left_out_without_its_fonts(
+    harness, admin, monkeypatch
+):
+    """A photo after the text, drawn in the organiser's language; on a machine without a
+    font for it (Chinese here), the text and the CSV come and no chart of boxes does."""
+    from bot.views import charts
+
+    freeze(harness)
+    maple = await building(harness)
+    people = await residents(harness, maple, 5, first_id=8200)
+    await harness.send(admin, "/survey open agency 7 all")
+    for person in people:
+        await answer_all(harness, person, 1, [4, 4, 2, 4, 4, 5])
+    await harness.send(admin, "/survey close 1")
+    await services_of(harness).users.choose_locale(admin["id"], "zh_Hans")
+    drawn: list[str] = []
+    original = charts._Sheet.png
+
+    def png(sheet):
+        drawn.extend(t.get_text() for t in sheet.fig.texts)
+        return original(sheet)
+
+    monkeypatch.setattr(charts._Sheet, "png", png)
+    [results, chart, document] = await harness.send(admin, "/survey results 1")
+    assert tr("zh_Hans", "Residents who answered: {count}", count=5) in plain(results["text"])
+    assert chart["caption"] == tr(
+        "zh_Hans", "📊 Wave #{wave} as a chart: the answers and the agency index.", wave=1
+    )
+    picture = chart_image(harness, chart)
+    assert picture.size[0] == 800 and picture.size[1] > 600
+    assert tr("zh_Hans", "Answers, wave #{wave}", wave=1) in drawn
+    assert tr("zh_Hans", "Agency index across waves") in drawn
+    assert document["document"]["file_name"] == "wave-1.csv"
+
+    dejavu = charts.installed_fonts()[-1]
+    assert dejavu[0] == "DejaVu Sans"
+    monkeypatch.setattr(charts, "installed_fonts", lambda: (dejavu,))
+    [results, document] = await harness.send(admin, "/survey results 1")
+    assert tr("zh_Hans", "Residents who answered: {count}", count=5) in plain(results["text"])
+    assert "document" in document
+
+
+async def test_a_chart_that_fails_to_draw_leaves_the_results_alone(harness, admin, monkeypatch):
+    freeze(harness)
+    maple = await building(harness)
+    people = await residents(harness, maple, 5, first_id=8300)
+    await harness.send(admin, "/survey open agency 7 all")
+    for person in people:
+        await answer_all(harness, person, 1, [3, 3, 3, 3, 3, 1])
+    await harness.send(admin, "/survey close 1")
+
+    def broken(results, k):
+        raise MemoryError("no room to draw")
+
+    monkeypatch.setattr(survey_handlers.views, "results_chart", broken)
+    [results, document] = await harness.send(admin, "/survey results 1")
+    assert "Residents who answered: 5" in plain(results["text"])
+    assert document["document"]["file_name"] == "wave-1.csv"

@@ -490,3 +490,27 @@ async def test_raw_updates_teach_the_sandbox(api: FakeBotApi, tg_bot: Bot) -> No
     with pytest.raises(BadRequest, match="Query is too old"):
         await first.callback_query.answer()
     assert (await tg_bot.edit_message_text("new", 6000, 7)).text == "new"
+
+
+async def test_photos_are_kept_in_telegrams_sizes_and_checked(api: FakeBotApi, tg_bot: Bot) -> None:
+    """Telegram keeps thumbnails and the photo at most 1280 px on its longest side, and
+    refuses a photo whose sides add up to more than 10000 or are more than 20 to 1."""
+    api.send_message(api.make_user(2000, "Ana"), "hi")
+
+    def png(width: int, height: int) -> bytes:
+        header = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+        return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + header + b"\x00" * 10
+
+    tall = await tg_bot.send_photo(2000, png(800, 1600))
+    assert [(p.width, p.height) for p in tall.photo] == [
+        (45, 90),
+        (160, 320),
+        (400, 800),
+        (640, 1280),
+    ]
+    small = await tg_bot.send_photo(2000, png(80, 60))
+    assert [(p.width, p.height) for p in small.photo] == [(80, 60)]
+    with pytest.raises(BadRequest, match="Photo_invalid_dimensions"):
+        await tg_bot.send_photo(2000, png(6000, 5000))
+    with pytest.raises(BadRequest, match="Photo_invalid_dimensions"):
+        await tg_bot.send_photo(2000, png(2100, 100))

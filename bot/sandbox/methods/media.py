@@ -10,7 +10,7 @@ from ..state import World
 from .base import MethodGroup, api_method
 from .messages import caption_fields, send
 
-__all__ = ["MediaMethods", "image_size"]
+__all__ = ["MediaMethods", "image_size", "photo_sizes"]
 
 _FILE_ID_PREFIX = {"document": "BQACAgSandbox", "photo": "AgACAgSandbox"}
 
@@ -75,14 +75,19 @@ class MediaMethods(MethodGroup):
         record = input_file(self.world, "photo", params, files)
         fields = caption_fields(params)
         width, height = image_size(record["content"])
+        # "The photo's width and height must not exceed 10000 in total. Width and height
+        # ratio must be at most 20."
+        if width + height > 10000 or max(width, height) > 20 * max(1, min(width, height)):
+            raise bad("PHOTO_INVALID_DIMENSIONS")
         photo = [
             {
                 "file_id": record["file_id"],
                 "file_unique_id": record["file_unique_id"],
                 "file_size": record["file_size"],
-                "width": width,
-                "height": height,
+                "width": w,
+                "height": h,
             }
+            for w, h in photo_sizes(width, height)
         ]
         return send(self.world, chat, params, photo=photo, **fields)
 
@@ -92,6 +97,24 @@ class MediaMethods(MethodGroup):
         if record is None:
             raise bad("invalid file_id")
         return {k: record[k] for k in ("file_id", "file_unique_id", "file_size", "file_path")}
+
+
+PHOTO_SIDES = (90, 320, 800, 1280)
+
+
+def photo_sizes(width: int, height: int) -> list[tuple[int, int]]:
+    """The sizes Telegram keeps of a photo, smallest first: thumbnails whose longest side is
+    90, 320 and 800 px, and the photo itself, scaled down to 1280 px on its longest side."""
+    longest = max(width, height, 1)
+    sizes = []
+    for side in PHOTO_SIDES:
+        if longest <= side:
+            sizes.append((width, height))
+            break
+        sizes.append(
+            (max(1, round(width * side / longest)), max(1, round(height * side / longest)))
+        )
+    return sizes
 
 
 def image_size(content: bytes) -> tuple[int, int]:
