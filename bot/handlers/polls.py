@@ -29,6 +29,7 @@ from bot.handlers.common import (
     requires,
     show,
 )
+from bot.handlers.photos import reply_chart
 from bot.numbers import parse_int
 from bot.services import Services
 from bot.services.polls import QUESTION_MAX, PollProblem
@@ -96,13 +97,20 @@ async def send_results(
     update: Update, context: BotContext, actor: Actor, poll_id: int, by: str | None
 ) -> None:
     """The results as text bars, with the breakdown buttons under them (edited in place when
-    a button asked). The one place the results are sent: a chart would go here too."""
+    a button asked); asked by /results, a chart follows as a photo."""
     services = context.services
     results = await services.polls.results(actor, poll_id, by)
     text = views.results_text(
         results, await _names(services), services.config.min_group, _when(services)
     )
     await show(update, text, reply_markup=views.results_keyboard(results.poll, by))
+    if update.callback_query is None and by is None and results.answered:
+        await reply_chart(
+            update,
+            lambda: views.results_chart(results),
+            caption=views.chart_caption(results.poll.id),
+            filename=f"poll-{results.poll.id}.png",
+        )
 
 
 async def send_csv(update: Update, context: BotContext, actor: Actor, poll_id: int) -> None:

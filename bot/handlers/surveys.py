@@ -7,7 +7,6 @@ The rules are in ``services/surveys.py``; the texts in ``views/surveys.py``.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import logging
@@ -29,6 +28,7 @@ from bot.handlers.common import (
     requires,
     show,
 )
+from bot.handlers.photos import reply_chart
 from bot.handlers.sender import Sender
 from bot.numbers import parse_int
 from bot.services import Services
@@ -40,7 +40,6 @@ from bot.services.surveys import DEFAULT_DAYS, SURVEYS, SurveyProblem
 from bot.storage.awaiting import Awaiting
 from bot.storage.surveys import WaveRow
 from bot.views import buttons as b
-from bot.views import charts
 from bot.views import surveys as views
 
 log = logging.getLogger(__name__)
@@ -153,21 +152,12 @@ async def _results(update: Update, context: BotContext, wave_id: int) -> None:
 
 
 async def _chart(update: Update, results, k: int) -> None:
-    """The results as a photo, drawn in a worker thread (the text is already on its way);
-    anything wrong with the drawing leaves the text alone: the photo is a nicety."""
-    try:
-        png = await asyncio.to_thread(views.results_chart, results, k)
-    except charts.ChartUnavailable as exc:  # this language's fonts are not installed
-        log.info("Survey chart left out: %s", exc)
-        return
-    except Exception:
-        log.exception("Could not draw the survey chart; the results went as text")
-        return
-    if png is None:
-        return
-    await update.effective_message.reply_photo(
-        InputFile(png, filename=f"wave-{results.wave.id}.png"),
+    """The results as a photo (see handlers/photos.py)."""
+    await reply_chart(
+        update,
+        lambda: views.results_chart(results, k),
         caption=views.chart_caption(results.wave.id),
+        filename=f"wave-{results.wave.id}.png",
     )
 
 

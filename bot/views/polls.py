@@ -19,6 +19,7 @@ from bot.services.polls import MAX_OPTIONS, MIN_OPTIONS, QUESTION_MAX, Coverage,
 from bot.storage.buildings import Building
 from bot.storage.polls import PollRow, PollText
 from bot.views import buttons as b
+from bot.views import charts
 from bot.views.announce import (
     AFFORDABILITY_LABELS,
     TENURE_LABELS,
@@ -335,6 +336,27 @@ def results_text(results: Results, buildings: dict[int, str], min_group: int, wh
         if not results.breakdown:
             lines.append(_("No answers yet."))
     return "\n".join(note_if_hidden(lines, min_group))
+
+
+def results_chart(results: Results) -> bytes:
+    """The results as a bar chart (percentages of those who answered), labels as written;
+    slow (CPU): call it in a worker thread."""
+    poll = results.poll
+    return charts.bar_chart(
+        f"{_('Poll #{id}').format(id=poll.id)}: {poll.question}",
+        list(poll.options),
+        list(results.counts),
+        total=results.answered,
+        total_note=_("{answered} of {sent} answered ({rate}).").format(
+            answered=results.answered,
+            sent=results.sent_to,
+            rate=percent(results.answered, results.sent_to),
+        ),
+    )
+
+
+def chart_caption(poll_id: int) -> str:
+    return _("📊 Poll #{id} as a chart.").format(id=poll_id)
 
 
 def results_keyboard(poll: PollRow, by: str | None) -> InlineKeyboardMarkup:

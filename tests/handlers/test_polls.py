@@ -267,7 +267,9 @@ async def test_answers_changed_withdrawn_results_breakdown_csv_and_close(harness
     await answer(harness, people[1], [])  # withdrawn
     await answer(harness, people[1], [1])  # and given again, differently
     await answer(harness, people[2], [])  # withdrawn
-    [results] = await harness.send(admin, "/results 1")
+    [results, chart] = await harness.send(admin, "/results 1")
+    assert chart["caption"] == "📊 Poll #1 as a chart."  # bars after the text
+    assert chart["photo"][-1]["width"] == 800
     text = plain(results["text"])
     assert "Yes\n▇▇▇▇▇░░░░░ 55% · 6" in text  # 6 of 11
     assert "No\n▇▇▇▇▇░░░░░ 45% · 5" in text
@@ -306,7 +308,7 @@ async def test_answers_changed_withdrawn_results_breakdown_csv_and_close(harness
     assert final.counts == [6, 5] and final.answered == 11
     [again] = await harness.send(admin, "/closepoll 1")
     assert "already been sent or closed" in plain(again["text"])
-    [results] = await harness.send(admin, "/results 1")
+    [results, _chart] = await harness.send(admin, "/results 1")
     assert "the result is final" in plain(results["text"])
     assert "⏹ Close now" not in [label for label, _ in buttons(results)]
 
