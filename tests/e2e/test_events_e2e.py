@@ -88,6 +88,19 @@ def due_of(db_path: Path, event_id: int) -> float:
     return (starts - LEAD).timestamp()
 
 
+def answered_going(db_path: Path, event_id: int) -> list[int]:
+    db = realhttp.connect(db_path)
+    try:
+        rows = db.execute(
+            "SELECT user_id FROM event_rsvps WHERE event_id = ? AND answer = 'going' "
+            "ORDER BY user_id",
+            (event_id,),
+        ).fetchall()
+    finally:
+        db.close()
+    return [r[0] for r in rows]
+
+
 async def sleep_until(moment: float) -> None:
     await asyncio.sleep(max(0.0, moment - time.time()))
 
@@ -149,10 +162,33 @@ async def published(stage: Stage, starts: float, title: str, capacity: int | Non
     return int(data.rsplit(":", 1)[1])
 
 
+async def pressed(stage: Stage, user: dict, message: dict, label: str) -> None:
+    """``user`` presses the button ``label`` of ``message``, and this returns once the bot has
+    answered THAT press (its answerCallbackQuery; the answer is stored before it).
+
+    Not "the next message in the chat": a press's follow-up (the needs question after Going)
+    can come after the next press was made, and a test that then kills the bot would kill it
+    in the middle of a press it believes handled (PTB confirms an update to Telegram when it
+    fetches it, so that press is lost for good: the bot is not at fault)."""
+    start = len(stage.api.calls)
+    update = stage.api.press_button(user, message, button_data(message, label))
+    query_id = update["callback_query"]["id"]
+    await stage.api.wait_for_call(
+        lambda c: (
+            c.method.lower() == "answercallbackquery"
+            and c.params.get("callback_query_id") == query_id
+        ),
+        start=start,
+        timeout=20,
+    )
+
+
 async def going(stage: Stage, user: dict, title: str, locale: str) -> dict:
-    """The resident presses Going (by its label in their language) on the post."""
+    """The resident presses Going (by its label in their language) on the post; returns the
+    post once the bot has stored the answer."""
     post = await post_of(stage, user, title)
-    return await stage.process.press_label(user, post, tr(locale, "✅ Going"))
+    await pressed(stage, user, post, tr(locale, "✅ Going"))
+    return post
 
 
 async def calendar(stage: Stage, user: dict, message: dict) -> Calendar:
@@ -258,6 +294,9 @@ async def restarted(run: Restarted) -> None:
     for loc in ("en", "es"):
         await going(stage, stage.people[loc], "Started while down", loc)
         await going(stage, stage.people[loc], "Kill and restart", loc)
+    going_ids = sorted(stage.people[loc]["id"] for loc in ("en", "es"))
+    for event_id in (run.started, run.killed):  # what the restarted bot must act on
+        assert answered_going(stage.db_path, event_id) == going_ids
     run.killed_at = time.time()
     run.calls_before_kill = len(stage.api.calls)
     run.exit_code = await stage.process.stop(signal.SIGKILL)
@@ -291,10 +330,14 @@ async def timeline(workdir: Path) -> tuple[OnTime, Restarted]:
         return runs
 
 
-# The timeline tests run in `make soak`, not `make test`: they pass alone and mostly together
-# with the other end-to-end modules, but twice, on a machine loaded by other test runs, the
-# restarted process did not send the "Kill and restart" reminder within 20 s (under
-# investigation; issue 12 is not resolved).
+# Why these tests once failed under load (two runs, and reproduced at once with two busy loops
+# on the machine): the restarted process sent "Kill and restart" on time, but to one resident
+# instead of two. The Spanish resident's Going had never been stored: ``going()`` used to
+# return at "the bot's next message in the chat", which could be the needs question that
+# followed the PREVIOUS press, so the bot was killed while it handled the last press. PTB
+# confirms an update to Telegram as soon as it fetches it, so such a press is lost with the
+# process (the resident sees their button spin and presses again). ``pressed()`` now waits for
+# the answer to the press itself, and the kill waits until both answers are in the database.
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> tuple[OnTime, Restarted]:
     """The shared timeline, run once for the module (about two minutes)."""
@@ -361,6 +404,9 @@ def test_kill_9_before_a_reminder_and_restart_after_it_delivers_it_exactly_once(
         run.stage.people[loc]["id"] for loc in ("en", "es")
     )
     assert all(c.at > run.restarted_at for c in sends)
+    print(
+        f"sent this long after the restart (s): {[round(c.at - run.restarted_at, 3) for c in sends]}"
+    )
     spanish = next(c for c in sends if c.params["chat_id"] == run.stage.people["es"]["id"])
     assert plain(spanish.params["text"]).startswith(plain(tr("es", "⏰ Reminder")))
 
@@ -432,16 +478,12 @@ async def test_the_waitlist_promotes_in_order(sandbox, tmp_path):
             return call.result
 
         async def accept(user: dict, loc: str, offer: dict) -> None:
-            start = len(api.calls)
-            await stage.process.press_label(user, offer, tr(loc, "✅ Yes, I'll come"))
-            await api.wait_for_call(
-                lambda c: c.method.lower() == "answercallbackquery", start=start, timeout=15
-            )
+            await pressed(stage, user, offer, tr(loc, "✅ Yes, I'll come"))
 
         # the one going can't: the first who waits (es) is offered the place, in Spanish
         start = len(api.calls)
         post = await post_of(stage, first, "Small workshop")
-        await stage.process.press_label(first, post, "❌ Can't go")
+        await pressed(stage, first, post, "❌ Can't go")
         offer = await told(second, start)
         assert plain(offer["text"]).startswith(offered("es"))
         await accept(second, "es", offer)
@@ -449,7 +491,7 @@ async def test_the_waitlist_promotes_in_order(sandbox, tmp_path):
         # then the next (fr), once the new one can't either
         start = len(api.calls)
         post = await post_of(stage, second, "Small workshop")
-        await stage.process.press_label(second, post, tr("es", "❌ Can't go"))
+        await pressed(stage, second, post, tr("es", "❌ Can't go"))
         offer = await told(third, start)
         assert plain(offer["text"]).startswith(offered("fr"))
         await accept(third, "fr", offer)
