@@ -16,6 +16,7 @@ import calendar as month_days
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -237,6 +238,26 @@ def calendar_file(event: EventRow, zone: ZoneInfo, stamp: datetime) -> bytes:
     return cal.to_ical()
 
 
+def group_language(people: list, building_id: int) -> str:
+    """The language of a building's group: the one most of the building's approved residents
+    read the bot in (their choice, else their Telegram app's); a tie goes to the community's
+    default language when it is among the most used, else to the first in ``i18n.LOCALES``;
+    no resident yet: the community's default. A group has no language of its own in Telegram,
+    and its members are the building's residents, so the post reads as most of them would."""
+    counts = Counter(
+        i18n.resolve_locale(p.locale, p.telegram_language)
+        for p in people
+        if p.building_id == building_id and p.status == "approved"
+    )
+    if not counts:
+        return i18n.default_locale()
+    most = max(counts.values())
+    top = [loc for loc, n in counts.items() if n == most]
+    if i18n.default_locale() in top:
+        return i18n.default_locale()
+    return min(top, key=lambda loc: i18n.LOCALES.index(loc) if loc in i18n.LOCALES else 99)
+
+
 class EventService:
     def __init__(
         self,
@@ -338,8 +359,8 @@ class EventService:
 
     async def _post_recipients(self, event: EventRow, render: Render) -> tuple[list, int]:
         """The post's rows: every resident of the audience (skipped ones with their reason)
-        and each linked group of its buildings (a group row: user_id NULL, the community's
-        default language). Returns (rows, how many residents will get it)."""
+        and each linked group of its buildings (a group row: user_id NULL, in the group's
+        language: :func:`group_language`). Returns (rows, how many residents will get it)."""
         people = await self.people.people(event.buildings)
         recipients, sending = [], 0
         for person in people:
@@ -362,14 +383,14 @@ class EventService:
                     building_id=person.building_id,
                 )
             )
-        group_locale = i18n.resolve_locale(None, None)
         for building_id, chat_id in await self.repo.groups_of(event.buildings):
+            locale = group_language(people, building_id)
             recipients.append(
                 Recipient(
                     chat_id,
                     None,
-                    render(event, group_locale),
-                    locale=group_locale,
+                    render(event, locale),
+                    locale=locale,
                     building_id=building_id,
                 )
             )

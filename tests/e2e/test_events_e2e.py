@@ -404,9 +404,8 @@ def test_kill_9_before_a_reminder_and_restart_after_it_delivers_it_exactly_once(
         run.stage.people[loc]["id"] for loc in ("en", "es")
     )
     assert all(c.at > run.restarted_at for c in sends)
-    print(
-        f"sent this long after the restart (s): {[round(c.at - run.restarted_at, 3) for c in sends]}"
-    )
+    after = [round(c.at - run.restarted_at, 3) for c in sends]
+    print(f"sent this long after the restart (s): {after}")
     spanish = next(c for c in sends if c.params["chat_id"] == run.stage.people["es"]["id"])
     assert plain(spanish.params["text"]).startswith(plain(tr("es", "⏰ Reminder")))
 
