@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from icalendar import Calendar
 
-from bot.clock import from_db, to_db
+from bot.clock import from_db, local_long, to_db
+from bot.services.events import UTC_ZONE
 from tests.handlers.test_announcements import LOCALES, building, make_steward, residents
 from tests.handlers.test_events_flow import clocked, labels, last, services_of
 from tests.support import button_data, plain, tr, trn
@@ -211,3 +212,32 @@ async def test_the_choice_is_checked_again_at_the_press(harness, admin):
         await services.db.fetch_value("SELECT count(*) FROM audit_log WHERE action = 'event.edit'")
         == 0
     )
+
+
+async def test_one_event_edited_tells_six_languages_and_each_calendar_file_follows(harness, admin):
+    """Not a series: the change applies at once; everyone who answered hears it in their
+    language with the new time, and their calendar file (label in their language) has a
+    higher SEQUENCE; a time alone keeps the day."""
+    services = services_of(harness)
+    clocked(harness)
+    bid = await building(harness)
+    people = await residents(harness, bid, 6, first_id=9500)
+    [preview] = await harness.send(admin, "/newevent 2026-12-05 18:30 | Potluck | Hall")
+    await harness.press_label(admin, preview, "📣 Publish")
+    for person in people:
+        await services.events.answer(1, person["id"], "going")
+    [done] = await harness.send(admin, "/editevent 1 when 19:45")
+    assert "Event #1 is saved" in plain(done["text"])
+    event = await services.events.get(1)
+    assert hhmm(event) == "12-05 19:45" and event.sequence == 1
+    when = {e["lead_minutes"]: e["due_at"] for e in await services.events.reminders(1)}
+    assert when[60] == to_db(from_db(event.starts_at) - timedelta(hours=1))
+    for person, locale in zip(people, LOCALES, strict=True):
+        notice = last(harness, person["id"])
+        text = plain(notice["text"])
+        assert text.startswith(plain(tr(locale, "✏️ Event #{id} has changed:", id=1))), locale
+        assert local_long(event.starts_at, UTC_ZONE, locale) in text, (locale, text)
+        messages, _ = await harness.press_label(person, notice, tr(locale, "📅 Add to calendar"))
+        [vevent] = ics_of(harness, messages[-1]).walk("VEVENT")
+        assert int(vevent["SEQUENCE"]) == 1, locale
+        assert vevent.decoded("DTSTART").strftime("%d %H:%M") == "05 19:45", locale
