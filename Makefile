@@ -12,7 +12,7 @@ POT := locales/messages.pot
 help:
 	@echo "make run       run the bot (offline sandbox demo when BOT_TOKEN is not set)"
 	@echo "make test      lint, catalog checks and every test"
-	@echo "make soak      the long, timing-bound end-to-end runs (event reminders on the clock)"
+	@echo "make soak      the long runs (a minute without Telegram) and the events end-to-end module three times"
 	@echo "make format    apply ruff fixes and formatting"
 	@echo "make extract   collect translatable strings into $(POT)"
 	@echo "make update-catalogs   merge $(POT) into every locale's .po"
@@ -35,6 +35,9 @@ test: install lint catalogs
 
 soak: install catalogs
 	$(BIN)/python -m pytest -m soak
+	for run in 1 2 3; do \
+		$(BIN)/python -m pytest -m 'soak or not soak' tests/e2e/test_events_e2e.py || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check .

@@ -168,25 +168,69 @@ async def cancelevent_command(update: Update, context: BotContext) -> None:
 
 @command("editevent")
 async def editevent_command(update: Update, context: BotContext) -> None:
+    """``/editevent 4 when 2026-12-06 19:00``; ``/editevent 4 series when 19:00`` (this date
+    and the later ones of its series) or ``all`` (every date still to come). On a date of a
+    series without either word, the change is kept and the author chooses the dates by
+    button."""
     event_id, rest = _number_and_rest(update)
+    word, _sep, after = rest.partition(" ")
+    scope = {"series": "later", "all": "all"}.get(word.lower(), "one")
+    if scope != "one":
+        rest = after.strip()
     what, _sep, value = rest.partition(" ")
     if event_id is None or not value.strip():
-        await reply(update, views.edit_usage())
+        await reply(update, views.edit_usage() + "\n" + views.edit_series_usage())
         return
     services = context.services
     actor = await current_actor(update, context)
-    event, _told, promoted = await services.events.edit(
+    if scope == "one" and await services.events.in_series(
+        await services.events.managed(actor, event_id)
+    ):
+        event, edit_id, earlier = await services.events.propose_edit(
+            actor, event_id, what, value, update_id=update.update_id
+        )
+        text, keyboard = views.edit_scope_question(event, edit_id, _when(services), earlier)
+        await reply(update, text, reply_markup=keyboard)
+        return
+    done = await services.events.edit(
         actor,
         event_id,
         what,
-        value.strip(),
+        value,
         _in(services, views.changed_notice),
         update_id=update.update_id,
+        scope=scope,
+        render_many=_many(services, views.series_changed_notice),
     )
-    await _tell_promoted(context, event, promoted)
-    await services.events.edit_copies(event.id, _counts_edit(services))  # at once, not in 30 s
+    await _after_edit(context, done)
+    await reply(update, _edit_done(event_id, done))
+
+
+def _many(services: Services, render):
+    """A (events, locale) renderer for the outbox: several dates in one message."""
+
+    def payload(events: list[EventRow], locale: str) -> dict:
+        with i18n.use_locale(locale):
+            text, keyboard = render(events, _when(services, locale))
+        return {"text": text, "keyboard": keyboard.to_dict() if keyboard else None}
+
+    return payload
+
+
+async def _after_edit(context: BotContext, done) -> None:
+    """Whoever was offered a freed place is told; every delivered copy of each changed date
+    shows it at once."""
+    services = context.services
+    for event in done.events:
+        await _tell_promoted(context, event, done.promoted.get(event.id, ()))
+        await services.events.edit_copies(event.id, _counts_edit(services))  # not in 30 s
     _wake(context)
-    await reply(update, views.edit_done(event.id))
+
+
+def _edit_done(event_id: int, done) -> str:
+    if len(done.events) == 1:
+        return views.edit_done(event_id)
+    return views.series_edit_done(event_id, len(done.events))
 
 
 # ------------------------------------------------------------------------------ the preview
@@ -207,6 +251,18 @@ async def event_button(update: Update, context: BotContext) -> None:
             if more > 0:
                 text += "\n" + views.series_published_text(more)
             await show(update, text)
+        case b.EvEditScope(edit=edit_id, scope=scope):
+            done = await services.events.apply_edit(
+                actor,
+                edit_id,
+                scope,
+                _in(services, views.changed_notice),
+                _many(services, views.series_changed_notice),
+                update_id=update.update_id,
+            )
+            await _after_edit(context, done)
+            await query.answer()
+            await show(update, _edit_done(done.events[0].id, done))
         case b.EvDiscard(event=event_id):
             event = await services.events.discard(actor, event_id)
             await query.answer()
@@ -251,6 +307,15 @@ async def answer_button(update: Update, context: BotContext) -> None:
             await context.bot.send_document(
                 update.effective_chat.id,
                 InputFile(ics, filename=f"event-{event.id}.ics"),
+                caption=views.number(event.id),
+            )
+        case b.EvSeriesCalendar(event=event_id):
+            actor = await current_actor(update, context)
+            event, ics = await services.events.series_calendar(actor, event_id)
+            await query.answer()
+            await context.bot.send_document(
+                update.effective_chat.id,
+                InputFile(ics, filename=f"event-{event.id}-dates.ics"),
                 caption=views.number(event.id),
             )
         case _:

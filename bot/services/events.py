@@ -16,6 +16,7 @@ import calendar as month_days
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -64,9 +65,13 @@ class EventProblem(Problem):
         BAD_EDIT = "bad_edit"
         BAD_REPEAT = "bad_repeat"  # ``every week until 2027-03-01`` was not followed
         NOT_RESIDENT = "not_resident"  # a press in a group by someone who has not signed up
+        EDIT_DONE = "edit_done"  # the dates of a kept edit were chosen already
 
 
 Render = Callable[[EventRow, str], dict]  # (event, locale) -> an outbox payload
+RenderMany = Callable[[list[EventRow], str], dict]  # several dates of a series, one message
+SCOPES = ("one", "later", "all")  # an edit: the date named, and its later dates, every date
+ANSWERS = ("going", "maybe", "no", "waitlist")  # who answered is told of a change
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,16 @@ class Draft:
     capacity: int | None
     description: str | None = None
     repeat: Repeat | None = None
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What an edit did: the dates changed (the one named first), how many residents are
+    told (one message each), and who was offered a freed place, by event."""
+
+    events: list[EventRow]
+    told: int
+    promoted: dict[int, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -215,26 +230,57 @@ def occurrences(starts: datetime, repeat: Repeat, zone: ZoneInfo) -> list[dateti
 def calendar_file(event: EventRow, zone: ZoneInfo, stamp: datetime) -> bytes:
     """The event as an RFC 5545 calendar (PUBLISH, or CANCEL once cancelled), with the
     community's VTIMEZONE, a stable UID and the event's SEQUENCE."""
+    return calendar_of([event], zone, stamp, cancel=event.state == "cancelled")
+
+
+def series_calendar_file(events: list[EventRow], zone: ZoneInfo, stamp: datetime) -> bytes:
+    """Several dates of a series in one calendar (PUBLISH): one VEVENT each, with its own
+    UID and SEQUENCE, so a calendar app updates each date it already has."""
+    return calendar_of(events, zone, stamp, cancel=False)
+
+
+def calendar_of(events: list[EventRow], zone: ZoneInfo, stamp: datetime, *, cancel: bool) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Common Ground//Events//EN")
     cal.add("version", "2.0")
-    cancelled = event.state == "cancelled"
-    cal.add("method", "CANCEL" if cancelled else "PUBLISH")
-    item = VEvent()
-    item.add("uid", f"event-{event.id}@{UID_DOMAIN}")
-    item.add("dtstamp", stamp)
-    start = from_db(event.starts_at).astimezone(zone)
-    item.add("dtstart", start)
-    item.add("dtend", start + DEFAULT_LENGTH)
-    item.add("summary", event.title)
-    item.add("location", event.place)
-    item.add("sequence", event.sequence)
-    item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if event.description:
-        item.add("description", event.description)
-    cal.add_component(item)
+    cal.add("method", "CANCEL" if cancel else "PUBLISH")
+    for event in events:
+        cancelled = event.state == "cancelled"
+        item = VEvent()
+        item.add("uid", f"event-{event.id}@{UID_DOMAIN}")
+        item.add("dtstamp", stamp)
+        start = from_db(event.starts_at).astimezone(zone)
+        item.add("dtstart", start)
+        item.add("dtend", start + DEFAULT_LENGTH)
+        item.add("summary", event.title)
+        item.add("location", event.place)
+        item.add("sequence", event.sequence)
+        item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        if event.description:
+            item.add("description", event.description)
+        cal.add_component(item)
     cal.add_missing_timezones()
     return cal.to_ical()
+
+
+def group_language(people: list, building_id: int) -> str:
+    """The language of a building's group: the one most of the building's approved residents
+    read the bot in (their choice, else their Telegram app's); a tie goes to the community's
+    default language when it is among the most used, else to the first in ``i18n.LOCALES``;
+    no resident yet: the community's default. A group has no language of its own in Telegram,
+    and its members are the building's residents, so the post reads as most of them would."""
+    counts = Counter(
+        i18n.resolve_locale(p.locale, p.telegram_language)
+        for p in people
+        if p.building_id == building_id and p.status == "approved"
+    )
+    if not counts:
+        return i18n.default_locale()
+    most = max(counts.values())
+    top = [loc for loc, n in counts.items() if n == most]
+    if i18n.default_locale() in top:
+        return i18n.default_locale()
+    return min(top, key=lambda loc: i18n.LOCALES.index(loc) if loc in i18n.LOCALES else 99)
 
 
 class EventService:
@@ -338,8 +384,8 @@ class EventService:
 
     async def _post_recipients(self, event: EventRow, render: Render) -> tuple[list, int]:
         """The post's rows: every resident of the audience (skipped ones with their reason)
-        and each linked group of its buildings (a group row: user_id NULL, the community's
-        default language). Returns (rows, how many residents will get it)."""
+        and each linked group of its buildings (a group row: user_id NULL, in the group's
+        language: :func:`group_language`). Returns (rows, how many residents will get it)."""
         people = await self.people.people(event.buildings)
         recipients, sending = [], 0
         for person in people:
@@ -362,14 +408,14 @@ class EventService:
                     building_id=person.building_id,
                 )
             )
-        group_locale = i18n.resolve_locale(None, None)
         for building_id, chat_id in await self.repo.groups_of(event.buildings):
+            locale = group_language(people, building_id)
             recipients.append(
                 Recipient(
                     chat_id,
                     None,
-                    render(event, group_locale),
-                    locale=group_locale,
+                    render(event, locale),
+                    locale=locale,
                     building_id=building_id,
                 )
             )
@@ -464,6 +510,13 @@ class EventService:
                 raise EventProblem(EventProblem.NOT_FOUND, str(event_id))
         return event, calendar_file(event, self.timezone, self.clock())
 
+    async def series_calendar(self, actor: Actor, event_id: int) -> tuple[EventRow, bytes]:
+        """Every date still to come of ``event_id``'s series in one .ics, for whoever may
+        have the calendar file of ``event_id`` itself."""
+        event, _single = await self.calendar(actor, event_id)
+        dates = await self.repo.upcoming_in_series(event, to_db(self.clock()), self.repo.db)
+        return event, series_calendar_file(dates or [event], self.timezone, self.clock())
+
     # ---------------------------------------------------------------- lists
     async def upcoming_for(self, actor: Actor, building_id: int | None) -> list[EventRow]:
         """Organisers: every upcoming event; others: those for every building, their own
@@ -516,6 +569,88 @@ class EventService:
             await write_audit(tx, actor.id, "event.cancel", details={"event": event.id}, reason=why)
         return after, len(readers)
 
+    # ---------------------------------------------------------------- edits (one date or more)
+    def _check_edit(self, event: EventRow, what: str, value: str) -> tuple[str, str]:
+        """``when 2026-12-06 19:00`` (or ``when 19:00``: the same day), ``title ...``,
+        ``place ...`` or ``capacity 40``, checked now (so a mistake is answered at once);
+        returns (what, value) as they will be applied."""
+        what, value = what.lower(), " ".join(value.split())
+        if what not in EDITABLE or not value:
+            raise EventProblem(EventProblem.BAD_EDIT)
+        self._changes(event, event, what, value, self.clock())
+        return what, value
+
+    def _changes(
+        self, target: EventRow, anchor: EventRow, what: str, value: str, now: datetime
+    ) -> dict:
+        """The columns ``target`` gets when ``anchor`` (the date named) gets ``what value``.
+        A new date moves every target by as many days as the anchor moves; a new time is
+        the same wall-clock time on each target's own day (across clock changes)."""
+        if what in ("title", "place"):
+            return {what: clean_line(value)}
+        if what == "capacity":
+            return {"capacity": parse_capacity(value)}
+        words = value.split()
+        if len(words) not in (1, 2):
+            raise EventProblem(EventProblem.BAD_EDIT)
+        zone = self.timezone
+        anchor_day = from_db(anchor.starts_at).astimezone(zone).date()
+        shift = timedelta(0)
+        if len(words) == 2:
+            moved = parse_moment(words[0], words[1], now, zone)
+            shift = moved.date() - anchor_day
+        day = from_db(target.starts_at).astimezone(zone).date() + shift
+        return {"starts_at": to_db(parse_moment(day.isoformat(), words[-1], now, zone))}
+
+    async def in_series(self, event: EventRow) -> bool:
+        """Whether ``event`` is one of several dates still to come of a series (an edit then
+        asks which dates it is for)."""
+        if event.series_id is None or event.state != "published":
+            return False
+        dates = await self.repo.upcoming_in_series(event, to_db(self.clock()), self.repo.db)
+        return len(dates) > 1
+
+    async def propose_edit(
+        self, actor: Actor, event_id: int, what: str, value: str, *, update_id: int | None
+    ) -> tuple[EventRow, int, bool]:
+        """An edit of one date of a series, checked and kept until its author chooses the
+        dates (:meth:`apply_edit`). Returns (the event, the edit's id, whether earlier dates
+        are still to come, so that "every date" differs from "this and the later ones")."""
+        event = await self.managed(actor, event_id)
+        what, value = self._check_edit(event, what, value)
+        edit_id = await self.repo.add_edit(event.id, actor.id, what, value, update_id)
+        dates = await self.repo.upcoming_in_series(event, to_db(self.clock()), self.repo.db)
+        return event, edit_id, bool(dates) and dates[0].id != event.id
+
+    async def apply_edit(
+        self,
+        actor: Actor,
+        edit_id: int,
+        scope: str,
+        render: Render,
+        render_many: RenderMany,
+        *,
+        update_id: int | None,
+    ) -> Edited:
+        """The author's choice pressed: the kept edit applied to ``scope`` (once), with the
+        author's permission checked again now."""
+        async with self.repo.transaction() as tx:
+            row = await self.repo.edit_row(tx, edit_id)
+        if row is None or row["user_id"] != actor.id:
+            raise ButtonProblem(ButtonProblem.STALE)
+        event = await self.managed(actor, row["event_id"])
+        return await self._apply(
+            actor,
+            event,
+            row["what"],
+            row["value"],
+            scope,
+            render,
+            render_many,
+            update_id=update_id,
+            pending=edit_id,
+        )
+
     async def edit(
         self,
         actor: Actor,
@@ -525,53 +660,96 @@ class EventService:
         render: Render,
         *,
         update_id: int | None,
-    ) -> tuple[EventRow, int, tuple[int, ...]]:
-        """``when 2026-12-06 19:00``, ``title ...``, ``place ...`` or ``capacity 40``: saved,
-        sequence + 1, reminders moved, everyone who answered told (in one transaction).
-        Returns (the event, how many are told, who moved from the waitlist to Going)."""
+        scope: str = "one",
+        render_many: RenderMany | None = None,
+    ) -> Edited:
+        """``/editevent 4 [series|all] when 2026-12-06 19:00`` (or ``title``, ``place``,
+        ``capacity``): saved on the date named (``one``), on it and its series' later dates
+        (``later``), or on every date of its series still to come (``all``); each date's
+        sequence + 1 and its reminders moved; everyone who answered any of them told once (in
+        one transaction). ``render_many(events, locale)`` tells of several dates in one
+        message."""
         event = await self.managed(actor, event_id)
-        what = what.lower()
+        if scope != "one" and event.series_id is None:
+            raise EventProblem(EventProblem.BAD_REPEAT)
+        what, value = self._check_edit(event, what, value)
+        return await self._apply(
+            actor, event, what, value, scope, render, render_many, update_id=update_id
+        )
+
+    async def _apply(
+        self,
+        actor: Actor,
+        event: EventRow,
+        what: str,
+        value: str,
+        scope: str,
+        render: Render,
+        render_many: RenderMany | None,
+        *,
+        update_id: int | None,
+        pending: int | None = None,
+    ) -> Edited:
+        assert scope in SCOPES, scope
         now = self.clock()
-        changes: dict = {}
-        if what == "when":
-            words = value.split()
-            if len(words) != 2:
-                raise EventProblem(EventProblem.BAD_EDIT)
-            changes["starts_at"] = to_db(parse_moment(words[0], words[1], now, self.timezone))
-        elif what in ("title", "place"):
-            changes[what] = clean_line(value)
-        elif what == "capacity":
-            changes["capacity"] = parse_capacity(value)
-        else:
-            raise EventProblem(EventProblem.BAD_EDIT)
         async with self.repo.transaction() as tx:
-            editable = ("draft", "published")
-            if not await self.repo.change(tx, event.id, editable, bump=True, **changes):
-                raise EventProblem(EventProblem.CHANGED, event.state)
-            after = await self.repo.get(event.id, tx)
-            promoted: tuple[int, ...] = ()
-            readers: list[Reader] = []
-            if after.state == "published":
+            if pending is not None and not await self.repo.edit_applied(tx, pending, scope):
+                raise EventProblem(EventProblem.EDIT_DONE)
+            anchor = await self.repo.get(event.id, tx)
+            targets = [anchor]
+            if scope == "later":
+                targets += await self.repo.later_in_series(anchor, tx)
+            elif scope == "all":
+                dates = await self.repo.upcoming_in_series(anchor, to_db(now), tx)
+                targets += [d for d in dates if d.id != anchor.id]
+            changed: list[EventRow] = []
+            promoted: dict[int, tuple[int, ...]] = {}
+            told: dict[int, tuple[Reader, list[EventRow]]] = {}
+            for target in targets:
+                if not self.may_manage(actor, target):
+                    raise EventProblem(EventProblem.NOT_FOUND, str(target.id))
+                changes = self._changes(target, event, what, value, now)
+                states = ("draft", "published") if target.id == anchor.id else ("published",)
+                if not await self.repo.change(tx, target.id, states, bump=True, **changes):
+                    if target.id == anchor.id:
+                        raise EventProblem(EventProblem.CHANGED, anchor.state)
+                    continue  # cancelled meanwhile
+                after = await self.repo.get(target.id, tx)
+                changed.append(after)
+                if after.state != "published":
+                    continue
                 if "starts_at" in changes:
-                    await self._arm(tx, event.id, from_db(after.starts_at), now)
+                    await self._arm(tx, after.id, from_db(after.starts_at), now)
                 if "capacity" in changes:
-                    promoted = await self._promote(tx, after)
-                await self.repo.want_refresh(tx, event.id)
-                readers = await self.repo.answered(
-                    event.id, ("going", "maybe", "no", "waitlist"), tx
+                    promoted[after.id] = await self._promote(tx, after)
+                await self.repo.want_refresh(tx, after.id)
+                for reader in await self.repo.answered(after.id, ANSWERS, tx):
+                    told.setdefault(reader.user_id, (reader, []))[1].append(after)
+            if what == "when" and anchor.series_id is not None:
+                await self.repo.repost_after_previous(tx, anchor.series_id)
+            recipients = []
+            for reader, events in told.values():
+                locale = i18n.resolve_locale(reader.locale, reader.telegram_language)
+                payload = (
+                    render(events[0], locale)
+                    if len(events) == 1 or render_many is None
+                    else render_many(events, locale)
                 )
+                recipients.append(Recipient(reader.user_id, reader.user_id, payload, locale=locale))
+            if anchor.state == "published":
                 await self.delivery.start_job(
                     "event.edit",
-                    self._recipients(after, readers, render),
+                    recipients,
                     created_by=actor.id,
                     update_id=update_id,
-                    reason=f"event:{event.id}",
+                    reason=f"event:{anchor.id}",
                     q=tx,
                 )
-            await write_audit(
-                tx, actor.id, "event.edit", details={"event": event.id, "changed": what}
-            )
-        return after, len(readers), promoted
+            details: dict = {"event": anchor.id, "changed": what}
+            if scope != "one":
+                details.update(scope=scope, events=[e.id for e in changed])
+            await write_audit(tx, actor.id, "event.edit", details=details)
+        return Edited(changed, len(recipients), promoted)
 
     # ---------------------------------------------------------------- reminders
     async def due_work(self) -> tuple[list[int], list[int]]:

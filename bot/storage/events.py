@@ -5,6 +5,7 @@ precondition and writes its change (and the outbox job) together."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 
@@ -433,7 +434,63 @@ class EventsRepository:
         return bool(await tx.execute("DELETE FROM event_drafts WHERE id = ?", (draft_id,)))
 
     # ------------------------------------------------------------------ privacy
+    # ------------------------------------------------------------------ edits of a series (0021)
+    async def add_edit(
+        self, event_id: int, user_id: int, what: str, value: str, update_id: int | None
+    ) -> int:
+        """A change that waits for its author to choose its dates (once per update)."""
+        async with self.db.transaction() as tx:
+            if update_id is not None:
+                found = await tx.fetch_value(
+                    "SELECT id FROM event_edits WHERE update_id = ?", (update_id,)
+                )
+                if found is not None:
+                    return found
+            return await tx.insert(
+                "INSERT INTO event_edits (event_id, user_id, what, value, update_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (event_id, user_id, what, value, update_id),
+            )
+
+    async def edit_row(self, tx: Tx, edit_id: int):
+        return await tx.fetch_one("SELECT * FROM event_edits WHERE id = ?", (edit_id,))
+
+    async def edit_applied(self, tx: Tx, edit_id: int, scope: str) -> bool:
+        """The waiting change is applied to ``scope`` (once: a second press finds it set)."""
+        return bool(
+            await tx.execute(
+                "UPDATE event_edits SET scope = ? WHERE id = ? AND scope IS NULL",
+                (scope, edit_id),
+            )
+        )
+
+    async def upcoming_in_series(self, event: EventRow, now: str, q: Queries) -> list[EventRow]:
+        """Every occurrence of ``event``'s series still published and not started."""
+        if event.series_id is None:
+            return [event]
+        rows = await q.fetch_all(
+            "SELECT * FROM events WHERE series_id = ? AND starts_at > ? AND state = 'published' "
+            "ORDER BY starts_at, id",
+            (event.series_id, now),
+        )
+        return [_row(r) for r in rows]
+
+    async def repost_after_previous(self, tx: Tx, series_id: int) -> None:
+        """Each later occurrence not posted yet is posted when the one before it starts (also
+        after some of them moved)."""
+        rows = await tx.fetch_all(
+            "SELECT id, starts_at, job_id, post_at FROM events WHERE series_id = ? "
+            "AND state != 'draft' ORDER BY starts_at, id",
+            (series_id,),
+        )
+        for before, row in itertools.pairwise(rows):
+            if row["job_id"] is None and row["post_at"] != before["starts_at"]:
+                await tx.execute(
+                    "UPDATE events SET post_at = ? WHERE id = ?", (before["starts_at"], row["id"])
+                )
+
     async def forget(self, tx: Tx, user_id: int) -> None:
+        await tx.execute("DELETE FROM event_edits WHERE user_id = ?", (user_id,))
         await tx.execute("DELETE FROM event_rsvps WHERE user_id = ?", (user_id,))
         await tx.execute("DELETE FROM event_drafts WHERE user_id = ?", (user_id,))
         await tx.execute("UPDATE events SET created_by = NULL WHERE created_by = ?", (user_id,))

@@ -213,11 +213,14 @@ TranslatePick = button("tr", "", ann=int, locale=LOCALE)
 # --- events: the author's preview (steward or organiser) -------------------------------------
 EvPublish = button("ev", "pub", event=int)
 EvDiscard = button("ev", "del", event=int)
+# /editevent on a date of a series: which dates the kept edit (event_edits.id) is for
+EvEditScope = button("ev", "sc", edit=int, scope=("one", "later", "all"))
 
 # --- what residents press on an event post, a reminder, or /myevents --------------------------
 EvAnswer = button("er", "a", event=int, answer=("going", "maybe", "no"))
 EvCalendar = button("er", "ics", event=int)
 EvCantCome = button("er", "off", event=int)  # a reminder's "Can't come after all"
+EvSeriesCalendar = button("er", "icss", event=int)  # every date to come of a series, one file
 
 # --- events: the guided /newevent flow (steward or organiser; ``draft`` is event_drafts.id) --
 EvFlowBuilding = button("en", "b", draft=int, building_id=int)  # toggle a building (0: all)

@@ -171,6 +171,62 @@ def changed_notice(event: EventRow, when: When) -> tuple[str, InlineKeyboardMark
     return text, InlineKeyboardMarkup([[calendar_button(event.id)]])
 
 
+def series_changed_notice(events: list[EventRow], when: When) -> tuple[str, InlineKeyboardMarkup]:
+    """Several dates of a series changed at once: one message, a line per date the reader
+    answered, and one calendar file with every date to come."""
+    first = events[0]
+    text = ngettext(
+        "✏️ {title}: {count} date has changed:",
+        "✏️ {title}: {count} dates have changed:",
+        len(events),
+    ).format(title=esc(first.title), count=len(events))
+    for event in events:
+        text += "\n" + _("Event #{id}: {when} · 📍 {place}").format(
+            id=event.id, when=when(event.starts_at), place=esc(event.place)
+        )
+    button = InlineKeyboardButton(
+        _("📅 Add these dates to calendar"), callback_data=b.EvSeriesCalendar(first.id).pack()
+    )
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def edit_scope_question(
+    event: EventRow, edit_id: int, when: When, earlier: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """/editevent on a date of a series: which dates? (``earlier``: dates before this one
+    are still to come, so "every date" is a third choice)."""
+    text = f"{number(event.id)}\n{details(event, when)}\n\n" + _(
+        "This date is part of a series. Which dates should the change apply to?"
+    )
+    choices = [(_("Only this date"), "one"), (_("This date and the later ones"), "later")]
+    if earlier:
+        choices.append((_("Every date still to come"), "all"))
+    return text, InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=b.EvEditScope(edit_id, scope).pack())]
+            for label, scope in choices
+        ]
+    )
+
+
+def series_edit_done(event_id: int, count: int) -> str:
+    return ngettext(
+        "Event #{id} is saved: {count} date changed. Everyone who answered will be told, in "
+        "one message each.",
+        "Event #{id} is saved: {count} dates changed. Everyone who answered will be told, in "
+        "one message each.",
+        count,
+    ).format(id=event_id, count=count)
+
+
+def edit_series_usage() -> str:
+    return _(
+        "For a series: <code>/editevent 4 series when 19:00</code> changes it and its later "
+        "dates; <code>all</code> instead of <code>series</code> changes every date still to "
+        "come. A time alone keeps each date's day."
+    )
+
+
 def cancel_done(event_id: int) -> str:
     return _("Event #{id} is cancelled. Everyone who answered will be told.").format(id=event_id)
 

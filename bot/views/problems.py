@@ -150,6 +150,7 @@ MESSAGES: dict[Enum, M] = {
     EventProblem.CLOSED: lambda p: _("This event is over or was cancelled: answers are closed."),
     EventProblem.NOT_INVITED: lambda p: _("This event is for the residents of other buildings."),
     EventProblem.BAD_EDIT: lambda p: event_views.edit_usage(),
+    EventProblem.EDIT_DONE: lambda p: _("This change was already made: nothing more to do."),
     EventProblem.BAD_REPEAT: lambda p: _(
         "Write the repetition like <code>every week until 2027-03-01</code> (or "
         "<code>every month until ...</code>), with an end date that leaves room for a second date."

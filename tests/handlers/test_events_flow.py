@@ -371,7 +371,27 @@ async def test_an_edited_events_copies_show_the_new_details_at_once(harness, adm
     [preview] = await harness.send(admin, "/newevent 2026-12-05 18:30 | Winter potluck | Hall")
     await harness.press_label(admin, preview, "📣 Publish")
     await harness.send(admin, "/editevent 1 place Roof garden")
-    for chat_id, going in ((a["id"], tr("es", "✅ Going")), (GROUP, "✅ Going")):
+    # the group reads as its one resident does (Spanish)
+    for chat_id, going in ((a["id"], tr("es", "✅ Going")), (GROUP, tr("es", "✅ Going"))):
         post = harness.api.bot_messages(chat_id)[0]
         assert "Roof garden" in post["text"] and "Hall" not in post["text"]
         assert going in labels(post)  # still open for answers
+
+
+async def test_the_groups_post_is_in_the_language_most_of_its_residents_read(harness, admin):
+    """Not the steward's, nor the community default when most of the building reads
+    another: the group's copy (and its later edits) are in the building's main language."""
+    services = services_of(harness)
+    clocked(harness)
+    bid = await building(harness)
+    await residents(harness, bid, 3, first_id=8700, locales=("es", "es", "fr"))
+    harness.api.make_group(GROUP, "Maple Court neighbours")
+    await services.groups.link(ADMIN_ID, bid, GROUP)
+    [preview] = await harness.send(admin, "/newevent 2026-12-05 18:30 | Winter potluck | Hall")
+    await harness.press_label(admin, preview, "📣 Publish")  # the admin reads English
+    post = last(harness, GROUP)
+    assert plain(tr("es", "📅 Event #{id}", id=1)) in plain(post["text"])
+    assert tr("es", "✅ Going") in labels(post)
+    await harness.send(admin, "/editevent 1 place Roof garden")
+    edited = harness.api.bot_messages(GROUP)[0]
+    assert "Roof garden" in edited["text"] and tr("es", "✅ Going") in labels(edited)

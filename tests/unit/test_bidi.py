@@ -72,6 +72,7 @@ SAMPLES = {
     "number": "12",
     "word": " (lang:xx)",
     "people": "12 residents",
+    "place": "Community room",
     "events": "#4",
     "title": "Winter potluck",
     "when": "Saturday, December 5, 2026, 6:30 PM",

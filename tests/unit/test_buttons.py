@@ -175,6 +175,8 @@ WIRE = {
     b.EvAnswer(4, "going"): "er:a:4:going",
     b.EvCalendar(4): "er:ics:4",
     b.EvCantCome(4): "er:off:4",
+    b.EvSeriesCalendar(4): "er:icss:4",
+    b.EvEditScope(7, "later"): "ev:sc:7:later",
     b.EvFlowBuilding(7, 2): "en:b:7:2",
     b.EvFlowNext(7): "en:next:7",
     b.EvFlowMonth(7, 202612): "en:m:7:202612",

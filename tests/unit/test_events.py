@@ -9,7 +9,14 @@ import pytest
 from icalendar import Calendar
 
 from bot.config import ConfigError, load_config, parse_leads
-from bot.services.events import EventProblem, calendar_file, parse_moment, parse_new_line
+from bot.services.events import (
+    EventProblem,
+    calendar_file,
+    group_language,
+    parse_moment,
+    parse_new_line,
+)
+from bot.storage.announcements import Person
 from bot.storage.events import EventRow
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -106,3 +113,25 @@ def test_the_calendar_file_is_rfc5545_with_the_zone():
     assert str(cancelled["METHOD"]) == "CANCEL"
     [item] = cancelled.walk("VEVENT")
     assert str(item["STATUS"]) == "CANCELLED" and int(item["SEQUENCE"]) == 4
+
+
+def test_a_tie_or_an_empty_building_posts_in_the_community_language():
+    def person(uid, locale, status="approved", building_id=1):
+        return Person(
+            user_id=uid,
+            building_id=building_id,
+            status=status,
+            locale=locale,
+            telegram_language=None,
+            paused=False,
+            unreachable=False,
+            tenure=None,
+            roles=frozenset(),
+        )
+
+    assert group_language([], 1) == "en"
+    assert group_language([person(1, "ar"), person(2, "en")], 1) == "en"  # a tie: the default
+    assert group_language([person(1, "ar"), person(2, "vi")], 1) == "ar"  # first in LOCALES
+    # pending residents and other buildings do not count
+    crowd = [person(1, "fr"), person(2, "vi", "pending"), person(3, "vi", building_id=2)]
+    assert group_language(crowd, 1) == "fr"
