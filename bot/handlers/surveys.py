@@ -14,12 +14,13 @@ import logging
 from telegram import InputFile, Update
 
 from bot import clock, i18n
-from bot.handlers.common import BotContext, command, current_actor, localized, reply, show
+from bot.handlers.common import BotContext, command, current_actor, reply, requires, show
 from bot.handlers.sender import Sender
 from bot.numbers import parse_int
 from bot.services import Services
 from bot.services.announcements import Audience, parse_audience
 from bot.services.problems import ButtonProblem
+from bot.services.roles import Role
 from bot.services.surveys import DEFAULT_DAYS, SURVEYS, SurveyProblem
 from bot.storage.surveys import WaveRow
 from bot.views import buttons as b
@@ -117,7 +118,7 @@ async def _results(update: Update, context: BotContext, wave_id: int) -> None:
 
 
 # ------------------------------------------------------------------------------ residents
-@localized
+@requires(Role.RESIDENT)
 async def survey_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     services = context.services
