@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from bot.storage.db import NOW, Database, Queries
+from bot.storage.sql import placeholders
 
 
 async def write_audit(
@@ -65,7 +66,7 @@ class AuditRepository:
         if building_ids is not None:
             if not building_ids:
                 return []
-            where = f"WHERE a.building_id IN ({', '.join('?' * len(building_ids))})"
+            where = f"WHERE a.building_id IN ({placeholders(building_ids)})"
             params = sorted(building_ids)
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS}, "

@@ -54,7 +54,7 @@ async def _open(path: Path | str, busy_ms: int) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)  # we manage transactions
     try:
         conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        await conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")  # sql-ok: an int
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
