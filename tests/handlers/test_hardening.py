@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.services.flood import GENERAL
 from bot.services.moderation import ACTIONS
 from bot.services.roles import Role
-from bot.views.buttons import LanguageSet, SignupBuilding, SignupLanguage
+from bot.views.buttons import LanguageMenu, LanguageSet, SignupBuilding, SignupLanguage
 from tests.support import ADMIN_ID, button_data, buttons, language_label, plain, sign_up, tr
 
 SOMETHING_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
@@ -577,3 +578,31 @@ async def test_mydata_shows_the_messages_the_bot_sent_and_forget_erases_them(har
     assert not await world.services.db.fetch_value(
         "SELECT count(*) FROM outbox WHERE user_id = 2001"
     )
+
+
+async def test_hammering_buttons_and_free_text_gets_one_slow_down_and_a_bounded_cost(
+    harness, world
+):
+    """A minute of a resident pressing a button and typing as fast as they can (the flood
+    clock stands still: the whole burst is one instant): one "slow down", and the bot sends
+    them no more than the general bucket's worth of answers."""
+    flood = world.services.updates.flood
+    flood.clock = lambda: 1_000.0
+    flood._people.clear()
+    menu = harness.api.send_message(world.nia, "anchor")
+    start = len(harness.api.calls)
+    for i in range(60):
+        if i % 2:
+            await harness.press(world.nia, menu, LanguageMenu().pack())
+        else:
+            await harness.send(world.nia, f"hello {i}")
+    calls = harness.api.calls[start:]
+    to_nia = [m for m in harness.outgoing(calls) if m["chat"]["id"] == 2002]
+    slow = tr("en", "You're going a bit fast for me. Please wait a minute, then try again.")
+    alerts = [c.params.get("text") for c in calls if c.method.lower() == "answercallbackquery"]
+    warnings = [m for m in to_nia if m.get("text") == slow] + [a for a in alerts if a == slow]
+    assert len(warnings) == 1
+    assert len(to_nia) <= 2 * GENERAL.capacity + 1  # at most two messages per admitted update
+    # every press was still answered (no spinning button), most of them in silence
+    assert len(alerts) == 30
+    assert sum(1 for a in alerts if a is None) >= 30 - GENERAL.capacity
