@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.storage.announcements import AnnouncementsRepository
-from bot.storage.audit import erase_text_about, write_audit
+from bot.storage.audit import erase_text_about, forget_person, write_audit
 from bot.storage.db import NOW, Database, Queries, Tx
 from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
@@ -273,7 +273,8 @@ class ResidentsRepository:
         """Everything about the user: the user row (which cascades to residents and
         sign-ups), roles (audited), consent records, group warnings, and the free text of
         audit entries about them. A ban is kept as a bare keyed hash (``ban_trace``: hash,
-        building). The append-only audit log keeps the account number of its entries."""
+        building). The append-only audit log keeps its entries, under a pseudonym whose key
+        goes here."""
         if ban_trace is not None:
             await tx.execute(
                 "INSERT OR IGNORE INTO ban_traces (hash, building_id) VALUES (?, ?)", ban_trace
@@ -293,6 +294,7 @@ class ResidentsRepository:
         await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
         await tx.execute("DELETE FROM consent_log WHERE user_id = ?", (user_id,))
         await tx.execute("DELETE FROM warnings WHERE user_id = ?", (user_id,))
+        await forget_person(tx, user_id)  # last: the entries above no longer lead to them
 
     async def list_residents(
         self,

@@ -77,7 +77,9 @@ def use_name(user: dict) -> str:
 
 async def audit_rows(world: World, subject_id: int, prefix: str = "resident.") -> list:
     return await world.services.db.fetch_all(
-        "SELECT action, reason FROM audit_log WHERE subject_id = ? AND action LIKE ?",
+        "SELECT action, reason FROM audit_log "
+        "WHERE subject_id = (SELECT pseudonym FROM person_keys WHERE user_id = ?) "
+        "AND action LIKE ?",
         (subject_id, prefix + "%"),
     )
 
@@ -455,10 +457,18 @@ async def test_a_steward_who_forgets_loses_the_role_with_an_audit_entry(harness,
     [confirm] = await harness.send(world.steward, "/forget")
     await harness.press_label(world.steward, confirm, tr("en", ERASE))
     assert await world.services.roles.role_of(1201) == Role.RESIDENT
-    assert [r[0] for r in await audit_rows(world, 1201, "role.")] == [
-        "role.promote",
-        "role.forget",
-    ]
+    # the entries stay (promoted, then the role lost to /forget), under a pseudonym whose key
+    # went with the rest: nothing leads from them to 1201 any more
+    rows = await world.services.db.fetch_all(
+        "SELECT action, subject_id FROM audit_log WHERE action LIKE 'role.%' ORDER BY id"
+    )
+    forgot = [r[1] for r in rows if r[0] == "role.forget"]
+    assert len(forgot) == 1 and forgot[0] != 1201
+    assert [r[0] for r in rows if r[1] == forgot[0]] == ["role.promote", "role.forget"]
+    assert await audit_rows(world, 1201, "role.") == []
+    assert not await world.services.db.fetch_all(
+        "SELECT 1 FROM person_keys WHERE user_id = 1201 OR pseudonym = ?", (forgot[0],)
+    )
 
 
 # --- A second hostile review ------------------------------------------------------------------
@@ -512,7 +522,9 @@ async def test_a_promotion_racing_the_promoters_demotion_is_never_granted_after_
         harness.process({"message": demote}), harness.process({"message": promote})
     )
     rows = await world.services.db.fetch_all(
-        "SELECT action, actor_id, subject_id FROM audit_log WHERE action LIKE 'role.%' ORDER BY id"
+        "SELECT action, (SELECT user_id FROM person_keys WHERE pseudonym = actor_id), "
+        "(SELECT user_id FROM person_keys WHERE pseudonym = subject_id) "
+        "FROM audit_log WHERE action LIKE 'role.%' ORDER BY id"
     )
     demoted_at = next(i for i, r in enumerate(rows) if r[0] == "role.demote" and r[2] == 1100)
     assert not any(r[0] == "role.promote" and r[1] == 1100 for r in rows[demoted_at:])

@@ -63,7 +63,10 @@ class Checker:
             return (
                 name == "format"
                 and _constant_name(func.value)
-                and all(isinstance(k.value, ast.Constant) for k in node.keywords)
+                and all(
+                    isinstance(k.value, ast.Constant) or _constant_name(k.value)
+                    for k in node.keywords
+                )
                 and not node.args
             )
         if isinstance(node, ast.Attribute | ast.Name) and _constant_name(node):
