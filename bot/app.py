@@ -209,6 +209,28 @@ def register_handlers(app: Application) -> None:
     app.add_error_handler(error_handler)
 
 
+def permission_gaps(app: Application) -> list[str]:
+    """What the application would let through without a declared permission: a command
+    handler not declared with ``@command`` (the catalogue's role and privacy), a button
+    family whose handler has no ``@requires``, a registered button family with no handler.
+    Empty for a sound application (``tests/handlers/test_authz_matrix.py``)."""
+    gaps = []
+    handled = set()
+    for handler in (h for group in app.handlers.values() for h in group):
+        if isinstance(handler, CommandHandler):
+            spec = getattr(handler.callback, "command", None)
+            for name in sorted(handler.commands):
+                if spec is None or spec.name != name:
+                    gaps.append(f"/{name}: no command catalogue declaration")
+        elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+            family = handler.pattern.pattern.removeprefix("^").split(buttons.SEPARATOR)[0]
+            handled.add(family)
+            if getattr(handler.callback, "role", None) is None:
+                gaps.append(f"buttons {family}: no @requires declaration")
+    gaps += [f"buttons {f}: no handler" for f in sorted(set(buttons.registered()) - handled)]
+    return gaps
+
+
 async def post_init(app: Application) -> None:
     config: Config = app.bot_data["config"]
     # matplotlib's font cache and the big CJK font load in the background (seconds on a

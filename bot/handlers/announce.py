@@ -24,7 +24,6 @@ from bot.handlers.common import (
     BotContext,
     command,
     current_actor,
-    localized,
     reply,
     requires,
     show,
@@ -710,7 +709,7 @@ async def typed_answer_to_question(update: Update, context: BotContext, question
 
 
 # ------------------------------------------------------------------------------ residents' buttons
-@localized
+@requires(Role.RESIDENT, {b.AnnAnswer: Role.STEWARD})
 async def reply_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     services = context.services
@@ -745,7 +744,7 @@ async def reply_button(update: Update, context: BotContext) -> None:
             raise ButtonProblem(ButtonProblem.STALE)
 
 
-@localized
+@requires(Role.RESIDENT)
 async def translate_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     services = context.services

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from bot.services import Services, commands
 from bot.services.problems import Problem
 from bot.services.roles import Actor, Role
 from bot.views import problems
+from bot.views.buttons import unpack
 from bot.views.common import esc  # noqa: F401  (re-exported for handlers)
 
 log = logging.getLogger(__name__)
@@ -124,17 +126,22 @@ async def ask_for_private_chat(update: Update, context: BotContext) -> None:
     )
 
 
-def command(name: str) -> Callable[[H], H]:
+def command(name: str, *, in_groups: bool = False) -> Callable[[H], H]:
     """Declare ``handler`` as ``/name``: localized, private-chat only where the command
     catalogue says so, and refused (with the right words) to anyone below the role the
-    catalogue declares for it, checked on the server at every use."""
+    catalogue declares for it, checked on the server at every use.
+
+    ``in_groups=True`` marks the group form of a command the catalogue keeps private (``/ban``
+    by reply in a building's group): registered for groups only, it keeps the role check.
+    The declaration (``handler.command``) is what the authorisation matrix test reads: a
+    command handler without one fails it."""
     spec = commands.get(name)
     assert spec is not None, f"/{name} is not in the command catalogue"
 
     def decorate(handler: H) -> H:
         @functools.wraps(handler)
         async def wrapper(update: Update, context: BotContext) -> Any:
-            if spec.private and not is_private(update):
+            if spec.private and not in_groups and not is_private(update):
                 await ask_for_private_chat(update, context)
                 return None
             if spec.role > Role.RESIDENT and await refuse_unless(update, context, spec.role):
@@ -147,19 +154,41 @@ def command(name: str) -> Callable[[H], H]:
     return decorate
 
 
-def requires(role: Role) -> Callable[[H], H]:
-    """For button handlers: refuse a press by anyone below ``role`` (checked at the press)."""
+def requires(role: Role, stricter: dict[type, Role] | None = None) -> Callable[[H], H]:
+    """For button handlers: who may press this family's buttons, checked at every press.
+
+    ``role`` is the family's; ``Role.RESIDENT`` declares that anyone may press them (the
+    service then checks the object: an event's audience, an announcement's recipients).
+    ``stricter`` names the buttons of the family that need more (``{AnnAnswer: STEWARD}``).
+    Every button family's handler must carry this declaration (``handler.role``,
+    ``handler.button_roles``): the authorisation matrix test fails on one without."""
+    stricter = dict(stricter or {})
 
     def decorate(handler: H) -> H:
         @functools.wraps(handler)
         async def wrapper(update: Update, context: BotContext) -> Any:
-            if await refuse_unless(update, context, role):
+            needed = role
+            if stricter and update.callback_query is not None:
+                with contextlib.suppress(Problem):  # a stale press: the handler says so
+                    pressed = type(unpack(update.callback_query.data))
+                    needed = max(needed, stricter.get(pressed, role))
+            if needed > Role.RESIDENT and await refuse_unless(update, context, needed):
                 return None
             return await handler(update, context)
 
+        wrapper.role = role  # type: ignore[attr-defined]
+        wrapper.button_roles = stricter  # type: ignore[attr-defined]
         return localized(wrapper)
 
     return decorate
+
+
+def declared_role(handler: Any, button: type) -> Role | None:
+    """The role ``handler`` (a button family's) declares for ``button``; None: undeclared."""
+    role = getattr(handler, "role", None)
+    if role is None:
+        return None
+    return getattr(handler, "button_roles", {}).get(button, role)
 
 
 async def show(update: Update, text: str, **kwargs: Any) -> None:

@@ -15,7 +15,7 @@ from telegram import Update
 
 from bot import clock, i18n
 from bot.handlers.answers import typed_answer
-from bot.handlers.common import BotContext, command, current_actor, localized, reply, requires, show
+from bot.handlers.common import BotContext, command, current_actor, reply, requires, show
 from bot.numbers import parse_int
 from bot.services import Services
 from bot.services.event_attendance import COMMENT_MAX
@@ -74,7 +74,7 @@ async def tell_offers(services: Services, sender=None) -> int:
     return told
 
 
-@localized
+@requires(Role.RESIDENT)
 async def offer_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     services = context.services
@@ -102,7 +102,7 @@ async def ask_needs(update: Update, context: BotContext, event: EventRow) -> Non
     )
 
 
-@localized
+@requires(Role.RESIDENT)
 async def resident_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     services = context.services

@@ -23,7 +23,6 @@ from bot.handlers.common import (
     command,
     current_actor,
     is_private,
-    localized,
     refuse_unless,
     reply,
     requires,
@@ -272,7 +271,7 @@ async def event_button(update: Update, context: BotContext) -> None:
 
 
 # ------------------------------------------------------------------------------ residents
-@localized
+@requires(Role.RESIDENT)
 async def answer_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     services = context.services

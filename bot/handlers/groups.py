@@ -15,7 +15,7 @@ from telegram import ChatMember, ChatPermissions, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.clock import system_clock
-from bot.handlers.common import BotContext, localized, replied_person, reply
+from bot.handlers.common import BotContext, command, localized, replied_person, reply
 from bot.handlers.moderation import apply_decision
 from bot.handlers.notify import tell
 from bot.services.groups import GroupBuilding, clean_reason, split_duration
@@ -44,7 +44,7 @@ def in_group(update: Update) -> bool:
     return chat is not None and chat.type in ("group", "supergroup")
 
 
-@localized
+@command("linkgroup")
 async def linkgroup_command(update: Update, context: BotContext) -> None:
     if not in_group(update):
         await reply(update, views.linkgroup_where_text())
@@ -153,7 +153,7 @@ async def _target_with_reason(update: Update, context: BotContext, words: list[s
     return target, building, reason
 
 
-@localized
+@command("warn")
 async def warn_command(update: Update, context: BotContext) -> None:
     found = await _target_with_reason(update, context, context.args or [], views.warn_usage())
     if found is None:
@@ -176,7 +176,7 @@ async def warn_command(update: Update, context: BotContext) -> None:
     await tell(context, target.id, lambda: views.warned_told_text(building.name, reason))
 
 
-@localized
+@command("mute")
 async def mute_command(update: Update, context: BotContext) -> None:
     duration, words = split_duration(context.args or [])
     found = await _target_with_reason(update, context, words, views.mute_usage())
@@ -195,7 +195,7 @@ async def mute_command(update: Update, context: BotContext) -> None:
     await tell(context, target.id, lambda: views.muted_told_text(building.name, duration, reason))
 
 
-@localized
+@command("ban", in_groups=True)
 async def group_ban_command(update: Update, context: BotContext) -> None:
     """/ban in a group, as a reply: remove them from the group (and block them as a
     resident of this building, if they are one). A reason is required."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.common import BotContext, current_actor, localized
+from bot.handlers.common import BotContext, command, current_actor
 from bot.views.help import help_text
 
 
-@localized
+@command("help")
 async def help_command(update: Update, context: BotContext) -> None:
     role = (await current_actor(update, context)).role
     await update.effective_message.reply_text(help_text(role))

@@ -6,8 +6,9 @@ from telegram import Update
 
 from bot import i18n
 from bot.handlers import menus
-from bot.handlers.common import BotContext, command, localized, show
+from bot.handlers.common import BotContext, command, requires, show
 from bot.i18n import _
+from bot.services.roles import Role
 from bot.views.buttons import LanguageMenu, LanguageSet, unpack
 from bot.views.language import chooser_text, join_keyboard, language_keyboard
 
@@ -21,7 +22,7 @@ async def language_command(update: Update, context: BotContext) -> None:
     )
 
 
-@localized
+@requires(Role.RESIDENT)
 async def language_button(update: Update, context: BotContext) -> None:
     """``lang:menu`` opens the chooser; ``lang:set:<locale>`` stores the choice."""
     query = update.callback_query

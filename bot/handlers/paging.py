@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.handlers.common import BotContext, localized, refuse_unless, reply, show
+from bot.handlers.common import BotContext, refuse_unless, reply, requires, show
 from bot.i18n import _
 from bot.services.problems import ButtonProblem
 from bot.services.roles import Role
@@ -61,7 +61,7 @@ async def send_first_page(update: Update, context: BotContext, kind: str, arg: i
     await reply(update, text, reply_markup=keyboard(kind, 0, arg, more))
 
 
-@localized
+@requires(Role.RESIDENT)
 async def page_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     button = unpack(query.data)

@@ -8,12 +8,13 @@ import json
 
 from telegram import Update
 
-from bot.handlers.common import BotContext, command, local_datetime, localized, show
+from bot.handlers.common import BotContext, command, local_datetime, requires, show
+from bot.services.roles import Role
 from bot.views import privacy as views
 from bot.views.buttons import ForgetConfirm, unpack
 
 
-@localized
+@command("privacy")
 async def privacy_command(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(views.privacy_text())
 
@@ -38,7 +39,7 @@ async def forget_command(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(text, reply_markup=keyboard)
 
 
-@localized
+@requires(Role.RESIDENT)
 async def forget_button(update: Update, context: BotContext) -> None:
     """The press always acts on the presser's own data, whatever message it came from."""
     query = update.callback_query

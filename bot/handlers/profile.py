@@ -6,10 +6,11 @@ from telegram import Update
 
 from bot import i18n
 from bot.handlers.answers import typed_answer
-from bot.handlers.common import BotContext, command, localized, reply, show
+from bot.handlers.common import BotContext, command, reply, requires, show
 from bot.i18n import _
 from bot.services.problems import ButtonProblem
 from bot.services.profile import ASKS
+from bot.services.roles import Role
 from bot.storage.awaiting import Awaiting
 from bot.views import buttons as b
 from bot.views import profile as views
@@ -31,7 +32,7 @@ async def profile_command(update: Update, context: BotContext) -> None:
     await reply(update, text, reply_markup=keyboard)
 
 
-@localized
+@requires(Role.RESIDENT)
 async def profile_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     user_id = update.effective_user.id

@@ -10,7 +10,7 @@ import logging
 
 from telegram import ChatMember, Update
 
-from bot.handlers.common import BotContext, is_private, localized, reply
+from bot.handlers.common import BotContext, command, is_private, reply
 from bot.views.reachability import paused_text
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ async def pause_announcements(update: Update, context: BotContext) -> None:
     await reply(update, paused_text())
 
 
-stop_command = localized(pause_announcements)
+stop_command = command("stop")(pause_announcements)
 
 
 async def my_chat_member(update: Update, context: BotContext) -> None:

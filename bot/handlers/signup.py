@@ -13,9 +13,10 @@ from telegram import Update
 from bot import i18n
 from bot.handlers import notify
 from bot.handlers.answers import typed_answer
-from bot.handlers.common import BotContext, localized, reply, show
+from bot.handlers.common import BotContext, reply, requires, show
 from bot.i18n import _
 from bot.services.problems import ButtonProblem
+from bot.services.roles import Role
 from bot.services.signup import ASK, DISPLAY_NAME_MAX, LEGACY_TENURES, TYPED_STEPS, Refused
 from bot.storage.awaiting import Awaiting
 from bot.storage.residents import ResidentStatus, Signup
@@ -70,7 +71,7 @@ async def resume(update: Update, context: BotContext, signup: Signup) -> None:
     await reply(update, views.resumed_text(text), reply_markup=keyboard)
 
 
-@localized
+@requires(Role.RESIDENT)
 async def signup_button(update: Update, context: BotContext) -> None:
     """Every sign-up button. The step is re-checked against the stored sign-up (inside the
     write), so an old or forged button cannot skip or repeat a step."""

@@ -7,14 +7,14 @@ from telegram import Update
 
 from bot import i18n
 from bot.handlers import menus, signup
-from bot.handlers.common import BotContext, is_private, localized, open_private_chat_button
+from bot.handlers.common import BotContext, command, is_private, open_private_chat_button
 from bot.services.roles import Role
 from bot.storage.residents import ResidentStatus
 from bot.views import start as views
 from bot.views.reachability import resumed_text
 
 
-@localized
+@command("start")
 async def start_command(update: Update, context: BotContext) -> None:
     """``/start`` (welcome, or resume a sign-up) and ``/start <invite code>`` (sign up)."""
     user = update.effective_user

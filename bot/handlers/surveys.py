@@ -162,7 +162,7 @@ async def _chart(update: Update, results, k: int) -> None:
 
 
 # ------------------------------------------------------------------------------ residents
-@localized
+@requires(Role.RESIDENT)
 async def survey_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     services = context.services

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.storage.audit import write_audit
 from bot.storage.db import NOW, Database, Queries, Tx
+from bot.storage.sql import assignments, placeholders
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,10 @@ class AnnouncementsRepository:
                 "sent_at",
                 "source_locale",
             }, name
-            columns.append(f"{name} = ?")
+            columns.append(name)
             values.append(json.dumps(value) if isinstance(value, dict) else value)
         return await (q or self.db).execute(
-            f"UPDATE announcements SET {', '.join(columns)} WHERE id = ?",
+            f"UPDATE announcements SET {assignments(columns)} WHERE id = ?",
             (*values, announcement_id),
         )
 
@@ -162,7 +163,7 @@ class AnnouncementsRepository:
     ) -> bool:
         """Change the state only if it is still one of ``from_states`` (in ``tx``): the
         precondition of every decision, so a double press acts once."""
-        marks = ", ".join("?" for _ in from_states)
+        marks = placeholders(from_states)
         changed = await tx.execute(
             f"UPDATE announcements SET state = ? WHERE id = ? AND state IN ({marks})",
             (to_state, announcement_id, *from_states),
@@ -230,7 +231,7 @@ class AnnouncementsRepository:
         where = "b.archived_at IS NULL"
         params: tuple = ()
         if buildings is not None:
-            where += f" AND r.building_id IN ({', '.join('?' for _ in buildings) or 'NULL'})"
+            where += f" AND r.building_id IN ({placeholders(buildings)})"
             params = tuple(buildings)
         rows = await (q or self.db).fetch_all(
             "SELECT r.user_id, r.building_id, r.status, r.tenure, r.affordability, u.locale, "
@@ -258,7 +259,7 @@ class AnnouncementsRepository:
 
     async def answered_events(self, event_ids: list[int], q: Queries | None = None) -> set[int]:
         """Who answered Going, Maybe or joined the waitlist of any of these events."""
-        marks = ", ".join("?" for _ in event_ids)
+        marks = placeholders(event_ids)
         rows = await (q or self.db).fetch_all(
             f"SELECT DISTINCT user_id FROM event_rsvps WHERE event_id IN ({marks}) "
             "AND answer IN ('going', 'maybe', 'waitlist')",
@@ -287,7 +288,7 @@ class AnnouncementsRepository:
 
     async def survey_respondents(self, wave_ids: list[int], q: Queries | None = None) -> set[int]:
         """Who answered any of these closed survey waves (not what: see storage/surveys.py)."""
-        marks = ", ".join("?" for _ in wave_ids)
+        marks = placeholders(wave_ids)
         rows = await (q or self.db).fetch_all(
             f"SELECT DISTINCT user_id FROM survey_respondents WHERE wave_id IN ({marks})",
             tuple(wave_ids),

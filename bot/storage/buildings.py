@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.storage.audit import write_audit
 from bot.storage.db import NOW, Database
+from bot.storage.sql import identifier
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,9 @@ class BuildingsRepository:
         """Change ``auto_approve``, ``unit_limit`` or ``listed``, with its audit entry."""
         assert name in ("auto_approve", "unit_limit", "listed"), name
         async with self.db.transaction() as tx:
-            await tx.execute(f"UPDATE buildings SET {name} = ? WHERE id = ?", (value, building_id))
+            await tx.execute(
+                f"UPDATE buildings SET {identifier(name)} = ? WHERE id = ?", (value, building_id)
+            )
             await write_audit(
                 tx,
                 actor_id,

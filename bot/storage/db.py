@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -50,14 +52,22 @@ class Queries(Protocol):
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int: ...
 
 
+def pseudonym(key: bytes, user_id: int) -> int:
+    """The audit log's name for a person: HMAC-SHA256 of their id under their own key (in
+    ``person_keys``, deleted by /forget), as a negative number (never a Telegram id)."""
+    digest = hmac.new(bytes(key), str(int(user_id)).encode(), hashlib.sha256).digest()
+    return -(int.from_bytes(digest[:6], "big") + 1)
+
+
 async def _open(path: Path | str, busy_ms: int) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)  # we manage transactions
     try:
         conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        await conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")  # sql-ok: an int
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.create_function("cg_pseudonym", 2, pseudonym, deterministic=True)
     except BaseException:
         await conn.close()  # else its thread keeps the process alive
         raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.storage.db import Database, Queries, Tx
+from bot.storage.sql import identifier
 
 NEEDS = ("interpret", "childcare", "stepfree", "ride")
 
@@ -300,8 +301,8 @@ class AttendanceRepository:
         assert column in ("rated", "commented"), column
         return bool(
             await tx.execute(
-                f"UPDATE event_followup_links SET {column} = 1 WHERE event_id = ? "
-                f"AND user_id = ? AND {column} = 0",
+                f"UPDATE event_followup_links SET {identifier(column)} = 1 WHERE event_id = ? "
+                f"AND user_id = ? AND {identifier(column)} = 0",
                 (event_id, user_id),
             )
         )
@@ -345,7 +346,7 @@ class AttendanceRepository:
             "event_attendance",
             "event_followup_links",
         ):
-            await tx.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            await tx.execute(f"DELETE FROM {identifier(table)} WHERE user_id = ?", (user_id,))
 
     async def export(self, user_id: int) -> dict:
         async def rows(sql: str) -> list[dict]:

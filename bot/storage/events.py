@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from bot.storage.db import NOW, Database, Queries, Tx
+from bot.storage.sql import assignments, placeholders
 
 ANSWERS = ("going", "maybe", "no", "waitlist")
 
@@ -159,12 +160,13 @@ class EventsRepository:
         """Change columns only while the state is one of ``from_states``; ``bump`` raises the
         sequence (every change residents can see)."""
         assert set(fields) <= _FIELDS, fields
-        sets = [f"{name} = ?" for name in fields]
+        sets = [assignments(fields)] if fields else []
         if bump:
             sets.append("sequence = sequence + 1")
-        marks = ", ".join("?" for _ in from_states)
+        marks = placeholders(from_states)
         return bool(
             await tx.execute(
+                # sql-ok: sets are assignments() and a constant
                 f"UPDATE events SET {', '.join(sets)} WHERE id = ? AND state IN ({marks})",
                 (*fields.values(), event_id, *from_states),
             )
@@ -226,7 +228,7 @@ class EventsRepository:
 
     async def answered(self, event_id: int, answers: tuple[str, ...], q: Queries) -> list[Reader]:
         """Who gave one of ``answers``, with their language, pause and reachability."""
-        marks = ", ".join("?" for _ in answers)
+        marks = placeholders(answers)
         rows = await q.fetch_all(
             "SELECT r.user_id, u.locale, u.telegram_language, u.paused, u.unreachable_since "
             "FROM event_rsvps r LEFT JOIN users u ON u.id = r.user_id "
@@ -270,7 +272,7 @@ class EventsRepository:
         )
         params: tuple = (event_id,)
         if leads is not None:
-            sql += f" AND lead_minutes IN ({', '.join('?' for _ in leads) or 'NULL'})"
+            sql += f" AND lead_minutes IN ({placeholders(leads)})"
             params += tuple(leads)
         return await tx.execute(sql, params)
 
@@ -393,7 +395,7 @@ class EventsRepository:
         )
         params: tuple = ()
         if buildings is not None:
-            sql += f" AND id IN ({', '.join('?' for _ in buildings) or 'NULL'})"
+            sql += f" AND id IN ({placeholders(buildings)})"
             params = tuple(buildings)
         rows = await (q or self.db).fetch_all(sql + " ORDER BY id", params)
         return [(r[0], r[1]) for r in rows]
@@ -422,7 +424,7 @@ class EventsRepository:
         assert set(fields) <= _DRAFT_FIELDS, fields
         if "buildings" in fields:
             fields["buildings"] = json.dumps(fields["buildings"])
-        sets = ", ".join(f"{name} = ?" for name in fields)
+        sets = assignments(fields)
         return bool(
             await tx.execute(
                 f"UPDATE event_drafts SET {sets}, updated_at = {NOW} WHERE id = ?",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.storage.audit import write_audit
 from bot.storage.db import NOW, Database
+from bot.storage.sql import placeholders
 
 _COLUMNS = (
     "i.code, i.building_id, b.name AS building_name, i.created_by, i.created_at, "
@@ -64,7 +65,7 @@ class InvitesRepository:
         if building_ids is not None:
             if not building_ids:
                 return []
-            sql += f" AND i.building_id IN ({', '.join('?' * len(building_ids))})"
+            sql += f" AND i.building_id IN ({placeholders(building_ids)})"
             params += sorted(building_ids)
         rows = await self.db.fetch_all(
             sql + " ORDER BY b.name COLLATE NOCASE, i.created_at", params

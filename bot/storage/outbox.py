@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 
 from bot.storage.db import NOW, Database, Queries, Tx
+from bot.storage.sql import placeholders
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class OutboxRepository:
     async def set_job_state(self, job_id: int, state: str, from_states: tuple[str, ...]) -> bool:
         """Pause, resume or cancel a job (only from ``from_states``); a cancelled job's rows
         not sent yet are skipped as 'cancelled'."""
-        marks = ", ".join("?" for _ in from_states)
+        marks = placeholders(from_states)
         async with self.db.transaction() as tx:
             changed = await tx.execute(
                 f"UPDATE outbox_jobs SET state = ? WHERE id = ? AND state IN ({marks})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from bot.storage.sql import assignments
 from bot.storage.db import NOW, Database, Queries, Tx
 
 
@@ -89,10 +90,9 @@ class PollsRepository:
         """Change a draft (``audience``, ``multi``, ``close_after``, ``close_at``); False when
         it is no longer a draft."""
         values = {k: json.dumps(v) if k == "audience" else v for k, v in changes.items()}
-        sets = ", ".join(f"{k} = ?" for k in values)
         return bool(
             await tx.execute(
-                f"UPDATE polls SET {sets} WHERE id = ? AND state = 'draft'",
+                f"UPDATE polls SET {assignments(values)} WHERE id = ? AND state = 'draft'",
                 (*values.values(), poll_id),
             )
         )

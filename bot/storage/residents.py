@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.storage.announcements import AnnouncementsRepository
-from bot.storage.audit import erase_text_about, write_audit
+from bot.storage.audit import erase_text_about, forget_person, write_audit
 from bot.storage.db import NOW, Database, Queries, Tx
 from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
 from bot.storage.roles import RolesRepository
+from bot.storage.sql import assignments, placeholders
 
 
 class ResidentStatus(StrEnum):
@@ -113,9 +114,9 @@ class ResidentsRepository:
         once); False when it was not."""
         allowed = {"step", "display_name", "unit", "consent_version", "consent_at", "tenure"}
         assert fields and set(fields) <= allowed, fields
-        assignments = ", ".join(f"{name} = ?" for name in fields)
+        sets = assignments(fields)
         changed = await self.db.execute(
-            f"UPDATE signups SET {assignments}, updated_at = {NOW} WHERE user_id = ? AND step = ?",
+            f"UPDATE signups SET {sets}, updated_at = {NOW} WHERE user_id = ? AND step = ?",
             (*fields.values(), user_id, from_step),
         )
         return changed > 0
@@ -272,7 +273,8 @@ class ResidentsRepository:
         """Everything about the user: the user row (which cascades to residents and
         sign-ups), roles (audited), consent records, group warnings, and the free text of
         audit entries about them. A ban is kept as a bare keyed hash (``ban_trace``: hash,
-        building). The append-only audit log keeps the account number of its entries."""
+        building). The append-only audit log keeps its entries, under a pseudonym whose key
+        goes here."""
         if ban_trace is not None:
             await tx.execute(
                 "INSERT OR IGNORE INTO ban_traces (hash, building_id) VALUES (?, ?)", ban_trace
@@ -292,6 +294,7 @@ class ResidentsRepository:
         await tx.execute("DELETE FROM users WHERE id = ?", (user_id,))
         await tx.execute("DELETE FROM consent_log WHERE user_id = ?", (user_id,))
         await tx.execute("DELETE FROM warnings WHERE user_id = ?", (user_id,))
+        await forget_person(tx, user_id)  # last: the entries above no longer lead to them
 
     async def list_residents(
         self,
@@ -303,13 +306,13 @@ class ResidentsRepository:
         """Residents with one of ``statuses`` in ``building_ids`` (None: every building)."""
         sql = (
             f"SELECT {_RESIDENT} FROM residents r JOIN buildings b ON b.id = r.building_id "
-            f"WHERE r.status IN ({', '.join('?' * len(statuses))})"
+            f"WHERE r.status IN ({placeholders(statuses)})"
         )
         params: list = list(statuses)
         if building_ids is not None:
             if not building_ids:
                 return []
-            sql += f" AND r.building_id IN ({', '.join('?' * len(building_ids))})"
+            sql += f" AND r.building_id IN ({placeholders(building_ids)})"
             params += sorted(building_ids)
         sql += " ORDER BY r.created_at, r.user_id LIMIT ? OFFSET ?"
         rows = await self.db.fetch_all(sql, (*params, limit, offset))
@@ -318,12 +321,12 @@ class ResidentsRepository:
     async def count_residents(
         self, building_ids: set[int] | None, statuses: tuple[str, ...]
     ) -> int:
-        sql = f"SELECT count(*) FROM residents WHERE status IN ({', '.join('?' * len(statuses))})"
+        sql = f"SELECT count(*) FROM residents WHERE status IN ({placeholders(statuses)})"
         params: list = list(statuses)
         if building_ids is not None:
             if not building_ids:
                 return 0
-            sql += f" AND building_id IN ({', '.join('?' * len(building_ids))})"
+            sql += f" AND building_id IN ({placeholders(building_ids)})"
             params += sorted(building_ids)
         return await self.db.fetch_value(sql, params)
 
@@ -342,7 +345,7 @@ class ResidentsRepository:
         one of those any more."""
         changed = await tx.execute(
             f"UPDATE residents SET status = ?, updated_at = {NOW} WHERE user_id = ? "
-            f"AND status IN ({', '.join('?' * len(from_statuses))})",
+            f"AND status IN ({placeholders(from_statuses)})",
             (status, resident.user_id, *from_statuses),
         )
         if not changed:
@@ -361,9 +364,9 @@ class ResidentsRepository:
         """Change answers given at sign-up."""
         allowed = {"display_name", "unit", "tenure", "affordability"}
         assert fields and set(fields) <= allowed, fields
-        assignments = ", ".join(f"{name} = ?" for name in fields)
+        sets = assignments(fields)
         await self.db.execute(
-            f"UPDATE residents SET {assignments}, updated_at = {NOW} WHERE user_id = ?",
+            f"UPDATE residents SET {sets}, updated_at = {NOW} WHERE user_id = ?",
             (*fields.values(), user_id),
         )
 

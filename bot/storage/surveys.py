@@ -61,7 +61,8 @@ class SurveysRepository:
     async def waves(self, survey: str | None = None) -> list[WaveRow]:
         sql, params = "SELECT * FROM survey_waves", ()
         if survey is not None:
-            sql, params = sql + " WHERE survey = ?", (survey,)
+            sql = "SELECT * FROM survey_waves WHERE survey = ?"
+            params = (survey,)
         return [_wave(r) for r in await self.db.fetch_all(sql + " ORDER BY id", params)]
 
     async def create(

@@ -81,7 +81,10 @@ async def test_a_good_yaml_file_gives_a_preview_and_save_keeps_it_once(harness, 
     names = await rows(harness, "SELECT name FROM survey_definitions")
     assert [r[0] for r in names] == ["repairs"]
     audit = await rows(
-        harness, "SELECT actor_id, details FROM audit_log WHERE action = ?", ("survey.define",)
+        harness,
+        "SELECT (SELECT user_id FROM person_keys WHERE pseudonym = actor_id), details "
+        "FROM audit_log WHERE action = ?",
+        ("survey.define",),
     )
     assert len(audit) == 1 and audit[0][0] == admin["id"] and "repairs" in audit[0][1]
     [listing] = await harness.send(admin, "/survey list")

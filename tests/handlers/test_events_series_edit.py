@@ -116,7 +116,8 @@ async def test_this_date_and_the_later_ones_by_button_one_message_each_in_six_la
     assert found["event-5@commonground"][1].strftime("%H:%M") == "19:00"
     # audited once, with the dates
     rows = await services.db.fetch_all(
-        "SELECT details FROM audit_log WHERE action = 'event.edit' AND actor_id = ?",
+        "SELECT details FROM audit_log WHERE action = 'event.edit' AND actor_id = "
+        "(SELECT pseudonym FROM person_keys WHERE user_id = ?)",
         (admin["id"],),
     )
     assert len(rows) == 1 and '"scope": "later"' in rows[0][0] and "[2, 3, 4, 5]" in rows[0][0]

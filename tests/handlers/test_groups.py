@@ -42,7 +42,7 @@ def calls(harness, method):
 async def test_only_group_admins_who_steward_the_building_can_link(harness, setup):
     group = setup["group"]
     [reply] = await harness.send(setup["nia"], "/linkgroup Maple Court", chat=group)
-    assert reply["text"] == tr("en", "Only an admin of this group can do that.")
+    assert reply["text"] == tr("en", "Sorry, only stewards and organisers can use that command.")
     [reply] = await harness.send(setup["bo"], "/linkgroup Maple Court", chat=group)
     assert reply["text"] == tr("en", "Only the stewards of this building can do that here.")
     other = harness.api.make_group(-100888, "No rights here", bot_is_admin=False)
@@ -131,9 +131,9 @@ async def test_group_commands_check_everything_each_time(harness, setup):
     # A steward of another building, even a group admin, cannot act here.
     [reply] = await harness.send(bo, "/warn rude", chat=group, reply_to=message)
     assert reply["text"] == tr("en", "Only the stewards of this building can do that here.")
-    # A resident cannot.
+    # A resident cannot (the command catalogue's role, checked first).
     [reply] = await harness.send(nia, "/mute 1h rude", chat=group, reply_to=message)
-    assert reply["text"] == tr("en", "Only the stewards of this building can do that here.")
+    assert reply["text"] == tr("en", "Sorry, only stewards and organisers can use that command.")
     # Ana stops being a Telegram admin of the group: checked fresh, refused at once.
     harness.api.set_chat_admins(GROUP, [1202])
     [reply] = await harness.send(ana, "/warn rude", chat=group, reply_to=message)

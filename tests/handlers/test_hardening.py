@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.services.flood import GENERAL
 from bot.services.moderation import ACTIONS
 from bot.services.roles import Role
-from bot.views.buttons import LanguageSet, SignupBuilding, SignupLanguage
+from bot.views.buttons import LanguageMenu, LanguageSet, SignupBuilding, SignupLanguage
 from tests.support import ADMIN_ID, button_data, buttons, language_label, plain, sign_up, tr
 
 SOMETHING_WRONG = "Sorry, something went wrong on our side. Please try again in a moment."
@@ -76,7 +77,9 @@ def use_name(user: dict) -> str:
 
 async def audit_rows(world: World, subject_id: int, prefix: str = "resident.") -> list:
     return await world.services.db.fetch_all(
-        "SELECT action, reason FROM audit_log WHERE subject_id = ? AND action LIKE ?",
+        "SELECT action, reason FROM audit_log "
+        "WHERE subject_id = (SELECT pseudonym FROM person_keys WHERE user_id = ?) "
+        "AND action LIKE ?",
         (subject_id, prefix + "%"),
     )
 
@@ -454,10 +457,18 @@ async def test_a_steward_who_forgets_loses_the_role_with_an_audit_entry(harness,
     [confirm] = await harness.send(world.steward, "/forget")
     await harness.press_label(world.steward, confirm, tr("en", ERASE))
     assert await world.services.roles.role_of(1201) == Role.RESIDENT
-    assert [r[0] for r in await audit_rows(world, 1201, "role.")] == [
-        "role.promote",
-        "role.forget",
-    ]
+    # the entries stay (promoted, then the role lost to /forget), under a pseudonym whose key
+    # went with the rest: nothing leads from them to 1201 any more
+    rows = await world.services.db.fetch_all(
+        "SELECT action, subject_id FROM audit_log WHERE action LIKE 'role.%' ORDER BY id"
+    )
+    forgot = [r[1] for r in rows if r[0] == "role.forget"]
+    assert len(forgot) == 1 and forgot[0] != 1201
+    assert [r[0] for r in rows if r[1] == forgot[0]] == ["role.promote", "role.forget"]
+    assert await audit_rows(world, 1201, "role.") == []
+    assert not await world.services.db.fetch_all(
+        "SELECT 1 FROM person_keys WHERE user_id = 1201 OR pseudonym = ?", (forgot[0],)
+    )
 
 
 # --- A second hostile review ------------------------------------------------------------------
@@ -511,7 +522,9 @@ async def test_a_promotion_racing_the_promoters_demotion_is_never_granted_after_
         harness.process({"message": demote}), harness.process({"message": promote})
     )
     rows = await world.services.db.fetch_all(
-        "SELECT action, actor_id, subject_id FROM audit_log WHERE action LIKE 'role.%' ORDER BY id"
+        "SELECT action, (SELECT user_id FROM person_keys WHERE pseudonym = actor_id), "
+        "(SELECT user_id FROM person_keys WHERE pseudonym = subject_id) "
+        "FROM audit_log WHERE action LIKE 'role.%' ORDER BY id"
     )
     demoted_at = next(i for i, r in enumerate(rows) if r[0] == "role.demote" and r[2] == 1100)
     assert not any(r[0] == "role.promote" and r[1] == 1100 for r in rows[demoted_at:])
@@ -577,3 +590,31 @@ async def test_mydata_shows_the_messages_the_bot_sent_and_forget_erases_them(har
     assert not await world.services.db.fetch_value(
         "SELECT count(*) FROM outbox WHERE user_id = 2001"
     )
+
+
+async def test_hammering_buttons_and_free_text_gets_one_slow_down_and_a_bounded_cost(
+    harness, world
+):
+    """A minute of a resident pressing a button and typing as fast as they can (the flood
+    clock stands still: the whole burst is one instant): one "slow down", and the bot sends
+    them no more than the general bucket's worth of answers."""
+    flood = world.services.updates.flood
+    flood.clock = lambda: 1_000.0
+    flood._people.clear()
+    menu = harness.api.send_message(world.nia, "anchor")
+    start = len(harness.api.calls)
+    for i in range(60):
+        if i % 2:
+            await harness.press(world.nia, menu, LanguageMenu().pack())
+        else:
+            await harness.send(world.nia, f"hello {i}")
+    calls = harness.api.calls[start:]
+    to_nia = [m for m in harness.outgoing(calls) if m["chat"]["id"] == 2002]
+    slow = tr("en", "You're going a bit fast for me. Please wait a minute, then try again.")
+    alerts = [c.params.get("text") for c in calls if c.method.lower() == "answercallbackquery"]
+    warnings = [m for m in to_nia if m.get("text") == slow] + [a for a in alerts if a == slow]
+    assert len(warnings) == 1
+    assert len(to_nia) <= 2 * GENERAL.capacity + 1  # at most two messages per admitted update
+    # every press was still answered (no spinning button), most of them in silence
+    assert len(alerts) == 30
+    assert sum(1 for a in alerts if a is None) >= 30 - GENERAL.capacity

@@ -127,7 +127,8 @@ async def test_one_line_poll_preview_send_once_and_each_resident_gets_their_lang
     assert len(harness.calls("sendPoll")) == 3
     assert (
         await services.db.fetch_value(
-            "SELECT count(*) FROM audit_log WHERE action = 'poll.send' AND actor_id = ?",
+            "SELECT count(*) FROM audit_log WHERE action = 'poll.send' AND actor_id = "
+            "(SELECT pseudonym FROM person_keys WHERE user_id = ?)",
             (admin["id"],),
         )
         == 1
@@ -389,7 +390,8 @@ async def test_a_breakdown_shows_groups_large_enough_and_actions_are_audited(har
     await harness.press_label(admin, cancel_me, "✖ Cancel")
     await harness.send(admin, "/closepoll 1")
     rows = await services.db.fetch_all(
-        "SELECT action, details FROM audit_log WHERE actor_id = ? AND action LIKE 'poll.%' "
+        "SELECT action, details FROM audit_log WHERE actor_id = "
+        "(SELECT pseudonym FROM person_keys WHERE user_id = ?) AND action LIKE 'poll.%' "
         "ORDER BY id",
         (admin["id"],),
     )

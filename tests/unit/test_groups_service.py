@@ -52,8 +52,9 @@ def groups(people_db, named_roles):
 
 async def group_audit(db) -> list[tuple]:
     rows = await db.fetch_all(
-        "SELECT action, actor_id, subject_id, reason, details FROM audit_log "
-        "WHERE action LIKE 'group.%' ORDER BY id"
+        "SELECT action, (SELECT user_id FROM person_keys WHERE pseudonym = actor_id), "
+        "(SELECT user_id FROM person_keys WHERE pseudonym = subject_id), reason, details "
+        "FROM audit_log WHERE action LIKE 'group.%' ORDER BY id"
     )
     return [(r[0], r[1], r[2], r[3], json.loads(r[4]) if r[4] else None) for r in rows]
 
