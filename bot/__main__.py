@@ -197,6 +197,71 @@ def cmd_restore(config: Config, backup: Path) -> int:
     return EXIT_OK
 
 
+async def _with_services(config: Config, work):
+    """Run ``work(services)`` on the database (reads only), with this code's schema."""
+    from bot.services import Services
+    from bot.storage.db import Database
+    from bot.storage.migrations import current_version
+
+    db = await Database.open(config.db_path)
+    try:
+        version = await current_version(db)
+        if version != latest_schema():
+            raise sqlite3.DatabaseError(
+                f"schema version {version}, this code needs {latest_schema()}: "
+                "start the bot (or run `python -m bot migrate`) first"
+            )
+        return await work(Services.build(config, db))
+    finally:
+        await db.close()
+
+
+def cmd_export(config: Config, fmt: str, out: Path) -> int:
+    """Organisers' aggregate tables, the small-group rule applied, into ``out``."""
+    from bot.services import export
+
+    if not config.db_path.is_file():
+        return fail(f"there is no database at {config.db_path}", EXIT_DATABASE)
+
+    async def work(services):
+        return await export.ExportService(services).tables()
+
+    try:
+        tables = asyncio.run(_with_services(config, work))
+        written = export.write(tables, out, fmt)
+    except (sqlite3.Error, OSError) as exc:
+        return fail(f"export from {config.db_path} failed: {exc}", EXIT_DATABASE)
+    for path in written:
+        print(f"Wrote {path}")
+    print(
+        f"Counts of fewer than {config.min_group} people (BOT_MIN_GROUP), and any that would "
+        "give one away, are left blank, like empty ones."
+    )
+    return EXIT_OK
+
+
+def cmd_stats(config: Config) -> int:
+    from bot.services import export
+
+    if not config.db_path.is_file():
+        return fail(f"there is no database at {config.db_path}", EXIT_DATABASE)
+
+    async def work(services):
+        return await export.ExportService(services).stats()
+
+    try:
+        lines = asyncio.run(_with_services(config, work))
+    except sqlite3.Error as exc:
+        return fail(f"database {config.db_path}: {exc}", EXIT_DATABASE)
+    files = (config.db_path, Path(f"{config.db_path}-wal"))
+    size = sum(p.stat().st_size for p in files if p.exists())
+    lines.append(("database", f"{config.db_path} ({size / 1_048_576:.1f} MiB)"))
+    width = max(len(label) for label, _v in lines)
+    for label, value in lines:
+        print(f"{label:<{width}}  {value}")
+    return EXIT_OK
+
+
 def cmd_demo(config: Config, db_path: Path) -> int:
     from bot.sandbox.demo import run_demo
 
@@ -227,6 +292,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "healthcheck", help="exit 0 when the database and the running bot are healthy, else 1"
     )
+    exporter = sub.add_parser(
+        "export", help="write organisers' aggregate tables (small groups left blank)"
+    )
+    exporter.add_argument("--format", choices=("csv", "json"), default="csv")
+    exporter.add_argument("--out", type=Path, default=Path("export"), help="folder (export)")
+    sub.add_parser("stats", help="print a short overview of the community's numbers")
     sandbox = sub.add_parser("sandbox", help="run the local fake Bot API server")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8081)
@@ -249,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_restore(config, args.path)
         if args.command == "healthcheck":
             return cmd_healthcheck(config)
+        if args.command == "export":
+            return cmd_export(config, args.format, args.out)
+        if args.command == "stats":
+            return cmd_stats(config)
         if args.command == "demo":
             return cmd_demo(config, args.db)
         # No command: real bot with a token, else the offline demo for a person at a terminal.

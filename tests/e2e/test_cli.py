@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import subprocess
@@ -206,3 +207,23 @@ async def test_an_upgrade_backs_up_the_database_first(tmp_path):
     finally:
         conn.close()
     assert version == (int(earlier[-1].name[:4]),)
+
+
+def test_export_and_stats_from_the_command_line(tmp_path):
+    db_path = tmp_path / "live.sqlite3"
+    env = {"BOT_DB_PATH": str(db_path)}
+    missing = run_cli("stats", cwd=tmp_path, **env)
+    assert missing.returncode == 3 and "no database" in missing.stderr
+    assert run_cli("migrate", cwd=tmp_path, **env).returncode == 0
+
+    result = run_cli("export", "--format", "json", "--out", "out", cwd=tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote out/export.json" in result.stdout
+    assert "left blank" in result.stdout
+    data = json.loads((tmp_path / "out" / "export.json").read_text(encoding="utf-8"))
+    assert sorted(data) == ["announcements", "events", "residents", "surveys"]
+
+    stats = run_cli("stats", cwd=tmp_path, **env)
+    assert stats.returncode == 0, stats.stderr
+    assert "people who use the bot  0" in stats.stdout
+    assert str(db_path) in stats.stdout

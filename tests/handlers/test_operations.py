@@ -68,3 +68,51 @@ async def test_status_shows_the_queue_and_the_last_error(harness, admin):
     assert "Last error:" in text
     assert "bot.handlers.sender: Outbox row %s could not be sent (ValueError)" in text
     assert "Amina" not in text and "4B" not in text
+
+
+async def test_the_daily_backup_runs_at_its_community_time_and_keeps_a_week(tmp_path):
+    import contextlib
+    from datetime import datetime, time
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from bot.app import build_application
+    from bot.config import Config
+    from bot.handlers.admin import daily_backup
+    from bot.sandbox.core import FakeBotApi
+    from bot.sandbox.request import SandboxRequest
+
+    api = FakeBotApi()
+    zone = ZoneInfo("America/Mexico_City")
+    config = Config(
+        token=api.token,
+        db_path=tmp_path / "bot.sqlite3",
+        timezone=zone,
+        backup_dir=tmp_path / "backups",
+        backup_keep=2,
+        backup_time=time(3, 30),
+    )
+    app = build_application(config, request=SandboxRequest(api))
+    await app.initialize()
+    await app.post_init(app)
+    try:
+        [job] = app.job_queue.get_jobs_by_name("daily backup")
+        trigger = job.job.trigger
+        first = trigger.get_next_fire_time(None, datetime(2026, 11, 25, 12, 0, tzinfo=zone))
+        assert first == datetime(2026, 11, 26, 3, 30, tzinfo=zone)
+
+        services = app.bot_data["services"]
+        context = SimpleNamespace(services=services)
+        for _ in range(3):
+            await daily_backup(context)
+        today = datetime.now(zone).date().isoformat()
+        assert [p.name for p in (tmp_path / "backups").iterdir()] == [f"bot-{today}.sqlite3"]
+    finally:
+        for name in ("sender_task", "heartbeat_task"):
+            task = app.bot_data.get(name)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        await app.post_shutdown(app)
+        await app.shutdown()
