@@ -21,11 +21,12 @@ import contextlib
 import fcntl
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.storage.readonly import check_read_only
 
 BEAT_SECONDS = 10.0
 # Older than this, the loop or the sender is taken for dead. Generous: a 429 from Telegram may
@@ -142,34 +143,10 @@ class Health:
     line: str
 
 
-def check_database(db_path: Path, latest: int) -> tuple[str | None, int]:
-    """(the problem, or None; the schema version): read-only, never creates the file."""
-    if not db_path.is_file():
-        return f"no database at {db_path}", 0
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error as exc:
-        return f"database {db_path} cannot be opened: {exc}", 0
-    try:
-        result = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if result != "ok":
-            return f"database {db_path} is damaged: {result}", 0
-        version = conn.execute(
-            "SELECT coalesce(max(version), 0) FROM schema_migrations"
-        ).fetchone()[0]
-    except sqlite3.Error as exc:
-        return f"database {db_path}: {exc}", 0
-    finally:
-        conn.close()
-    if version != latest:
-        return f"database schema is at version {version}, this code expects {latest}", version
-    return None, version
-
-
 def check(db_path: Path, latest: int, now: float | None = None) -> Health:
     """The database, then the heartbeat of the loop and of the sender."""
     now = time.time() if now is None else now
-    problem, version = check_database(db_path, latest)
+    problem, version = check_read_only(db_path, latest)
     if problem:
         return Health(False, f"unhealthy: {problem}")
     beat = read_beat(heartbeat_path(db_path))
