@@ -335,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         config.require_token()
         return EXIT_OK
     except ConfigError as exc:
-        return fail(f"{exc.variable} {exc.problem}", EXIT_CONFIG)
+        # a health check answers 0 or 1 only (Docker reserves 2)
+        status = EXIT_ERROR if args.command == "healthcheck" else EXIT_CONFIG
+        return fail(f"{exc.variable} {exc.problem}", status)
     except KeyboardInterrupt:
         return EXIT_OK
 

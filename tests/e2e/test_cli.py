@@ -227,3 +227,12 @@ def test_export_and_stats_from_the_command_line(tmp_path):
     assert stats.returncode == 0, stats.stderr
     assert "people who use the bot  0" in stats.stdout
     assert str(db_path) in stats.stdout
+
+
+def test_healthcheck_answers_only_0_or_1(tmp_path):
+    bad = run_cli("healthcheck", cwd=tmp_path, BOT_TIMEZONE="Mars/Base")
+    assert bad.returncode == 1 and "BOT_TIMEZONE" in bad.stderr
+    none = run_cli("healthcheck", cwd=tmp_path, BOT_DB_PATH=str(tmp_path / "no.sqlite3"))
+    assert none.returncode == 1
+    assert none.stdout.strip() == f"unhealthy: no database at {tmp_path / 'no.sqlite3'}"
+    assert not (tmp_path / "no.sqlite3").exists()
