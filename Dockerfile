@@ -36,6 +36,10 @@ USER commonground
 # matplotlib's list of the system fonts, built once here rather than at every start
 RUN python -c "import matplotlib.font_manager"
 VOLUME ["/data"]
+# Healthy: the database answers read-only at the current schema, and the bot's loop and its
+# outbox sender wrote their heartbeat within two minutes (bot/health.py).
+HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot", "healthcheck"]
 # SIGTERM (docker stop) makes the bot finish its updates and exit cleanly.
 STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot", "run"]

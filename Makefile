@@ -19,11 +19,14 @@ help:
 	@echo "make catalogs  compile .po into .mo (build output)"
 	@echo "make bench     throughput against Telegram's limits, in process and over real HTTP (BENCH_RECIPIENTS=10000)"
 
+# Quiet on purpose: one line before, one after; pip speaks up only when something fails.
 $(STAMP): pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@echo "Installing Common Ground and its dependencies into $(VENV) (once; a minute or two)..."
+	@$(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+	@echo "Installed into $(VENV)."
 
 install: $(STAMP)
 
@@ -48,7 +51,8 @@ format: install
 	$(BIN)/ruff format .
 
 catalogs: install
-	$(BIN)/pybabel compile --statistics -d locales -D messages
+	@$(BIN)/pybabel -q compile -d locales -D messages
+	@echo "Translations compiled: $(LOCALES) (make test checks they are complete)."
 
 extract: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --add-location=file --sort-by-file \

@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import i18n
+from bot import __version__, health, i18n, logs
 from bot.config import Config
 from bot.handlers import (
     admin,
@@ -252,6 +252,14 @@ async def post_init(app: Application) -> None:
     app.bot_data["sender"] = sender
     sender.watchers.append(announce.progress_watcher(app))
     app.bot_data["sender_task"] = asyncio.create_task(sender.run(), name="outbox sender")
+    if str(config.db_path) != ":memory:":
+        # `python -m bot healthcheck` reads it: the loop's and the sender's last signs of life
+        app.bot_data["heartbeat_task"] = asyncio.create_task(
+            health.beat_forever(
+                health.heartbeat_path(config.db_path), lambda: sender.beat, __version__
+            ),
+            name="heartbeat",
+        )
     await menus.publish_profile(app.bot, config.default_locale)
     for admin_id in config.admin_ids:
         locale = i18n.resolve_locale(
@@ -291,6 +299,12 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(
             prune_processed_updates, interval=REMINDER_CHECK_SECONDS, first=REMINDER_CHECK_SECONDS
         )
+        if config.backup_dir is not None:
+            app.job_queue.run_daily(
+                admin.daily_backup,
+                time=config.backup_time.replace(tzinfo=config.timezone),
+                name="daily backup",
+            )
     log.info("Common Ground is up as @%s", app.bot.username)
 
 
@@ -302,11 +316,12 @@ async def prune_processed_updates(context: BotContext) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
-    task: asyncio.Task | None = app.bot_data.pop("sender_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for name in ("sender_task", "heartbeat_task"):
+        task: asyncio.Task | None = app.bot_data.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     services: Services | None = app.bot_data.get("services")
     if services is not None:
         await services.db.close()
@@ -327,6 +342,7 @@ def build_application(
     ``rate_limited=False`` drops the rate limiter, only so benchmarks can measure raw capacity.
     """
     i18n.set_default_locale(config.default_locale)
+    logs.watch_errors()  # /status shows the newest error
     builder = (
         ApplicationBuilder()
         .token(config.require_token())

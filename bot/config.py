@@ -24,6 +24,9 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DB_PATH = "data/commonground.sqlite3"
 SUPPORTED_LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+DEFAULT_BACKUP_KEEP = 7
+DEFAULT_BACKUP_TIME = "03:30"
 DEFAULT_SEND_RATE = 25  # bulk messages a second, under Telegram's 30
 FREE_SEND_RATE = 30  # Telegram's limit for a bot's messages a second, without paying
 MAX_SEND_RATE = 1000  # Telegram's ceiling with paid broadcasts
@@ -66,6 +69,10 @@ class Config:
     remind_maybe: bool = True  # reminders go to "Maybe" answers too
     waitlist_hours: int = 12  # how long a place offered to the waitlist waits for a yes
     attendance_hours: int = 48  # "I was there" is open this long after an event starts
+    log_format: str = "text"  # or "json": one JSON object a line
+    backup_dir: Path | None = None  # daily backups go here; None: no daily backups
+    backup_keep: int = DEFAULT_BACKUP_KEEP  # daily backups kept, newest first
+    backup_time: time = time(3, 30)  # community time of the daily backup
 
     @property
     def file_base_url(self) -> str:
@@ -200,6 +207,28 @@ def load_config(
     if log_level not in LOG_LEVELS:
         raise ConfigError("BOT_LOG_LEVEL", f"{log_level!r} is not one of {', '.join(LOG_LEVELS)}")
 
+    log_format = (get("BOT_LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(
+            "BOT_LOG_FORMAT", f"{log_format!r} is not one of {', '.join(LOG_FORMATS)}"
+        )
+
+    backup_text = get("BOT_BACKUP_DIR")
+    if backup_text is not None and backup_text.lower() == "off":
+        backup_dir = None
+    else:
+        backup_dir = Path(backup_text) if backup_text else db_path.parent / "backups"
+        if backup_dir.exists() and not backup_dir.is_dir():
+            raise ConfigError("BOT_BACKUP_DIR", f"{str(backup_dir)!r} is a file, not a folder")
+    backup_keep = _count(get, "BOT_BACKUP_KEEP", DEFAULT_BACKUP_KEEP, 1)
+    backup_time_text = get("BOT_BACKUP_TIME") or DEFAULT_BACKUP_TIME
+    try:
+        backup_time = time.fromisoformat(backup_time_text)
+    except ValueError:
+        raise ConfigError(
+            "BOT_BACKUP_TIME", f"{backup_time_text!r} is not a local time like 03:30"
+        ) from None
+
     return Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -217,6 +246,10 @@ def load_config(
         remind_maybe=SWITCHES[maybe_text],
         waitlist_hours=waitlist_hours,
         attendance_hours=attendance_hours,
+        log_format=log_format,
+        backup_dir=backup_dir,
+        backup_keep=backup_keep,
+        backup_time=backup_time,
     )
 
 

@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
-from bot import clock, i18n
+from bot import clock, i18n, logs
 from bot.i18n import _
 from bot.services import Services, commands
 from bot.services.problems import Problem
@@ -62,17 +62,26 @@ def localized(handler: H | None = None, *, needs_user: bool = True) -> Any:
     if handler is None:
         return functools.partial(localized, needs_user=needs_user)
 
+    name = handler.__name__
+
     @functools.wraps(handler)
     async def wrapper(update: Update, context: BotContext) -> Any:
         if update.effective_user is None and needs_user:
             log.debug("Ignoring update %s: no user", update.update_id)
             return None
-        with i18n.use_locale(await locale_of_update(update, context)):
+        with (
+            logs.for_update(update.update_id),
+            i18n.use_locale(await locale_of_update(update, context)),
+        ):
             try:
-                return await handler(update, context)
+                result = await handler(update, context)
             except Problem as problem:
+                # one line per update, with what handled it: never what anyone wrote
+                log.info("Update %s: %s refused (%s)", update.update_id, name, problem.kind.value)
                 await answer_problem(update, problem)
                 return None
+            log.info("Update %s: %s", update.update_id, name)
+            return result
 
     return wrapper
 

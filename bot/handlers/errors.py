@@ -9,7 +9,7 @@ import time
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
-from bot import i18n
+from bot import i18n, logs
 from bot.handlers.common import BotContext, locale_of_update
 from bot.i18n import _
 
@@ -65,8 +65,13 @@ STORAGE_LOG = _Once()
 
 
 async def error_handler(update: object, context: BotContext) -> None:
-    error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    with logs.for_update(update_id):
+        await _handle_error(update, update_id, context)
+
+
+async def _handle_error(update: object, update_id: int | None, context: BotContext) -> None:
+    error = context.error
     if isinstance(error, NetworkError) and not isinstance(update, Update):
         # Polling hiccups: PTB retries by itself.
         log.warning("Network problem talking to Telegram: %s", error)

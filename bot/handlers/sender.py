@@ -33,6 +33,7 @@ import contextlib
 import json
 import logging
 import math
+import time
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -109,6 +110,7 @@ class Sender:
             min(batch, max(IN_FLIGHT, math.ceil((rate or 0) * ROUND_TRIP)))
         )
         self._markups: dict[str, InlineKeyboardMarkup] = {}
+        self.beat: float | None = None  # wall time the loop last started a round (health.py)
 
     def wake(self) -> None:
         """Something was queued: look at the outbox now."""
@@ -135,6 +137,7 @@ class Sender:
     async def run(self) -> None:
         """Until cancelled: send what is due, then wait for more."""
         while True:
+            self.beat = time.time()
             try:
                 taken = await self.run_once()
             except Exception:  # keep going: the rows stay in the outbox

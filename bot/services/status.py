@@ -1,15 +1,25 @@
-"""Health figures for admins: uptime, schema version and how many people use the bot."""
+"""Health figures for admins: version, uptime, schema, what waits in the outbox, the last
+error, and how many people use the bot."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from bot import __version__
+from bot import __version__, logs
 from bot.services.smallgroups import hide_small
 from bot.services.users import UserService
 from bot.storage.db import Database
 from bot.storage.migrations import current_version
+from bot.storage.outbox import OutboxRepository
+
+
+@dataclass(frozen=True)
+class LastError:
+    at: datetime  # UTC
+    what: str  # the log message's template and the exception's class: no personal data
 
 
 @dataclass(frozen=True)
@@ -20,13 +30,32 @@ class StatusSnapshot:
     users_total: int
     users_by_locale: dict[str, int | None]  # "" = follows Telegram's language; None: small
     min_group: int = 5
+    # outbox rows not settled yet, by kind of job: kind -> {"queued": n, "sending": n}
+    waiting: dict[str, dict[str, int]] = field(default_factory=dict)
+    last_error: LastError | None = None
+
+
+def logged_error() -> LastError | None:
+    """The newest ERROR this process logged (see ``bot.logs.last_error``)."""
+    last = logs.last_error.last
+    if last is None:
+        return None
+    return LastError(datetime.fromtimestamp(last.at, UTC), f"{last.logger}: {last.what}")
 
 
 class StatusService:
-    def __init__(self, db: Database, users: UserService, min_group: int = 5) -> None:
+    def __init__(
+        self,
+        db: Database,
+        users: UserService,
+        min_group: int = 5,
+        last_error: Callable[[], LastError | None] = logged_error,
+    ) -> None:
         self.min_group = min_group
         self.db = db
         self.users = users
+        self.outbox = OutboxRepository(db)
+        self.last_error = last_error
         self.started = time.monotonic()
 
     async def snapshot(self) -> StatusSnapshot:
@@ -38,4 +67,6 @@ class StatusService:
             users_total=sum(counts.values()),
             users_by_locale=hide_small({(k or ""): v for k, v in counts.items()}, self.min_group),
             min_group=self.min_group,
+            waiting=await self.outbox.waiting(),
+            last_error=self.last_error(),
         )

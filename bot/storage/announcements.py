@@ -325,6 +325,13 @@ class AnnouncementsRepository:
                 break
         return found
 
+    async def sent(self) -> list[AnnouncementRow]:
+        """Every announcement that went out (has a delivery job), oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM announcements WHERE job_id IS NOT NULL ORDER BY id"
+        )
+        return [_row(r) for r in rows]
+
     async def due(self, now: str) -> list[int]:
         rows = await self.db.fetch_all(
             "SELECT id FROM announcements WHERE state = 'scheduled' AND send_at <= ? "

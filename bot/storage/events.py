@@ -172,6 +172,13 @@ class EventsRepository:
             )
         )
 
+    async def published(self) -> list[EventRow]:
+        """Every published event (past and to come), by start."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM events WHERE state = 'published' ORDER BY starts_at, id"
+        )
+        return [_row(r) for r in rows]
+
     async def upcoming(self, now: str, limit: int = 50) -> list[EventRow]:
         rows = await self.db.fetch_all(
             "SELECT * FROM events WHERE state = 'published' AND starts_at > ? "

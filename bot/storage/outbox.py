@@ -276,6 +276,17 @@ class OutboxRepository:
             (keep,),
         )
 
+    async def waiting(self) -> dict[str, dict[str, int]]:
+        """Rows not settled yet, by their job's kind: kind -> {"queued": n, "sending": n}."""
+        rows = await self.db.fetch_all(
+            "SELECT j.kind, o.state, count(*) FROM outbox o JOIN outbox_jobs j ON j.id = o.job_id "
+            "WHERE o.state IN ('queued', 'sending') GROUP BY j.kind, o.state"
+        )
+        out: dict[str, dict[str, int]] = {}
+        for kind, state, n in rows:
+            out.setdefault(kind, {"queued": 0, "sending": 0})[state] = n
+        return out
+
     async def counts(self, job_id: int) -> dict[str, int]:
         rows = await self.db.fetch_all(
             "SELECT state, count(*) FROM outbox WHERE job_id = ? GROUP BY state", (job_id,)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.storage.sql import assignments
 from bot.storage.db import NOW, Database, Queries, Tx
+from bot.storage.sql import assignments
 
 
 @dataclass(frozen=True)

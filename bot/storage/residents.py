@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -329,6 +330,19 @@ class ResidentsRepository:
             sql += f" AND building_id IN ({placeholders(building_ids)})"
             params += sorted(building_ids)
         return await self.db.fetch_value(sql, params)
+
+    async def approved_by(self) -> list[sqlite3.Row]:
+        """Approved residents counted by building, tenure, affordability and language
+        (``users.locale``; NULL follows Telegram's): one row per combination, for marginals."""
+        return await self.db.fetch_all(
+            "SELECT r.building_id, r.tenure, r.affordability, u.locale, count(*) AS n "
+            "FROM residents r JOIN users u ON u.id = r.user_id WHERE r.status = 'approved' "
+            "GROUP BY r.building_id, r.tenure, r.affordability, u.locale"
+        )
+
+    async def count_by_status(self) -> dict[str, int]:
+        rows = await self.db.fetch_all("SELECT status, count(*) FROM residents GROUP BY status")
+        return {r[0]: r[1] for r in rows}
 
     async def set_status(
         self,

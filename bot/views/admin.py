@@ -1,19 +1,22 @@
-"""/status for the bot's admins: version, uptime, schema and users by language."""
+"""/status for the bot's admins: version, uptime, schema, what waits to be sent, the last
+error, and users by language."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 
 from bot import i18n
+from bot.clock import local
 from bot.i18n import _
 from bot.services.status import StatusSnapshot
-from bot.views.common import note_if_hidden, shown_count
+from bot.views.common import esc, note_if_hidden, shown_count
 
 
-def status_text(snap: StatusSnapshot) -> str:
+def status_text(snap: StatusSnapshot, timezone: ZoneInfo | None = None) -> str:
     locale = i18n.current_locale()
     number = lambda n: format_decimal(n, locale=locale)  # noqa: E731
     app_language = _("Telegram app language")
@@ -30,8 +33,32 @@ def status_text(snap: StatusSnapshot) -> str:
             )
         ),
         _("Database schema version: {version}").format(version=snap.schema_version),
+        waiting_line(snap, number),
+        last_error_line(snap, timezone or ZoneInfo("UTC"), locale),
         _("People who use the bot: {count}").format(count=number(snap.users_total)),
     ]
     if by_language:
         lines.append(_("By language: {list}").format(list=by_language))
     return "\n".join(note_if_hidden(lines, snap.min_group))
+
+
+def waiting_line(snap: StatusSnapshot, number) -> str:
+    """The outbox's depth by kind of message, largest first."""
+    if not snap.waiting:
+        return _("Waiting to be sent: nothing")
+    parts = []
+    for kind, states in sorted(snap.waiting.items(), key=lambda kv: -sum(kv[1].values())):
+        part = f"<code>{esc(kind)}</code> {number(states.get('queued', 0))}"
+        if states.get("sending"):
+            part += " " + _("({count} being sent)").format(count=number(states["sending"]))
+        parts.append(part)
+    return _("Waiting to be sent: {list}").format(list=", ".join(parts))
+
+
+def last_error_line(snap: StatusSnapshot, timezone: ZoneInfo, locale: str) -> str:
+    if snap.last_error is None:
+        return _("Last error: none since the start")
+    return _("Last error: {when}, {details}").format(
+        when=local(snap.last_error.at, timezone, locale, "short"),
+        details=f"<code>{esc(snap.last_error.what)}</code>",
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import sqlite3
 import subprocess
@@ -114,3 +116,123 @@ def test_a_locked_database_stops_with_one_line_and_status_3(tmp_path, command):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: database"), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def users_of(path) -> dict[int, str]:
+    db = sqlite3.connect(path)
+    try:
+        return dict(db.execute("SELECT id, locale FROM users").fetchall())
+    finally:
+        db.close()
+
+
+async def test_healthcheck_and_restore_follow_the_running_bot(bot_process, tmp_path):
+    env = {"BOT_DB_PATH": str(tmp_path / "bot.sqlite3")}
+    healthy = await asyncio.to_thread(run_cli, "healthcheck", cwd=tmp_path, **env)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert healthy.stdout.startswith("ok: database schema ")
+    assert len(healthy.stdout.strip().splitlines()) == 1
+
+    copy = tmp_path / "copy.sqlite3"
+    backed_up = await asyncio.to_thread(run_cli, "backup", str(copy), cwd=tmp_path, **env)
+    assert backed_up.returncode == 0
+    refused = await asyncio.to_thread(run_cli, "restore", str(copy), cwd=tmp_path, **env)
+    assert refused.returncode == 3
+    assert "a bot is running" in refused.stderr and "stop it first" in refused.stderr
+    second = await asyncio.to_thread(
+        run_cli, "run", cwd=tmp_path, BOT_TOKEN=bot_process.api.token, **env
+    )
+    assert second.returncode == 3
+    assert "another bot is running" in second.stderr
+
+    assert await bot_process.stop() == 0
+    stopped = await asyncio.to_thread(run_cli, "healthcheck", cwd=tmp_path, **env)
+    assert stopped.returncode == 1
+    assert stopped.stdout.strip() == "unhealthy: no heartbeat (is the bot running?)"
+
+
+def test_backup_change_restore_brings_the_data_back(tmp_path):
+    db_path = tmp_path / "data" / "live.sqlite3"
+    env = {"BOT_DB_PATH": str(db_path)}
+    assert run_cli("migrate", cwd=tmp_path, **env).returncode == 0
+    live = sqlite3.connect(db_path)
+    live.execute("INSERT INTO users (id, locale) VALUES (9, 'fr')")
+    live.commit()
+    copy = tmp_path / "copy.sqlite3"
+    assert run_cli("backup", str(copy), cwd=tmp_path, **env).returncode == 0
+    live.execute("UPDATE users SET locale = 'zh_Hans' WHERE id = 9")
+    live.execute("INSERT INTO users (id, locale) VALUES (10, 'ar')")
+    live.commit()
+    live.close()
+
+    result = run_cli("restore", str(copy), cwd=tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert users_of(db_path) == {9: "fr"}
+    [aside] = [p for p in db_path.parent.iterdir() if p.name.startswith("live.sqlite3.before")]
+    assert f"kept as {aside}" in result.stdout
+    assert users_of(aside) == {9: "zh_Hans", 10: "ar"}
+
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_text("not a backup")
+    refused = run_cli("restore", str(junk), cwd=tmp_path, **env)
+    assert refused.returncode == 3 and refused.stderr.startswith("error: not restored: ")
+    assert users_of(db_path) == {9: "fr"}
+
+
+async def test_an_upgrade_backs_up_the_database_first(tmp_path):
+    from bot.storage.db import Database
+    from bot.storage.migrations import MIGRATIONS_DIR, migrate
+
+    older = tmp_path / "older-migrations"
+    older.mkdir()
+    *earlier, newest = sorted(MIGRATIONS_DIR.glob("*.sql"))
+    for path in earlier:
+        (older / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    db_path = tmp_path / "live.sqlite3"
+    db = await Database.open(db_path)
+    await migrate(db, older)  # the database as the previous release left it
+    await db.execute("INSERT INTO users (id, locale) VALUES (9, 'vi')")
+    await db.close()
+
+    result = await asyncio.to_thread(run_cli, "migrate", cwd=tmp_path, BOT_DB_PATH=str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert newest.name in result.stdout
+    [copy] = (tmp_path / "backups").iterdir()
+    assert copy.name.endswith(f"-before-v{int(newest.name[:4])}.sqlite3")
+    assert f"Backed up {db_path} to {copy} before upgrading it" in result.stdout
+    assert users_of(copy) == {9: "vi"}
+    conn = sqlite3.connect(copy)
+    try:
+        version = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    finally:
+        conn.close()
+    assert version == (int(earlier[-1].name[:4]),)
+
+
+def test_export_and_stats_from_the_command_line(tmp_path):
+    db_path = tmp_path / "live.sqlite3"
+    env = {"BOT_DB_PATH": str(db_path)}
+    missing = run_cli("stats", cwd=tmp_path, **env)
+    assert missing.returncode == 3 and "no database" in missing.stderr
+    assert run_cli("migrate", cwd=tmp_path, **env).returncode == 0
+
+    result = run_cli("export", "--format", "json", "--out", "out", cwd=tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote out/export.json" in result.stdout
+    assert "left blank" in result.stdout
+    data = json.loads((tmp_path / "out" / "export.json").read_text(encoding="utf-8"))
+    assert sorted(data) == ["announcements", "events", "residents", "surveys"]
+
+    stats = run_cli("stats", cwd=tmp_path, **env)
+    assert stats.returncode == 0, stats.stderr
+    assert "people who use the bot  0" in stats.stdout
+    assert str(db_path) in stats.stdout
+
+
+def test_healthcheck_answers_only_0_or_1(tmp_path):
+    bad = run_cli("healthcheck", cwd=tmp_path, BOT_TIMEZONE="Mars/Base")
+    assert bad.returncode == 1 and "BOT_TIMEZONE" in bad.stderr
+    none = run_cli("healthcheck", cwd=tmp_path, BOT_DB_PATH=str(tmp_path / "no.sqlite3"))
+    assert none.returncode == 1
+    assert none.stdout.strip() == f"unhealthy: no database at {tmp_path / 'no.sqlite3'}"
+    assert not (tmp_path / "no.sqlite3").exists()

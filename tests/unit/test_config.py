@@ -127,3 +127,48 @@ def test_a_send_rate_above_30_needs_paid_broadcast():
     )
     assert (config.send_rate, config.paid_broadcast) == (1000, True)
     assert load_config({"BOT_TOKEN": TOKEN}, env_file=None).paid_broadcast is False
+
+
+def test_operations_settings_default_to_text_logs_and_a_week_of_daily_backups():
+    from datetime import time
+
+    config = load_config({"BOT_TOKEN": TOKEN, "BOT_DB_PATH": "/srv/cg/bot.sqlite3"}, env_file=None)
+    assert config.log_format == "text"
+    assert config.backup_dir == Path("/srv/cg/backups")
+    assert config.backup_keep == 7
+    assert config.backup_time == time(3, 30)
+    custom = load_config(
+        {
+            "BOT_TOKEN": TOKEN,
+            "BOT_LOG_FORMAT": "JSON",
+            "BOT_BACKUP_DIR": "/mnt/usb/cg",
+            "BOT_BACKUP_KEEP": "30",
+            "BOT_BACKUP_TIME": "02:15",
+        },
+        env_file=None,
+    )
+    assert (custom.log_format, custom.backup_dir) == ("json", Path("/mnt/usb/cg"))
+    assert (custom.backup_keep, custom.backup_time) == (30, time(2, 15))
+    off = load_config({"BOT_TOKEN": TOKEN, "BOT_BACKUP_DIR": "off"}, env_file=None)
+    assert off.backup_dir is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BOT_LOG_FORMAT", "xml"),
+        ("BOT_BACKUP_KEEP", "0"),
+        ("BOT_BACKUP_KEEP", "many"),
+        ("BOT_BACKUP_TIME", "half past three"),
+    ],
+)
+def test_bad_operations_settings_name_the_variable(variable, value):
+    with pytest.raises(ConfigError) as raised:
+        load_config({"BOT_TOKEN": TOKEN, variable: value}, env_file=None)
+    assert raised.value.variable == variable
+
+
+def test_a_backup_dir_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("")
+    with pytest.raises(ConfigError, match="BOT_BACKUP_DIR"):
+        load_config({"BOT_TOKEN": TOKEN, "BOT_BACKUP_DIR": str(tmp_path / "f")}, env_file=None)

@@ -305,6 +305,42 @@ def test_status_counts_people_by_language_most_first():
     assert lines[-1] == "By language: Telegram app language: 10,000, Español: 2,000, العربية: 345"
 
 
+def test_status_shows_what_waits_to_be_sent_and_the_last_error():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.services.status import LastError
+
+    snap = StatusSnapshot(
+        version="0.2.0",
+        uptime_seconds=60,
+        schema_version=18,
+        users_total=0,
+        users_by_locale={},
+        waiting={
+            "event.reminder": {"queued": 4, "sending": 0},
+            "announcement": {"queued": 1200, "sending": 30},
+        },
+        last_error=LastError(
+            datetime(2026, 11, 25, 2, 5, tzinfo=UTC),
+            "bot.handlers.errors: Update %s caused an error (KeyError)",
+        ),
+    )
+    lines = admin.status_text(snap, ZoneInfo("Europe/Paris")).splitlines()
+    assert lines[0] == "<b>Common Ground is running</b> (version 0.2.0)"
+    assert (
+        "Waiting to be sent: <code>announcement</code> 1,200 (30 being sent), "
+        "<code>event.reminder</code> 4"
+    ) in lines
+    assert (
+        "Last error: 11/25/26, 3:05\u202fAM, "
+        "<code>bot.handlers.errors: Update %s caused an error (KeyError)</code>"
+    ) in lines
+    quiet = admin.status_text(StatusSnapshot("0.2.0", 60, 18, 0, {}), ZoneInfo("UTC")).splitlines()
+    assert "Waiting to be sent: nothing" in quiet
+    assert "Last error: none since the start" in quiet
+
+
 def test_menus_are_in_the_chosen_language():
     commands = menus.bot_commands(Role.RESIDENT, "es")
     assert [c.command for c in commands] == [c.name for c in commands_for(Role.RESIDENT)]

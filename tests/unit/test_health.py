@@ -1,0 +1,125 @@
+"""`python -m bot healthcheck`'s verdict: the database read-only, then the heartbeat of the
+bot's loop and of its outbox sender; and the lock that keeps one bot per database."""
+
+import sqlite3
+import time
+
+import pytest
+
+from bot import health
+from bot.health import Beat, RunLock, check, heartbeat_path, write_beat
+from bot.storage.db import Database
+from bot.storage.migrations import discover, migrate
+
+LATEST = max(m.version for m in discover())
+PREVIOUS = sorted(m.version for m in discover())[-2]  # numbers may skip one
+
+
+@pytest.fixture
+async def db_path(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    await migrate(db)
+    await db.close()
+    return path
+
+
+def beat(db_path, *, loop_age: float, sender_age: float | None, now: float) -> None:
+    sender = None if sender_age is None else now - sender_age
+    write_beat(heartbeat_path(db_path), Beat(pid=1, loop=now - loop_age, sender=sender))
+
+
+def test_a_fresh_heartbeat_on_a_sound_database_is_healthy(db_path):
+    now = time.time()
+    beat(db_path, loop_age=3, sender_age=1, now=now)
+    result = check(db_path, LATEST, now=now)
+    assert result.ok, result.line
+    assert result.line == f"ok: database schema {LATEST}, loop 3 s ago, sender 1 s ago"
+
+
+@pytest.mark.parametrize(
+    ("loop_age", "sender_age", "says"),
+    [
+        (health.STALE_SECONDS + 5, 1, "the bot's loop last ran 125 s ago"),
+        (2, health.STALE_SECONDS + 30, "the outbox sender last ran 150 s ago"),
+        (2, None, "the outbox sender has not started"),
+    ],
+)
+def test_a_stale_loop_or_sender_is_unhealthy(db_path, loop_age, sender_age, says):
+    now = time.time()
+    beat(db_path, loop_age=loop_age, sender_age=sender_age, now=now)
+    result = check(db_path, LATEST, now=now)
+    assert not result.ok
+    assert result.line == f"unhealthy: {says}"
+
+
+def test_no_heartbeat_means_no_bot(db_path):
+    result = check(db_path, LATEST)
+    assert (result.ok, result.line) == (False, "unhealthy: no heartbeat (is the bot running?)")
+
+
+def test_a_damaged_database_is_unhealthy_even_with_a_fresh_heartbeat(db_path):
+    now = time.time()
+    beat(db_path, loop_age=1, sender_age=1, now=now)
+    data = bytearray(db_path.read_bytes())
+    data[4096 : 4096 * 3] = b"\xff" * (4096 * 2)  # scribble over pages after the header
+    db_path.write_bytes(bytes(data))
+    result = check(db_path, LATEST, now=now)
+    assert not result.ok
+    assert result.line.startswith(f"unhealthy: database {db_path}")
+
+
+def test_a_file_that_is_no_database_is_unhealthy(tmp_path):
+    path = tmp_path / "bot.sqlite3"
+    path.write_bytes(b"not a database at all" * 300)
+    beat(path, loop_age=1, sender_age=1, now=time.time())
+    assert not check(path, LATEST).ok
+
+
+def test_a_schema_behind_the_code_is_unhealthy(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("DELETE FROM schema_migrations WHERE version = ?", (LATEST,))
+    conn.commit()
+    conn.close()
+    now = time.time()
+    beat(db_path, loop_age=1, sender_age=1, now=now)
+    result = check(db_path, LATEST, now=now)
+    assert result.line == (
+        f"unhealthy: database schema is at version {PREVIOUS}, this code expects {LATEST}"
+    )
+
+
+def test_the_check_never_creates_a_database(tmp_path):
+    path = tmp_path / "missing.sqlite3"
+    assert check(path, LATEST).line == f"unhealthy: no database at {path}"
+    assert not path.exists()
+
+
+async def test_the_heartbeat_task_writes_and_removes_its_file(tmp_path, monkeypatch):
+    import asyncio
+
+    monkeypatch.setattr(health, "BEAT_SECONDS", 0.01)
+    path = tmp_path / "bot.sqlite3.heartbeat"
+    task = asyncio.create_task(health.beat_forever(path, lambda: 1234.5, "9.9"))
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if path.exists():
+            break
+    written = health.read_beat(path)
+    assert written is not None and written.sender == 1234.5 and written.version == "9.9"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not path.exists()
+
+
+def test_one_lock_holder_per_database(tmp_path):
+    db_path = tmp_path / "bot.sqlite3"
+    first, second = RunLock(db_path), RunLock(db_path)
+    assert first.acquire()
+    assert health.bot_running(db_path)
+    assert not second.acquire()
+    first.release()
+    assert not health.bot_running(db_path)
+    assert second.acquire()
+    second.release()
