@@ -148,9 +148,12 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
             len(data["media"]) if isinstance(data.get("media"), list) else 1,
         )
         retries = 0 if lane == BULK else self.max_retries
+        before = (rate_limit_args or {}).get("before")  # written the moment a send may go
         for attempt in range(retries + 1):
             await self._acquire(request)
             try:
+                if before is not None:
+                    await before()
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self._hold(exc)

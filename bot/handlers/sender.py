@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import math
 import time
 import warnings
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -51,6 +53,10 @@ from bot.storage.outbox import Delivery
 log = logging.getLogger(__name__)
 
 BATCH = 30  # rows claimed, sent concurrently, and settled together
+# an at-most-once row's "its request leaves now" write, for the limiter to call (per task)
+_BEFORE_SEND: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "before_send", default=None
+)
 # Sends in flight at once, at least: few, so the HTTP connection pool stays small and cheap to
 # search; raised with the rate so that a round trip to Telegram never caps it.
 IN_FLIGHT = 4
@@ -160,6 +166,12 @@ class Sender:
     async def _deliver(self, delivery: Delivery) -> Attempt:
         """Send one row's messages in order (from where an earlier attempt stopped)."""
         done = list(delivery.message_ids)
+        if delivery.once:  # at most once: the row says so the moment its request leaves
+            hook = functools.partial(self.services.delivery.attempting, delivery.id)
+            if getattr(self.bot, "rate_limiter", None) is None:
+                await hook()
+            else:
+                _BEFORE_SEND.set(hook)
         try:
             for index, step in enumerate(_steps(delivery.payload, delivery.user_id)):
                 if index < len(done):
@@ -178,6 +190,9 @@ class Sender:
         kwargs: dict[str, Any] = {}
         if getattr(self.bot, "rate_limiter", None) is not None:
             kwargs["rate_limit_args"] = {"lane": BULK}
+            before = _BEFORE_SEND.get()
+            if before is not None:
+                kwargs["rate_limit_args"]["before"] = before
         if paid and self.paid_broadcast:
             kwargs["allow_paid_broadcast"] = True
         return kwargs

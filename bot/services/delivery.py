@@ -201,6 +201,10 @@ class DeliveryService:
             await self.users.unreachable(delivery.user_id)
         return settlement
 
+    async def attempting(self, delivery_id: int) -> None:
+        """An at-most-once row's request leaves now (see ``storage.outbox.AT_MOST_ONCE``)."""
+        await self.repo.attempting(delivery_id)
+
     async def resume(self) -> int:
         """At start-up: rows caught mid-send by a crash go back to the queue."""
         return await self.repo.resume()

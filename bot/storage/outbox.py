@@ -22,6 +22,11 @@ class Delivery:
     priority: int
     attempts: int
     message_ids: list[int] = field(default_factory=list)  # parts already sent (a retry resumes)
+    once: bool = False  # at most once: never sent again after a crash (AT_MOST_ONCE kinds)
+
+
+# kinds whose rows must never arrive twice, even across a crash: a missed one is better
+AT_MOST_ONCE = ("event.reminder",)
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,7 @@ class OutboxRepository:
         async with self.db.transaction() as tx:
             rows = await tx.fetch_all(
                 "SELECT o.id, o.job_id, o.chat_id, o.user_id, o.payload, o.priority, o.attempts, "
-                "o.message_ids, u.paused, u.unreachable_since "
+                "o.message_ids, j.kind, u.paused, u.unreachable_since "
                 "FROM outbox o JOIN outbox_jobs j ON j.id = o.job_id "
                 "LEFT JOIN users u ON u.id = o.user_id "
                 "WHERE o.state = 'queued' AND o.next_attempt_at <= ? AND j.state = 'active' "
@@ -186,6 +191,7 @@ class OutboxRepository:
                         row["priority"],
                         row["attempts"] + 1,
                         json.loads(row["message_ids"]) if row["message_ids"] else [],
+                        once=row["kind"] in AT_MOST_ONCE,
                     )
                 )
         return Claim(deliveries, skipped, frozenset(r["job_id"] for r in rows))
@@ -244,12 +250,29 @@ class OutboxRepository:
         )
         return None if row is None else (row[0], row[1])
 
+    async def attempting(self, delivery_id: int) -> None:
+        """An at-most-once row's request is about to leave (written before Telegram sees it)."""
+        await self.db.execute(
+            f"UPDATE outbox SET attempted_at = {NOW} WHERE id = ? AND state = 'sending'",
+            (delivery_id,),
+        )
+
     async def resume(self) -> int:
         """After a crash: rows that were being sent go back to the queue (at most these can
-        reach their recipient twice)."""
-        return await self.db.execute(
-            f"UPDATE outbox SET state = 'queued', updated_at = {NOW} WHERE state = 'sending'"
-        )
+        reach their recipient twice), except at-most-once rows whose request had left: they
+        may have arrived, so they are settled as interrupted, never sent again."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'failed', error = 'interrupted: the bot stopped "
+                f"while sending; maybe delivered, not sent again', updated_at = {NOW} "
+                "WHERE state = 'sending' AND attempted_at IS NOT NULL AND job_id IN "
+                f"(SELECT id FROM outbox_jobs WHERE kind IN ({placeholders(AT_MOST_ONCE)}))",
+                AT_MOST_ONCE,
+            )
+            return await tx.execute(
+                "UPDATE outbox SET state = 'queued', attempted_at = NULL, "
+                f"updated_at = {NOW} WHERE state = 'sending'"
+            )
 
     async def for_person(self, user_id: int) -> list[dict]:
         """What the bot sent, or will send, to this person (for /mydata)."""
@@ -326,7 +349,8 @@ async def _settle(
     await q.execute(
         "UPDATE outbox SET state = ?, message_id = coalesce(?, message_id), error = ?, "
         "next_attempt_at = coalesce(?, next_attempt_at), chat_id = coalesce(?, chat_id), "
-        f"message_ids = coalesce(?, message_ids), updated_at = {NOW} "
+        f"message_ids = coalesce(?, message_ids), updated_at = {NOW}, "
+        "attempted_at = CASE WHEN ? = 'queued' THEN NULL ELSE attempted_at END "
         "WHERE id = ? AND state = 'sending'",
-        (state, message_id, error, next_attempt_at, chat_id, message_ids, delivery_id),
+        (state, message_id, error, next_attempt_at, chat_id, message_ids, state, delivery_id),
     )

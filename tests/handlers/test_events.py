@@ -349,3 +349,35 @@ async def test_a_steward_moved_to_another_building_no_longer_manages_their_old_e
     await harness.send(steward, f"/editevent {event_id} title Taken over")
     event = await services.events.get(event_id)
     assert event.title == "Winter potluck"
+
+
+async def test_a_reminder_whose_request_left_before_a_crash_is_never_sent_again(harness, admin):
+    """At most once (issue 12): the bot is killed with reminders claimed. One resident's
+    request had left (the limiter let it go: attempted_at written), so it may have arrived:
+    after the restart it is not sent again. The others' had not: they are sent, once each.
+    An announcement caught the same way is simply sent again (at least once)."""
+    bid = await building(harness)
+    people = await residents(harness, bid, 3, first_id=7560, locales=("en", "es", "en"))
+    services = services_of(harness)
+    clock = FixedClock(datetime(2026, 12, 4, 12, 0, tzinfo=UTC))
+    services.events.clock = clock
+    event_id = await published(harness, admin)
+    for person in people:
+        await answer(harness, person, event_id, "going")
+    clock.now = datetime(2026, 12, 4, 18, 30, tzinfo=UTC)  # the 24 h reminder is due
+    assert (await handlers.run_due(services))[0] == 1
+    claim = await services.delivery.claim(30)  # the sender took the batch...
+    reminder_rows = {d.user_id: d for d in claim.deliveries if d.once}
+    assert set(reminder_rows) == {p["id"] for p in people}
+    assert all("⏰" in str(d.payload) for d in reminder_rows.values()), reminder_rows
+    first = people[0]["id"]
+    await services.delivery.attempting(reminder_rows[first].id)  # ...its request left; kill
+    before = len(harness.calls("sendMessage"))
+    await services.delivery.resume()  # the restart
+    await harness.drain()
+    sent = [c.params["chat_id"] for c in harness.calls("sendMessage")[before:]]
+    assert sorted(sent) == sorted(p["id"] for p in people[1:])  # each once, not the first
+    row = await services.db.fetch_one(
+        "SELECT state, error FROM outbox WHERE id = ?", (reminder_rows[first].id,)
+    )
+    assert row["state"] == "failed" and row["error"].startswith("interrupted")
