@@ -90,8 +90,16 @@ def _text(fig, x: float, y_in: float, text: str, size: float, **kw) -> None:
     )
 
 
-def _qr(fig, link: str, top_in: float) -> None:
-    """The QR code of ``link``, ``QR_IN`` wide, centred, as one path of black squares."""
+def module_in(n: int) -> float:
+    """The side of one module of an ``n``-module QR code, in inches: a whole number of pixels
+    of the PNG, so that the chat preview is as crisp as the PDF, and the code about
+    ``QR_IN`` wide."""
+    return int(QR_IN * PNG_DPI / n) / PNG_DPI
+
+
+def _qr(fig, link: str, top_in: float) -> float:
+    """The QR code of ``link``, about ``QR_IN`` wide, centred, as one path of black
+    squares; returns its side in inches."""
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path
 
@@ -99,8 +107,8 @@ def _qr(fig, link: str, top_in: float) -> None:
 
     matrix = qr_matrix(link)
     n = len(matrix)
-    side = QR_IN / n
-    left = (WIDTH_IN - QR_IN) / 2
+    side = module_in(n)
+    left = (WIDTH_IN - side * n) / 2
     vertices, codes = [], []
     square = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
     for row, cells in enumerate(matrix):
@@ -122,6 +130,7 @@ def _qr(fig, link: str, top_in: float) -> None:
             antialiased=False,
         )
     )
+    return side * n
 
 
 def _figure(building_name: str, link: str, bot_username: str, code: str):
@@ -151,11 +160,12 @@ def _figure(building_name: str, link: str, bot_username: str, code: str):
     _text(fig, 0.5, y, "Common Ground", BRAND_PT, color=ACCENT, fontweight="bold")
     y += BRAND_PT * 1.6 / 72
     size = NAME_PT if len(name) == 1 else NAME_PT - 6
-    _text(fig, 0.5, y, "\n".join(name), size, fontweight="bold", linespacing=0.9)
-    y += len(name) * charts._line_in(size, any(map(charts.is_rtl, name))) + 0.15
+    for line in name:  # one text a line: an Arabic line does not space out a Latin one
+        _text(fig, 0.5, y, line, size, fontweight="bold")
+        y += charts._line_in(size, charts.is_rtl(line))
+    y += 0.15
     qr_top = max(y, 2.2)
-    _qr(fig, link, qr_top)
-    y = qr_top + QR_IN
+    y = qr_top + _qr(fig, link, qr_top)
     if fallback_lines:
         _text(fig, 0.5, y, "\n".join(fallback_lines), FALLBACK_PT, color=MUTED)
         y += charts._height(fallback_lines, FALLBACK_PT) + 0.05

@@ -70,8 +70,10 @@ def test_the_qr_code_on_the_poster_has_the_modules_of_qr_png(picture):
     # on the poster: centred, QR_IN wide; find its top from the top-left finder pattern
     grey = np.asarray(picture)
     n = len(matrix)
-    module = poster.QR_IN * poster.PNG_DPI / n
-    left = (poster.WIDTH_IN - poster.QR_IN) / 2 * poster.PNG_DPI
+    module = poster.module_in(n) * poster.PNG_DPI
+    assert module == int(module)  # whole pixels: a crisp preview
+    assert abs(module * n / poster.PNG_DPI - poster.QR_IN) < 0.1 * poster.QR_IN
+    left = (poster.WIDTH_IN * poster.PNG_DPI - module * n) / 2
     column = grey[:, int(left + 4.5 * module)]
     first_dark = int(np.argmax(column[int(2 * poster.PNG_DPI) :] < 128)) + int(2 * poster.PNG_DPI)
     top = first_dark - 4 * module
