@@ -3,7 +3,10 @@ own buildings) and organisers (every building). Texts: ``views/invites``."""
 
 from __future__ import annotations
 
-from telegram import Update
+import asyncio
+import logging
+
+from telegram import InputFile, Update
 
 from bot.handlers import paging
 from bot.handlers.common import BotContext, command, current_actor, local_datetime, reply
@@ -11,7 +14,10 @@ from bot.numbers import parse_int
 from bot.services.buildings import BuildingProblem
 from bot.services.invites import deep_link, qr_png
 from bot.services.roles import Role
+from bot.views import charts, poster
 from bot.views import invites as views
+
+log = logging.getLogger(__name__)
 
 
 def when(context: BotContext):
@@ -30,8 +36,30 @@ async def _create(update: Update, context: BotContext, args: list[str]) -> None:
         building = await buildings.resolve(" ".join(args[:-1]))
     invite = await context.services.invites.create(update.effective_user.id, building.id, days)
     caption = views.created_caption(invite, context.bot.username, when(context))
-    png = qr_png(deep_link(context.bot.username, invite.code))
-    await update.effective_message.reply_photo(png, caption=caption)
+    link = deep_link(context.bot.username, invite.code)
+    await update.effective_message.reply_photo(qr_png(link), caption=caption)
+    await _send_poster(update, context, invite.building_name, link, invite.code)
+
+
+async def _send_poster(
+    update: Update, context: BotContext, building_name: str, link: str, code: str
+) -> None:
+    """The lobby poster (A4 PDF) after the QR code, drawn in a worker thread (the locale goes
+    along in the thread's copied context). The QR code and link are already sent: a poster
+    that cannot be drawn (a letter of the name no installed font has) is only logged."""
+    try:
+        pdf = await asyncio.to_thread(
+            poster.poster, building_name, link, context.bot.username, code
+        )
+    except charts.ChartUnavailable as exc:
+        log.info("Poster left out: %s", exc)
+        return
+    except Exception:
+        log.exception("Could not draw the invite's poster")
+        return
+    await update.effective_message.reply_document(
+        InputFile(pdf, filename=poster.filename(building_name)), caption=poster.caption()
+    )
 
 
 INVITES_PAGE = 10  # entries of up to ~300 characters

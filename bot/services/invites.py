@@ -39,15 +39,27 @@ def deep_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
 
+QR_BORDER = 4  # modules of white around the code (the standard's quiet zone)
+
+
+def _qr(link: str) -> qrcode.QRCode:
+    qr = qrcode.QRCode(
+        box_size=16, border=QR_BORDER, error_correction=qrcode.constants.ERROR_CORRECT_M
+    )
+    qr.add_data(link)
+    qr.make(fit=True)
+    return qr
+
+
+def qr_matrix(link: str) -> list[list[bool]]:
+    """The QR code of ``link`` as rows of modules (True is dark), its white border included:
+    what :func:`qr_png` draws, for the poster (``views/poster``) to draw the same code."""
+    return _qr(link).get_matrix()
+
+
 def qr_png(link: str) -> bytes:
     """A QR code PNG of ``link``, large enough to scan from a lobby poster."""
-    image = qrcode.make(
-        link,
-        image_factory=PyPNGImage,
-        box_size=16,
-        border=4,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-    )
+    image = _qr(link).make_image(image_factory=PyPNGImage)
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()

@@ -21,8 +21,15 @@ async def test_invite_to_forget(bot_process, locale):
     admin = api.make_user(ADMIN_ID, "Sam", language_code="en")
     await bot_process.reply_to(admin, "/start")
     await bot_process.reply_to(admin, "/building add Maple Court")
+    start = len(api.calls)
     photo = await bot_process.reply_to(admin, "/invite 1")
     code = re.search(r"start=([A-Za-z0-9_-]{12})", photo["caption"]).group(1)
+    poster = await api.wait_for_call(  # the printable poster follows (drawn meanwhile)
+        lambda c: c.method.lower() == "senddocument" and c.params.get("chat_id") == ADMIN_ID,
+        start=start,
+        timeout=30,
+    )
+    assert poster.ok and poster.result["document"]["file_name"] == "poster-Maple-Court.pdf"
 
     user = api.make_user(
         2000 + len(locale),

@@ -28,7 +28,7 @@ async def test_a_sign_up_logs_one_json_line_per_update_and_nothing_personal(
     harness, admin, json_log
 ):
     await harness.send(admin, "/building add Maple Court")
-    [photo] = await harness.send(admin, "/invite 1")
+    [photo, _poster] = await harness.send(admin, "/invite 1")
     code = photo["caption"].split("start=")[1].split()[0].strip("<>\"'")
     person = harness.api.make_user(4242, "Zephyrine", last_name="Quillfeather", language_code="fr")
     [welcome] = await harness.send(person, f"/start {code}")

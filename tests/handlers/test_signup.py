@@ -29,7 +29,7 @@ USE_AMINA = tr("en", "Use “{name}”", name="Amina")  # the name step's button
 @pytest.fixture
 async def invite(harness, admin):
     await harness.send(admin, "/building add Maple Court")
-    [photo] = await harness.send(admin, "/invite 1")
+    [photo, _poster] = await harness.send(admin, "/invite 1")
     return LINK.search(photo["caption"]).group(1)
 
 

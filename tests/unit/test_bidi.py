@@ -98,6 +98,7 @@ SAMPLES = {
     "key": "colour",
     "keys": "name, language, title, questions",
     "line": "7",
+    "bot": "CommonGroundBot",
     "problem": "an option list needs 2 to 10 options",
     "size": "64",
     "text": "A second dryer",
