@@ -31,6 +31,7 @@ def webhook_process(api, server, workdir, port: int) -> BotProcess:
         BOT_WEBHOOK_URL=URL,
         BOT_WEBHOOK_SECRET=SECRET,
         BOT_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+        BOT_LOG_LEVEL="DEBUG",  # PTB logs every call's parameters, setWebhook's secret too
     )
 
 
@@ -116,3 +117,5 @@ async def test_webhook_mode_end_to_end(sandbox, tmp_path):
     assert "Common Ground stopped" in log
     assert "Traceback" not in log
     assert api.token not in log
+    assert "setWebhook" in log
+    assert SECRET not in log
