@@ -130,7 +130,12 @@ def cmd_run(config: Config) -> int:
     from bot.storage.migrations import MigrationError
 
     token = config.require_token()
-    setup_logging(logging_level(config), token, log_format=config.log_format)
+    setup_logging(
+        logging_level(config),
+        token,
+        log_format=config.log_format,
+        secrets=(config.webhook_secret,) if config.webhook_secret else (),
+    )
     lock = RunLock(config.db_path)
     if str(config.db_path) != ":memory:" and not lock.acquire():
         return fail(

@@ -370,6 +370,12 @@ def build_application(
 
 
 def run(config: Config) -> None:
-    """Long-poll until SIGINT/SIGTERM, then shut down cleanly."""
+    """Long-poll (or, with ``BOT_WEBHOOK_URL``, serve the webhook: ``bot/webhook.py``) until
+    SIGINT/SIGTERM, then shut down cleanly."""
     app = build_application(config)
+    if config.webhook_url is not None:
+        from bot import webhook
+
+        asyncio.run(webhook.serve(app, config))
+        return
     app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -35,6 +35,9 @@ DEFAULT_APPROVAL_THRESHOLD = 50
 DEFAULT_MIN_GROUP = 5
 DEFAULT_REMINDER_LEADS = "24h,1h"
 SWITCHES = {"on": True, "off": False}
+DEFAULT_WEBHOOK_LISTEN = ("0.0.0.0", 8443)  # every interface: a reverse proxy is in front
+# Telegram's rule for setWebhook's secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 # Telegram tokens look like "123456789:AAE..." (digits, colon, 35 url-safe characters).
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -73,6 +76,10 @@ class Config:
     backup_dir: Path | None = None  # daily backups go here; None: no daily backups
     backup_keep: int = DEFAULT_BACKUP_KEEP  # daily backups kept, newest first
     backup_time: time = time(3, 30)  # community time of the daily backup
+    # Webhook mode when set: the https URL Telegram posts updates to (None: long polling).
+    webhook_url: str | None = None
+    webhook_secret: str | None = None  # Telegram sends it in X-Telegram-Bot-Api-Secret-Token
+    webhook_listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN  # where the bot's server listens
 
     @property
     def file_base_url(self) -> str:
@@ -229,6 +236,8 @@ def load_config(
             "BOT_BACKUP_TIME", f"{backup_time_text!r} is not a local time like 03:30"
         ) from None
 
+    webhook_url, webhook_secret, webhook_listen = _webhook(get)
+
     return Config(
         token=token,
         api_base_url=api_base_url.rstrip("/"),
@@ -250,7 +259,50 @@ def load_config(
         backup_dir=backup_dir,
         backup_keep=backup_keep,
         backup_time=backup_time,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_listen=webhook_listen,
     )
+
+
+def _webhook(get) -> tuple[str | None, str | None, tuple[str, int]]:
+    """``BOT_WEBHOOK_URL``, ``BOT_WEBHOOK_SECRET`` (required with the URL) and
+    ``BOT_WEBHOOK_LISTEN`` (``host:port``)."""
+    url = get("BOT_WEBHOOK_URL")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ConfigError(
+                "BOT_WEBHOOK_URL",
+                f"{url!r} is not an https URL like https://bot.example.org/telegram "
+                "(Telegram only calls https)",
+            )
+    secret = get("BOT_WEBHOOK_SECRET")
+    if secret is not None and not _WEBHOOK_SECRET_RE.match(secret):
+        # Never echo the value: it is a secret.
+        raise ConfigError(
+            "BOT_WEBHOOK_SECRET",
+            "must be 1 to 256 characters, each a letter A-Z or a-z, a digit, _ or - "
+            "(Telegram's rule)",
+        )
+    if url is not None and secret is None:
+        raise ConfigError(
+            "BOT_WEBHOOK_SECRET",
+            "is not set, and BOT_WEBHOOK_URL is: the webhook refuses requests without it "
+            "(e.g. the output of `openssl rand -hex 32`)",
+        )
+    listen_text = get("BOT_WEBHOOK_LISTEN")
+    if listen_text is None:
+        return url, secret, DEFAULT_WEBHOOK_LISTEN
+    host, sep, port_text = listen_text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")  # [::1]:8443
+    port = parse_int(port_text, max_digits=5)
+    if not sep or not host or port is None or not 1 <= port <= 65535:
+        raise ConfigError(
+            "BOT_WEBHOOK_LISTEN",
+            f"{listen_text!r} is not an address and port like 127.0.0.1:8443",
+        )
+    return url, secret, (host, port)
 
 
 _LEAD = re.compile(r"([1-9][0-9]{0,4})([mhd])")

@@ -30,29 +30,33 @@ from datetime import UTC, datetime
 
 _TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "[REDACTED-TOKEN]"
+REDACTED_SECRET = "[REDACTED-SECRET]"
 
 
-def redact(text: str, token: str | None = None) -> str:
+def redact(text: str, token: str | None = None, secrets: tuple[str, ...] = ()) -> str:
     if token:
         text = text.replace(token, REDACTED)
+    for secret in secrets:  # the webhook's secret token (PTB logs setWebhook's parameters)
+        text = text.replace(secret, REDACTED_SECRET)
     return _TOKEN_PATTERN.sub(REDACTED, text)
 
 
 class RedactingFilter(logging.Filter):
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.token = token
+        self.secrets = tuple(s for s in secrets if s)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message, self.token)
+        cleaned = redact(message, self.token, self.secrets)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and not record.exc_text:
             # Format the traceback now so it can be redacted too.
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text, self.token)
+            record.exc_text = redact(record.exc_text, self.token, self.secrets)
         return True
 
 
@@ -181,12 +185,16 @@ class QuietRepeats(logging.Filter):
 
 
 def setup_logging(
-    level: int, token: str | None = None, stream=None, log_format: str = "text"
+    level: int,
+    token: str | None = None,
+    stream=None,
+    log_format: str = "text",
+    secrets: tuple[str, ...] = (),
 ) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(QuietRepeats())  # PTB logs each failed request with a traceback
-    handler.addFilter(RedactingFilter(token))
+    handler.addFilter(RedactingFilter(token, secrets))
     handler.addFilter(UpdateIdFilter())
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -67,6 +67,7 @@ class World:
         self.next_update_id = 1
         self.allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self.webhook_url = ""
+        self.webhook_secret = ""  # setWebhook's secret_token (Telegram never shows it back)
         self.polls_started = 0  # getUpdates calls begun
         self.max_delivered_update_id = 0
         self.users: dict[int, dict] = {}

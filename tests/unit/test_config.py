@@ -172,3 +172,59 @@ def test_a_backup_dir_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "f").write_text("")
     with pytest.raises(ConfigError, match="BOT_BACKUP_DIR"):
         load_config({"BOT_TOKEN": TOKEN, "BOT_BACKUP_DIR": str(tmp_path / "f")}, env_file=None)
+
+
+WEBHOOK = {"BOT_TOKEN": TOKEN, "BOT_WEBHOOK_URL": "https://bot.example.org/telegram"}
+
+
+def test_without_a_webhook_url_the_bot_polls():
+    config = load_config({"BOT_TOKEN": TOKEN}, env_file=None)
+    assert config.webhook_url is None
+    assert config.webhook_secret is None
+    assert config.webhook_listen == ("0.0.0.0", 8443)
+
+
+def test_the_webhook_variables_are_read():
+    config = load_config(
+        {**WEBHOOK, "BOT_WEBHOOK_SECRET": "a" * 256, "BOT_WEBHOOK_LISTEN": "127.0.0.1:9000"},
+        env_file=None,
+    )
+    assert config.webhook_url == "https://bot.example.org/telegram"
+    assert config.webhook_secret == "a" * 256
+    assert config.webhook_listen == ("127.0.0.1", 9000)
+    ipv6 = load_config(
+        {**WEBHOOK, "BOT_WEBHOOK_SECRET": "Ab_-09", "BOT_WEBHOOK_LISTEN": "[::1]:8443"},
+        env_file=None,
+    )
+    assert ipv6.webhook_listen == ("::1", 8443)
+
+
+def test_a_webhook_url_without_a_secret_is_refused():
+    with pytest.raises(ConfigError) as caught:
+        load_config(WEBHOOK, env_file=None)
+    assert caught.value.variable == "BOT_WEBHOOK_SECRET"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BOT_WEBHOOK_URL", "http://bot.example.org/telegram"),
+        ("BOT_WEBHOOK_URL", "bot.example.org"),
+        ("BOT_WEBHOOK_SECRET", "has space"),
+        ("BOT_WEBHOOK_SECRET", "a" * 257),
+        ("BOT_WEBHOOK_SECRET", "secret!"),
+        ("BOT_WEBHOOK_SECRET", "sécret"),
+        ("BOT_WEBHOOK_LISTEN", "8443"),
+        ("BOT_WEBHOOK_LISTEN", "127.0.0.1:"),
+        ("BOT_WEBHOOK_LISTEN", ":8443"),
+        ("BOT_WEBHOOK_LISTEN", "127.0.0.1:70000"),
+        ("BOT_WEBHOOK_LISTEN", "127.0.0.1:http"),
+    ],
+)
+def test_a_bad_webhook_value_names_its_variable(variable, value):
+    environ = {**WEBHOOK, "BOT_WEBHOOK_SECRET": "good-secret", variable: value}
+    with pytest.raises(ConfigError) as caught:
+        load_config(environ, env_file=None)
+    assert caught.value.variable == variable
+    if variable == "BOT_WEBHOOK_SECRET":
+        assert value not in str(caught.value)  # a secret is never echoed

@@ -34,6 +34,18 @@ def test_token_is_redacted_from_every_logger_and_traceback(restore_logging):
     assert output.count(REDACTED) == 3
 
 
+def test_the_webhook_secret_is_redacted_too(restore_logging):
+    stream = io.StringIO()
+    secret = "webhook-Secret_42"
+    setup_logging(logging.DEBUG, TOKEN, stream=stream, secrets=(secret,))
+    logging.getLogger("telegram.Bot").debug(
+        "Calling Bot API endpoint `setWebhook` with parameters `%s`", {"secret_token": secret}
+    )
+    output = stream.getvalue()
+    assert secret not in output
+    assert "[REDACTED-SECRET]" in output
+
+
 def test_httpx_request_lines_are_hidden_at_info(restore_logging):
     stream = io.StringIO()
     setup_logging(logging.INFO, TOKEN, stream=stream)

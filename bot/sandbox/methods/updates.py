@@ -60,12 +60,22 @@ class UpdateMethods(MethodGroup):
 
     @api_method("setWebhook")
     def set_webhook(self, params: dict, files: dict) -> bool:
-        self.world.webhook_url = str(params.get("url") or "")
+        url = str(params.get("url") or "")
+        if url and not url.startswith("https://"):
+            raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+        self.world.webhook_url = url
+        self.world.webhook_secret = str(params.get("secret_token") or "") if url else ""
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self.world.allowed_updates = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
+        if truthy(params.get("drop_pending_updates")):
+            self.world.updates.clear()
         return True
 
     @api_method("deleteWebhook")
     def delete_webhook(self, params: dict, files: dict) -> bool:
         self.world.webhook_url = ""
+        self.world.webhook_secret = ""
         if truthy(params.get("drop_pending_updates")):
             self.world.updates.clear()
         return True
