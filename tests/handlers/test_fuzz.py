@@ -27,7 +27,7 @@ from bot.services.commands import COMMANDS
 from bot.services.flood import Bucket, FloodControl
 from bot.views import buttons as b
 from tests.handlers import test_authz_matrix as authz
-from tests.support import tr
+from tests.support import sign_up, tr
 
 world = authz.world  # the community every test plays against
 
@@ -468,3 +468,86 @@ async def test_updates_of_every_type(harness, world, caplog):
 @SOAK
 async def test_updates_of_every_type_soak(harness, world, caplog):
     await run_updates(harness, world, caplog, 5000)
+
+
+# ------------------------------------------------------------------------ 4. escaping
+# What residents and stewards type, meant to break HTML: it must reach every message as typed.
+NAME = "Zoë <b>& </b>Co"
+ANNOUNCEMENT = "Bins </b><i>moved</i> & <a href='x'>here</a> &amp; 1 < 2 > 0"
+QUESTION = "Which </code> bins? <script>&lt;"
+ANSWER = "The <u>green</u> ones & </b>"
+TITLE = "Party <b>&"
+PLACE = "Room </i>1 &amp; 2"
+POLL = "Bins <b>on</b> Monday & Tuesday?"
+OPTIONS = ("<i>Yes</i>", "No & never", "&lt;maybe&gt;")
+
+
+def shown(call) -> str:
+    """The text of a send or edit as its reader sees it (HTML parsed like Telegram does)."""
+    from bot.sandbox.formatting import parse_html
+
+    text = call.params.get("text") or call.params.get("caption") or call.params.get("question")
+    if text is None:
+        return ""
+    return parse_html(str(text))[0] if call.params.get("parse_mode") == "HTML" else str(text)
+
+
+def seen_by(harness, chat_id: int, start: int) -> str:
+    return "\n".join(
+        shown(c)
+        for c in harness.api.calls[start:]
+        if c.params and str(c.params.get("chat_id")) == str(chat_id)
+    )
+
+
+async def test_hostile_text_reaches_every_message_escaped(harness, world, caplog):
+    watch = Watch(harness, caplog)
+    services, users = world["services"], world["users"]
+    api, steward = harness.api, users["steward_a"]
+    start = len(api.calls)
+    zoe = api.make_user(3500, NAME, username="zoe")
+    api.world.register_user(zoe)
+    await harness.send(zoe, "/start")
+    await sign_up(services, zoe, authz.A, unit="A-9")
+    # the steward's lists and the approval show her name as she wrote it
+    pending = await harness.send(steward, "/pending")
+    await harness.press(steward, pending[-1], b.Approve(3500).pack())
+    await harness.send(steward, "/residents")
+    assert NAME in seen_by(harness, steward["id"], start)
+    # an announcement, a question on it and the steward's answer
+    [card] = await harness.send(steward, f"/announce {authz.A} | {ANNOUNCEMENT}")
+    ann = await services.db.fetch_value("SELECT max(id) FROM announcements")
+    await harness.press(steward, card, b.AnnSend(ann).pack())
+    assert ANNOUNCEMENT in seen_by(harness, 3500, start)
+    copy = next(m for m in api.bot_messages(3500) if ANNOUNCEMENT in shown_text(m))
+    await harness.press(zoe, copy, b.AnnQuestion(ann).pack())
+    await harness.send(zoe, QUESTION)
+    assert QUESTION in seen_by(harness, steward["id"], start)
+    question = await services.db.fetch_value("SELECT max(id) FROM announcement_questions")
+    asked = api.last_bot_message(steward["id"])
+    await harness.press(steward, asked, b.AnnAnswer(question).pack())
+    await harness.send(steward, ANSWER)
+    assert ANSWER in seen_by(harness, 3500, start)
+    # an event: the preview, the post, /events
+    [preview] = await harness.send(steward, f"/newevent 2026-12-05 18:30 | {TITLE} | {PLACE}")
+    event = await services.db.fetch_value("SELECT max(id) FROM events")
+    await harness.press(steward, preview, b.EvPublish(event).pack())
+    await harness.send(zoe, "/events")
+    for words in (TITLE, PLACE):
+        assert words in seen_by(harness, steward["id"], start), words
+        assert words in seen_by(harness, 3500, start), words
+    # a quick poll: the preview, and the poll itself (plain text, not escaped twice)
+    [card] = await harness.send(steward, f"/poll {POLL} | {' | '.join(OPTIONS)}")
+    poll = await services.db.fetch_value("SELECT max(id) FROM polls")
+    await harness.press(steward, card, b.PollSend(poll).pack())
+    assert POLL in seen_by(harness, steward["id"], start)
+    [sent] = [c for c in api.calls[start:] if c.method.lower() == "sendpoll" and c.ok][-1:]
+    assert sent.params["question"] == POLL
+    assert [o["text"] for o in sent.params["options"]] == list(OPTIONS)
+    # every one of those sends was accepted by Telegram
+    assert [c.summary() for c in api.calls[start:] if not c.ok] == []
+    await watch.check(users, "escaping")
+
+
+def shown_text(message: dict) -> str:
+    return message.get("text") or message.get("caption") or ""
