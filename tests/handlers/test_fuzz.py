@@ -23,9 +23,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import button_families
+from bot.i18n import use_locale
+from bot.sandbox.methods.media import store_file
+from bot.sandbox.protocol import ApiError
 from bot.services.commands import COMMANDS
 from bot.services.flood import Bucket, FloodControl
+from bot.services.survey_definitions import MAX_FILE
 from bot.views import buttons as b
+from bot.views.surveys import file_too_big_text
 from tests.handlers import test_authz_matrix as authz
 from tests.support import sign_up, tr
 
@@ -158,21 +163,31 @@ class Watch:
 
 
 # ------------------------------------------------------------------------ 1. commands
-def command_examples(count: int) -> list[tuple[str, str, str]]:
-    case = st.tuples(st.sampled_from([c.name for c in COMMANDS]), st.sampled_from(ROLES), arguments)
+def command_examples(count: int) -> list[tuple[str, str, str, str]]:
+    case = st.tuples(
+        st.sampled_from([c.name for c in COMMANDS]),
+        st.sampled_from(ROLES),
+        arguments,
+        st.sampled_from(["private", "group", "reply"]),  # or in the building's group
+    )
     return examples(case, count)
 
 
 async def run_commands(harness, world, caplog, cases) -> None:
     watch = Watch(harness, caplog)
     users = world["users"]
+    group = harness.api.make_group(GROUP_ID, "<b>Maple</b>")
+    await harness.send(users["steward_a"], "/linkgroup", chat=group)
+    said = harness.api.send_message(users["resident"], "<b>hi</b> &", chat=group)
     # every command at least once from everyone, then the random ones
-    cases = [(c.name, who, "") for c in COMMANDS for who in ROLES] + cases
-    for name, who, args in cases:
+    cases = [(c.name, who, "", "private") for c in COMMANDS for who in ROLES] + cases
+    for name, who, args, where in cases:
         text = f"/{name} {args}"[:4096]
-        calls = await harness.process({"message": harness.api.send_message(users[who], text)})
+        chat = None if where == "private" else group
+        reply_to = said if where == "reply" else None
+        message = harness.api.send_message(users[who], text, chat=chat, reply_to=reply_to)
+        await harness.process({"message": message})
         assert watch.errors == [] and watch.refused() == [], (text, who, watch.refused()[:3])
-        del calls
     await watch.check(users, "commands")
 
 
@@ -303,7 +318,7 @@ KINDS = (
 
 
 @st.composite
-def any_update(draw, users: dict) -> dict:
+def any_update(draw, users: dict, media: dict) -> dict:
     who = draw(st.sampled_from([*ROLES, "nobody", "pending", "resident_b", "bot", "stranger"]))
     if who == "bot":
         user = {"id": 4242, "is_bot": True, "first_name": "OtherBot", "username": "other_bot"}
@@ -331,9 +346,9 @@ def any_update(draw, users: dict) -> dict:
                 {"type": "bot_command", "offset": 0, "length": len(body.split()[0] or "/")}
             ]
     else:
-        media = draw(st.sampled_from(sorted(MEDIA)))
-        message[media] = MEDIA[media]
-        if media in ("document", "photo") and draw(st.booleans()):
+        kind_of_media = draw(st.sampled_from(sorted(media)))
+        message[kind_of_media] = media[kind_of_media]
+        if kind_of_media in ("document", "photo") and draw(st.booleans()):
             message["caption"] = draw(arguments)
     if chat is group and draw(st.booleans()):  # in a forum topic
         message["message_thread_id"] = draw(st.integers(1, 99))
@@ -451,7 +466,10 @@ async def run_updates(harness, world, caplog, count: int) -> None:
     users = world["users"]
     harness.api.make_group(GROUP_ID, "<b>Maple</b>")
     await harness.send(users["steward_a"], "/linkgroup", chat={"id": GROUP_ID})
-    for update in examples(any_update(users), count):
+    # a file Telegram keeps (a survey file from a steward is downloaded)
+    stored = store_file(harness.api.world, "document", "x.yaml", b"questions: [<b>")
+    document = {k: stored[k] for k in ("file_id", "file_unique_id", "file_name", "file_size")}
+    for update in examples(any_update(users, {**MEDIA, "document": document}), count):
         for person in (v.get("from") or v.get("user") for v in update.values()):
             if person and not person["is_bot"]:  # they opened a chat with the bot
                 harness.api.world.register_user(person)
@@ -551,3 +569,23 @@ async def test_hostile_text_reaches_every_message_escaped(harness, world, caplog
 
 def shown_text(message: dict) -> str:
     return message.get("text") or message.get("caption") or ""
+
+
+# ------------------------------------------------------------------------ found by the fuzzer
+async def test_a_survey_file_telegram_will_not_hand_over_is_too_big(harness, admin, caplog):
+    """A document's file_size is optional; getFile then refuses a file over Telegram's 20 MB
+    with a 400 ("file is too big"). Found by the update fuzzer: it was an unhandled error."""
+    watch = Watch(harness, caplog)
+    check = harness.api.faults.check
+
+    def too_big(name, params):
+        if name == "getfile":
+            raise ApiError(400, "Bad Request: file is too big")
+        check(name, params)
+
+    harness.api.faults.check = too_big
+    document = {"file_id": "big", "file_unique_id": "big", "file_name": "survey.yaml"}
+    [answer] = await harness.send(admin, None, document=document)
+    with use_locale("en"):
+        assert answer["text"] == file_too_big_text(MAX_FILE // 1024)
+    assert watch.errors == [] and watch.logged_errors() == []
