@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from telegram import InputFile, Update
+from telegram.error import BadRequest
 
 from bot import clock, i18n
 from bot.handlers import typed
@@ -266,7 +267,13 @@ async def survey_file(update: Update, context: BotContext) -> None:
     if document.file_size and document.file_size > MAX_FILE:
         await reply(update, views.file_too_big_text(MAX_FILE // 1024))
         return
-    file = await context.bot.get_file(document.file_id)
+    try:
+        file = await context.bot.get_file(document.file_id)
+    except BadRequest as exc:  # file_size is optional: Telegram's own 20 MB limit says it
+        if "too big" not in exc.message.lower():
+            raise
+        await reply(update, views.file_too_big_text(MAX_FILE // 1024))
+        return
     data = bytes(await file.download_as_bytearray())
     definition, errors = await services.surveys.check_file(data, json_file=json_file)
     if errors:
