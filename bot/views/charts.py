@@ -303,6 +303,23 @@ def _hidden(value: int | None) -> bool:
 BAR_IN, GAP_IN = 0.38, 0.18
 
 
+def _row_label(ax, y: float, lines: list[str], align: str) -> float:
+    """A bar's label above it, in the fonts its script needs; returns where the bar goes."""
+    ax.text(
+        0,
+        y,
+        "\n".join(lines),
+        fontsize=LABEL_PT,
+        fontfamily=fonts_for("".join(lines)),
+        ha=align,
+        multialignment=align,
+        va="top",
+        color=INK,
+        linespacing=1.0,
+    )
+    return y + _height(lines, LABEL_PT) + 0.04
+
+
 def bar_chart(
     title: str,
     labels: list[str],
@@ -344,19 +361,7 @@ def bar_chart(
         align = "right" if rtl else "left"
         y = 0.0
         for lines, value in zip(items, values, strict=False):
-            ax.text(
-                0,
-                y,
-                "\n".join(lines),
-                fontsize=LABEL_PT,
-                fontfamily=fonts_for("".join(lines)),
-                ha=align,
-                multialignment=align,
-                va="top",
-                color=INK,
-                linespacing=1.0,
-            )
-            y += _height(lines, LABEL_PT) + 0.04
+            y = _row_label(ax, y, lines, align)
             middle = y + BAR_IN / 2
             if _hidden(value):
                 end, label = 0, HIDDEN_MARK
@@ -442,19 +447,7 @@ def distribution_chart(
         y = 0.0
         for i, lines in enumerate(items):
             cells = list(counts[i]) + [None] * (len(categories) - len(counts[i]))
-            ax.text(
-                0,
-                y,
-                "\n".join(lines),
-                fontsize=LABEL_PT,
-                fontfamily=fonts_for("".join(lines)),
-                ha=align,
-                multialignment=align,
-                va="top",
-                color=INK,
-                linespacing=1.0,
-            )
-            y += _height(lines, LABEL_PT) + 0.04
+            y = _row_label(ax, y, lines, align)
             middle = y + BAR_IN / 2
             shown = sum(c for c in cells if not _hidden(c))
             whole = totals[i] if totals is not None and totals[i] >= shown else shown
