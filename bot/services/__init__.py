@@ -32,6 +32,7 @@ from bot.storage.db import Database
 from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
 from bot.storage.groups import GroupsRepository
+from bot.storage.inbox import InboxRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.polls import PollsRepository
@@ -119,6 +120,7 @@ class Services:
                 events_repo,
                 surveys_repo,
                 polls_repo,
+                InboxRepository(db),
             ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.storage.db import Database
+
+NEWEST = 2**63 - 1  # above every update id
 
 
 class InboxRepository:
@@ -32,3 +36,34 @@ class InboxRepository:
 
     async def count(self) -> int:
         return await self.db.fetch_value("SELECT count(*) FROM inbox")
+
+    async def forget(self, user_id: int, up_to: int | None = None) -> int:
+        """Delete the stored updates ``user_id`` sent (see :func:`sender`) with an id up to
+        ``up_to`` (every one without it); returns how many. Another person's update that
+        quotes them (a reply) is theirs to have processed, and goes when it is."""
+        async with self.db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "SELECT update_id, body FROM inbox WHERE update_id <= ?",
+                (NEWEST if up_to is None else up_to,),
+            )
+            theirs = [(row[0],) for row in rows if sender(row[1]) == user_id]
+            await tx.execute_many("DELETE FROM inbox WHERE update_id = ?", theirs)
+        return len(theirs)
+
+
+def sender(body: str) -> int | None:
+    """Who sent a stored update: the ``from`` (or, for poll answers and reactions, the
+    ``user``) of the one object it carries besides its id; None when it names nobody."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for key, part in data.items():
+        if key == "update_id" or not isinstance(part, dict):
+            continue
+        who = part.get("from") or part.get("user")
+        if isinstance(who, dict) and type(who.get("id")) is int:
+            return who["id"]
+    return None

@@ -227,3 +227,27 @@ async def test_a_processed_update_leaves_no_trace_in_the_database_file(
     release.set()
     await worker.drain()
     assert stored_rows(harness) == []
+
+
+async def test_forget_takes_the_persons_waiting_updates_but_not_later_ones_or_others(
+    harness, resident, inbox
+):
+    """/forget (update 13) erases the raw updates the person sent up to it; one they send
+    after it is a new request, handled (and then deleted) as usual; another person's stay."""
+    services = harness.app.bot_data["services"]
+    neighbour = harness.api.make_user(2001, "Bo", language_code="en")
+    rows = {
+        10: {"message": harness.api.send_message(resident, "Amina, flat 4B")},
+        11: {"poll_answer": {"poll_id": "p", "user": resident, "option_ids": [0]}},
+        12: {"message": harness.api.send_message(neighbour, "hello")},
+        14: {"message": harness.api.send_message(resident, "/start")},
+    }
+    for update_id, update in rows.items():
+        await inbox.store(update_id, json.dumps({"update_id": update_id, **update}))
+    await services.privacy.forget(resident["id"], 13)
+    assert [i for i, _b in stored_rows(harness)] == [12, 14]
+    worker = InboxWorker(harness.app, inbox, concurrency=1)
+    await worker.run_once()
+    await worker.drain()
+    assert stored_rows(harness) == []
+    assert len(start_replies(harness, resident)) == 1  # the /start after erasing is answered
