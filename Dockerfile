@@ -42,8 +42,9 @@ VOLUME ["/data"]
 # BOT_WEBHOOK_LISTEN, 0.0.0.0:8443 unless set. Publish it to the TLS reverse proxy only
 # (-p 127.0.0.1:8443:8443). Long polling (the default) needs no port.
 EXPOSE 8443
-# Healthy: the database answers read-only at the current schema, and the bot's loop and its
-# outbox sender wrote their heartbeat within two minutes (bot/health.py).
+# Healthy: the database answers read-only at the current schema, the bot's loop and its
+# outbox sender wrote their heartbeat within two minutes, and (webhook mode) no update has
+# waited in the inbox for more than five minutes (bot/health.py).
 HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 \
     CMD ["python", "-m", "bot", "healthcheck"]
 # SIGTERM (docker stop) makes the bot finish its updates and exit cleanly.

@@ -104,7 +104,9 @@ class Services:
             db=db,
             users=users,
             roles=roles,
-            status=StatusService(db, users, config.min_group),
+            status=StatusService(
+                db, users, config.min_group, webhook=config.webhook_url is not None
+            ),
             buildings=buildings,
             invites=InviteService(invites_repo, roles),
             signup=signup,

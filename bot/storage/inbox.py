@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
+from bot.clock import from_db
 from bot.storage.db import Database
 
 NEWEST = 2**63 - 1  # above every update id
+DEPTH = "SELECT count(*), min(received_at) FROM inbox"
+
+
+@dataclass(frozen=True)
+class Depth:
+    """What waits in the inbox: rows not yet processed (or in hand now), and when the oldest
+    of them was received (UTC; None when there is none)."""
+
+    pending: int
+    oldest: datetime | None
+
+    @classmethod
+    def of(cls, row) -> Depth:
+        return cls(int(row[0]), None if row[1] is None else from_db(row[1]))
 
 
 class InboxRepository:
@@ -36,6 +53,9 @@ class InboxRepository:
 
     async def count(self) -> int:
         return await self.db.fetch_value("SELECT count(*) FROM inbox")
+
+    async def depth(self) -> Depth:
+        return Depth.of(await self.db.fetch_one(DEPTH))
 
     async def forget(self, user_id: int, up_to: int | None = None) -> int:
         """Delete the stored updates ``user_id`` sent (see :func:`sender`) with an id up to
