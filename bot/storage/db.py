@@ -1,7 +1,8 @@
 """The SQLite connections, configured for a long-running bot.
 
 WAL journal (readers never block the writer, and a ``kill -9`` loses no committed row),
-foreign keys on, a busy timeout. Three connections to the same file:
+foreign keys on, a busy timeout, ``secure_delete`` (a deleted row is zeroed, not left in the
+file's free space). Three connections to the same file:
 
 - the **writer**, behind an :class:`asyncio.Lock`, so statements from concurrent handlers never
   interleave inside each other's transactions. :meth:`Database.transaction` yields a :class:`Tx`
@@ -68,6 +69,9 @@ async def _open(path: Path | str, busy_ms: int) -> aiosqlite.Connection:
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
+        # A deleted row is overwritten with zeros, not left in the file's free space (and so in
+        # every backup): what /forget erases, and each webhook update once it is processed.
+        await conn.execute("PRAGMA secure_delete = ON")
         await conn.create_function("cg_pseudonym", 2, pseudonym, deterministic=True)
     except BaseException:
         await conn.close()  # else its thread keeps the process alive
