@@ -19,8 +19,8 @@ capacity, so no update waits behind a queue), p50/p99 from an update being queue
 answer. Goals: >= 0.8 of the bare bot's updates/s; p99 < 50 ms. Sends are not paced in either
 bot (``BOT_SEND_RATE=off``, flood limits off): this measures handling, not Telegram's limits.
 
-``BENCH_QUERIES=1`` also counts the SQL statements per update kind (in process, through the
-same handlers), the top per-update cost.
+``BENCH_LOG=FILE`` keeps our bot's log there. ``BENCH_QUERIES=1`` also counts the SQL
+statements per update kind (in process, through the same handlers), the top per-update cost.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -273,6 +274,8 @@ async def our_bot(n: int, paced_rate: float) -> BotFigures:
                 await measure(figures, mix, db_path, counter, paced_rate)
             finally:
                 await run.stop()
+                if os.environ.get("BENCH_LOG"):  # keep the bot's log to read
+                    shutil.copy(run.log_path, os.environ["BENCH_LOG"])
     return figures
 
 

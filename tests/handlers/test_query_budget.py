@@ -30,14 +30,13 @@ async def counting(db):
         word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
         seen["transactions" if word == "BEGIN" else "statements"] += 1
 
-    connections = [c for c in (db._conn, db._reader, db._quick) if c is not None]
-    for conn in connections:
-        await conn.set_trace_callback(trace)
+    db._conn.set_trace_callback(trace)  # the writer, on the loop's thread
+    await db._reader.set_trace_callback(trace)
     try:
         yield seen
     finally:
-        for conn in connections:
-            await conn.set_trace_callback(None)
+        db._conn.set_trace_callback(None)
+        await db._reader.set_trace_callback(None)
 
 
 async def test_everyday_updates_stay_within_their_query_budget(harness, admin):

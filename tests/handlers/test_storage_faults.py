@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from bot.handlers import errors
+from bot.storage import db as storage_db
 from bot.storage.db import Tx
 from bot.views import buttons as b
 from tests.handlers.test_announcements import building, residents
@@ -20,13 +21,13 @@ TRY_AGAIN = "Sorry, I couldn't save that just now. Please try again in a minute.
 
 
 @pytest.fixture
-def quick_timeouts(harness):
+def quick_timeouts(harness, monkeypatch):
     """Let the bot's connections give up on a lock at once, not after five seconds."""
 
     async def apply():
         db = harness.app.bot_data["services"].db
-        for conn in (db._conn, db._reader, db._quick):
-            await conn.execute("PRAGMA busy_timeout = 50")
+        await db._reader.execute("PRAGMA busy_timeout = 50")
+        monkeypatch.setattr(storage_db, "BUSY_TIMEOUT_MS", 50)
 
     return apply
 

@@ -35,14 +35,20 @@ async def test_a_cancelled_transaction_never_leaves_one_open(tmp_path):
 async def test_a_deleted_row_is_zeroed_even_where_sqlite_keeps_deleted_bytes(tmp_path, monkeypatch):
     """Debian's SQLite zeroes deleted content by default; python.org's and others' builds
     leave it in the page's free space, where a backup copies it. The bot asks for it."""
-    connect = aiosqlite.connect
+    connect, connect_async = sqlite3.connect, aiosqlite.connect
 
-    async def build_without_secure_delete(*args, **kwargs):
-        conn = await connect(*args, **kwargs)
-        await conn.execute("PRAGMA secure_delete = OFF")  # such a build's default
+    def build_without_secure_delete(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        conn.execute("PRAGMA secure_delete = OFF")  # such a build's default
         return conn
 
-    monkeypatch.setattr(db_module.aiosqlite, "connect", build_without_secure_delete)
+    async def build_without_secure_delete_async(*args, **kwargs):
+        conn = await connect_async(*args, **kwargs)
+        await conn.execute("PRAGMA secure_delete = OFF")
+        return conn
+
+    monkeypatch.setattr(db_module.sqlite3, "connect", build_without_secure_delete)  # the writer
+    monkeypatch.setattr(db_module.aiosqlite, "connect", build_without_secure_delete_async)
     path = tmp_path / "d.sqlite3"
     db = await Database.open(path)
     await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
