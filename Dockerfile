@@ -1,6 +1,8 @@
 # Common Ground — production image.
 # Build: docker build -t commonground .
 # Run:   docker run -e BOT_TOKEN=... -v commonground-data:/data commonground
+#        (webhook mode: also -e BOT_WEBHOOK_URL=... -e BOT_WEBHOOK_SECRET=...
+#         -p 127.0.0.1:8443:8443, behind a TLS reverse proxy)
 
 # --- build stage: dependencies into a virtualenv, catalogs compiled ---------------------------
 FROM python:3.11-slim AS build
@@ -36,8 +38,13 @@ USER commonground
 # matplotlib's list of the system fonts, built once here rather than at every start
 RUN python -c "import matplotlib.font_manager"
 VOLUME ["/data"]
-# Healthy: the database answers read-only at the current schema, and the bot's loop and its
-# outbox sender wrote their heartbeat within two minutes (bot/health.py).
+# Webhook mode only (BOT_WEBHOOK_URL set): the bot's plain-HTTP server listens on
+# BOT_WEBHOOK_LISTEN, 0.0.0.0:8443 unless set. Publish it to the TLS reverse proxy only
+# (-p 127.0.0.1:8443:8443). Long polling (the default) needs no port.
+EXPOSE 8443
+# Healthy: the database answers read-only at the current schema, the bot's loop and its
+# outbox sender wrote their heartbeat within two minutes, and (webhook mode) no update has
+# waited in the inbox for more than five minutes (bot/health.py).
 HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 \
     CMD ["python", "-m", "bot", "healthcheck"]
 # SIGTERM (docker stop) makes the bot finish its updates and exit cleanly.

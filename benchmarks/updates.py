@@ -305,6 +305,7 @@ def our_data(residents: list[Resident]) -> dict:
 async def measure(
     figures: BotFigures, mix: Mix, db_path: Path, counter: str, paced_rate: float
 ) -> None:
+    print(f"measuring {figures.name}", flush=True)  # (a profiler may start here)
     for kind in KINDS:  # all at once: throughput
         round_, _latencies, missing = await run_round(mix, kind, db_path, counter, rate=None)
         figures.rounds.append(round_)

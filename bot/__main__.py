@@ -168,7 +168,7 @@ def cmd_healthcheck(config: Config) -> int:
     """One line; 0 healthy, 1 not (Docker's HEALTHCHECK reads the status)."""
     from bot.health import check
 
-    result = check(config.db_path, latest_schema())
+    result = check(config.db_path, latest_schema(), webhook=config.webhook_url is not None)
     print(result.line)
     return EXIT_OK if result.ok else EXIT_ERROR
 

@@ -11,7 +11,8 @@ Next to the database (``BOT_DB_PATH``) a running bot keeps two small files:
   ``restore`` under a running bot are refused without guessing from times.
 
 The healthcheck opens the database read-only (``PRAGMA quick_check``, the schema as new as this
-code) and reads the heartbeat; it never writes anything.
+code) and reads the heartbeat; in webhook mode it also reads the inbox (how many updates wait,
+and for how long the oldest has). It never writes anything.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage.readonly import check_read_only
+from bot.storage.readonly import check_read_only, inbox_depth
 
 BEAT_SECONDS = 10.0
 # Older than this, the loop or the sender is taken for dead. Generous: a 429 from Telegram may
 # hold the sender for a minute, and a Raspberry Pi under load is slow.
 STALE_SECONDS = 120.0
+# Webhook mode: an update waiting in the inbox longer than this means the worker is stuck (a
+# handler that never returns holds every slot) even though the loop still beats. An update is
+# normally processed within a second of arriving, and rows left by a crash go first at start.
+INBOX_STALE_SECONDS = 300.0
 
 
 def heartbeat_path(db_path: Path) -> Path:
@@ -143,8 +148,9 @@ class Health:
     line: str
 
 
-def check(db_path: Path, latest: int, now: float | None = None) -> Health:
-    """The database, then the heartbeat of the loop and of the sender."""
+def check(db_path: Path, latest: int, now: float | None = None, webhook: bool = False) -> Health:
+    """The database, then the heartbeat of the loop and of the sender; in webhook mode, the
+    age of the oldest update waiting in the inbox."""
     now = time.time() if now is None else now
     problem, version = check_read_only(db_path, latest)
     if problem:
@@ -160,8 +166,22 @@ def check(db_path: Path, latest: int, now: float | None = None) -> Health:
     sender_age = now - beat.sender
     if sender_age > STALE_SECONDS:
         return Health(False, f"unhealthy: the outbox sender last ran {sender_age:.0f} s ago")
-    return Health(
-        True,
+    line = (
         f"ok: database schema {version}, loop {max(loop_age, 0):.0f} s ago, "
-        f"sender {max(sender_age, 0):.0f} s ago",
+        f"sender {max(sender_age, 0):.0f} s ago"
     )
+    if not webhook:
+        return Health(True, line)
+    problem, depth = inbox_depth(db_path)
+    if problem:
+        return Health(False, f"unhealthy: {problem}")
+    if depth.oldest is None:
+        return Health(True, f"{line}, inbox empty")
+    waited = max(now - depth.oldest.timestamp(), 0)
+    if waited > INBOX_STALE_SECONDS:
+        return Health(
+            False,
+            f"unhealthy: the oldest update in the webhook inbox has waited {waited:.0f} s "
+            f"({depth.pending} waiting): updates are not being processed",
+        )
+    return Health(True, f"{line}, inbox {depth.pending} waiting, the oldest {waited:.0f} s")

@@ -13,6 +13,10 @@ sends an acknowledged update again. Here the order is the other way round:
    ``Application.process_update`` (up to ``app.CONCURRENT_UPDATES`` at a time, like polling) and
    deletes it once processed. Rows a crash left behind are processed first at the next start;
    the gate (``processed_updates``) keeps a half-handled one from taking effect twice.
+
+A row holds the update's raw JSON (names, what people wrote) only until then: the deleted row
+is zeroed (``secure_delete``, ``storage/db.py``), and ``/forget`` deletes the person's own rows
+(``InboxRepository.forget``, called by ``services/privacy.py``).
 """
 
 from __future__ import annotations

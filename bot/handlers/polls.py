@@ -9,8 +9,6 @@ The rules are in ``services/polls.py``; the texts in ``views/polls.py``.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import timedelta
 
@@ -32,6 +30,7 @@ from bot.handlers.common import (
 from bot.handlers.photos import reply_chart
 from bot.numbers import parse_int
 from bot.services import Services
+from bot.services.export import csv_text
 from bot.services.polls import QUESTION_MAX, PollProblem
 from bot.services.problems import ButtonProblem
 from bot.services.roles import Actor, Role
@@ -116,13 +115,10 @@ async def send_results(
 async def send_csv(update: Update, context: BotContext, actor: Actor, poll_id: int) -> None:
     services = context.services
     rows = await services.polls.csv_rows(actor, poll_id)
-    out = io.StringIO()
-    csv.writer(out).writerows(
-        views.csv_table(rows, await _names(services), services.config.min_group)
-    )
+    table = views.csv_table(rows, await _names(services), services.config.min_group)
     await context.bot.send_document(
         update.effective_chat.id,
-        InputFile(out.getvalue().encode(), filename=f"poll-{poll_id}.csv"),
+        InputFile(csv_text(table).encode(), filename=f"poll-{poll_id}.csv"),
         caption=views.csv_caption(poll_id),
     )
 

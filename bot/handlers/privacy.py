@@ -46,7 +46,7 @@ async def forget_button(update: Update, context: BotContext) -> None:
     button = unpack(query.data)
     await query.answer()
     if isinstance(button, ForgetConfirm):
-        await context.services.privacy.forget(update.effective_user.id)
+        await context.services.privacy.forget(update.effective_user.id, update.update_id)
         await show(update, views.forgotten_text())
     else:
         await show(update, views.not_erased_text())

@@ -7,8 +7,6 @@ The rules are in ``services/surveys.py``; the texts in ``views/surveys.py``.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from bot.handlers.sender import Sender
 from bot.numbers import parse_int
 from bot.services import Services
 from bot.services.announcements import Audience, parse_audience
+from bot.services.export import csv_text
 from bot.services.problems import ButtonProblem
 from bot.services.roles import Role
 from bot.services.survey_definitions import MAX_FILE
@@ -143,11 +142,9 @@ async def _results(update: Update, context: BotContext, wave_id: int) -> None:
     await reply(update, views.results_text(results, await _names(services), k, _when(services)))
     await _chart(update, results, k)
     rows = await services.surveys.csv_rows(actor, wave_id)
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
     await context.bot.send_document(
         update.effective_chat.id,
-        InputFile(out.getvalue().encode(), filename=f"wave-{wave_id}.csv"),
+        InputFile(csv_text(rows).encode(), filename=f"wave-{wave_id}.csv"),
         caption=views.csv_caption(wave_id),
     )
 

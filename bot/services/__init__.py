@@ -32,6 +32,7 @@ from bot.storage.db import Database
 from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
 from bot.storage.groups import GroupsRepository
+from bot.storage.inbox import InboxRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.outbox import OutboxRepository
 from bot.storage.polls import PollsRepository
@@ -103,7 +104,9 @@ class Services:
             db=db,
             users=users,
             roles=roles,
-            status=StatusService(db, users, config.min_group),
+            status=StatusService(
+                db, users, config.min_group, webhook=config.webhook_url is not None
+            ),
             buildings=buildings,
             invites=InviteService(invites_repo, roles),
             signup=signup,
@@ -119,6 +122,7 @@ class Services:
                 events_repo,
                 surveys_repo,
                 polls_repo,
+                InboxRepository(db),
             ),
             moderation=ModerationService(residents, roles, audit, keys),
             groups=groups,

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,13 +159,30 @@ class ExportService:
 
 
 # ---------------------------------------------------------------- files
-def to_csv(table: Table) -> str:
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"):
+# such text, written by a resident, gets a leading apostrophe, which the spreadsheet hides.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: Iterable[Iterable[object]]) -> str:
+    """Every CSV the bot hands out: None as an empty cell, text never run as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow("" if v is None else v for v in row)
+    for row in rows:
+        writer.writerow(safe_cell(v) for v in row)
     return out.getvalue()
+
+
+def to_csv(table: Table) -> str:
+    return csv_text([table.columns, *table.rows])
 
 
 def to_json(tables: list[Table]) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, system_clock, to_db
 from bot.config import SUPPORTED_LOCALES
+from bot.numbers import parse_int
 from bot.services.announcements import (
     AnnouncementProblem,
     AnnouncementService,
@@ -36,6 +38,7 @@ from bot.services.roles import Actor, Role
 from bot.services.smallgroups import hide_small
 from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import write_audit
+from bot.storage.buildings import BuildingsRepository
 from bot.storage.outbox import Recipient
 from bot.storage.polls import PollRow, PollsRepository, PollText
 
@@ -99,9 +102,14 @@ def parse_text(text: str) -> tuple[str, list[str]]:
     return " ".join(question.split()), parse_options(rest)
 
 
-def parse_poll(text: str) -> Draft:
+def parse_poll(text: str, buildings: Collection[int]) -> Draft:
     """``[AUDIENCE] Question? | A | B [| multi] [| close 2h]``: the audience is whatever comes
-    before the question's first word that is not a building number, ``all`` or a filter."""
+    before the question's first word that is not a building number, ``all`` or a filter.
+
+    A first word of digits (and commas) is the audience only when every number in it is one of
+    ``buildings`` (the ones that exist): "/poll 3 bins on Monday? | Yes | No" asks about
+    3 bins when there is no building 3. With a building 3, ``all 3 bins on Monday?`` asks it
+    of everyone: numbers after the first word are always the question's."""
     parts = [p.strip() for p in (text or "").split("|")]
     if len(parts) < 2 or not parts[0]:
         raise PollProblem(PollProblem.USAGE)
@@ -123,7 +131,7 @@ def parse_poll(text: str) -> Draft:
         low = word.lower()
         if (
             (low in ("all", "*") and not audience)
-            or re.fullmatch(r"[0-9,]+", word)
+            or (not audience and _names_buildings(word, buildings))
             or (":" in word and low.split(":")[0] in ("lang", "tenure", "afford", "role", "event"))
         ):
             audience.append(word)
@@ -132,6 +140,14 @@ def parse_poll(text: str) -> Draft:
     question = " ".join(words[len(audience) :])
     _check_texts(question, options)
     return Draft(" ".join(audience) or None, question, options, multi, close_after, close_when)
+
+
+def _names_buildings(word: str, buildings: Collection[int]) -> bool:
+    """``3`` or ``2,5`` where each number is a building that exists."""
+    if not re.fullmatch(r"[0-9,]+", word):
+        return False
+    numbers = [parse_int(part, max_digits=9) for part in word.split(",") if part]
+    return bool(numbers) and all(n in buildings for n in numbers)
 
 
 @dataclass(frozen=True)
@@ -186,7 +202,8 @@ class PollService:
     # ---------------------------------------------------------------- drafts
     async def draft(self, actor: Actor, text: str, locale: str = "en") -> PollRow:
         """The one-line form, as a draft the author previews."""
-        parsed = parse_poll(text)
+        existing = await BuildingsRepository(self.repo.db).list(include_archived=True)
+        parsed = parse_poll(text, {b.id for b in existing})
         audience = parse_audience(parsed.audience_words) if parsed.audience_words else Audience()
         audience = self._scope(actor, audience)
         close_at = None

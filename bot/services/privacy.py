@@ -12,6 +12,7 @@ from bot.storage.announcements import AnnouncementsRepository
 from bot.storage.audit import AuditRepository
 from bot.storage.event_attendance import AttendanceRepository
 from bot.storage.events import EventsRepository
+from bot.storage.inbox import InboxRepository
 from bot.storage.invites import InvitesRepository
 from bot.storage.polls import PollsRepository
 from bot.storage.roles import RolesRepository
@@ -32,7 +33,9 @@ class PrivacyService:
         events: EventsRepository | None = None,
         surveys: SurveysRepository | None = None,
         polls: PollsRepository | None = None,
+        inbox: InboxRepository | None = None,
     ) -> None:
+        self.inbox = inbox
         self.polls = polls
         self.surveys = surveys
         self.announcements = announcements
@@ -88,13 +91,23 @@ class PrivacyService:
             },
         }
 
-    async def forget(self, user_id: int) -> None:
+    async def forget(self, user_id: int, update_id: int | None = None) -> None:
         """Erase the profile, the sign-up, roles, consent records, warnings and the reasons
         written about them; keep a ban as a keyed hash only. Survey links go first: the
-        answers stay, tied to nobody."""
+        answers stay, tied to nobody. ``update_id``: the update that asked for it (webhook
+        mode: see below)."""
         if self.surveys is not None:
             await self.surveys.forget(user_id)
         if self.polls is not None:  # the answers stay in the totals, tied to nobody
             async with self.polls.db.transaction() as tx:
                 await self.polls.forget(tx, user_id)
         await self.signup.erase(user_id)
+        if self.inbox is not None:
+            # Webhook mode keeps each update's raw JSON (their name, what they wrote) in
+            # `inbox` until it is processed; the worker then deletes the row (zeroed:
+            # `secure_delete`). It takes rows in update_id order, so when this runs the rows
+            # still there from the person up to this update are ones in hand beside it, or one
+            # whose deletion failed, or this very update: they go now, with the rest of their
+            # data. Their later updates are new requests (a /start after erasing), answered
+            # and deleted as usual, as in polling mode.
+            await self.inbox.forget(user_id, update_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from bot.storage.inbox import DEPTH, Depth
+
 
 def check_read_only(db_path: Path, latest: int) -> tuple[str | None, int]:
     """(the problem, or None; the schema version): read-only, never creates the file."""
@@ -28,3 +30,17 @@ def check_read_only(db_path: Path, latest: int) -> tuple[str | None, int]:
     if version != latest:
         return f"database schema is at version {version}, this code expects {latest}", version
     return None, version
+
+
+def inbox_depth(db_path: Path) -> tuple[str | None, Depth]:
+    """(the problem, or None; what waits in the webhook inbox), read-only."""
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        return f"database {db_path} cannot be opened: {exc}", Depth(0, None)
+    try:
+        return None, Depth.of(conn.execute(DEPTH).fetchone())
+    except sqlite3.Error as exc:
+        return f"database {db_path}: {exc}", Depth(0, None)
+    finally:
+        conn.close()

@@ -1,5 +1,5 @@
-"""/status for the bot's admins: version, uptime, schema, what waits to be sent, the last
-error, and users by language."""
+"""/status for the bot's admins: version, uptime, schema, what waits to be sent (and, in
+webhook mode, to be handled), the last error, and users by language."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from babel.numbers import format_decimal
 
 from bot import i18n
 from bot.clock import local
-from bot.i18n import _
+from bot.health import INBOX_STALE_SECONDS
+from bot.i18n import _, ngettext
 from bot.services.status import StatusSnapshot
 from bot.views.common import esc, note_if_hidden, shown_count
 
@@ -34,6 +35,7 @@ def status_text(snap: StatusSnapshot, timezone: ZoneInfo | None = None) -> str:
         ),
         _("Database schema version: {version}").format(version=snap.schema_version),
         waiting_line(snap, number),
+        *inbox_lines(snap, number, locale),
         last_error_line(snap, timezone or ZoneInfo("UTC"), locale),
         _("People who use the bot: {count}").format(count=number(snap.users_total)),
     ]
@@ -53,6 +55,34 @@ def waiting_line(snap: StatusSnapshot, number) -> str:
             part += " " + _("({count} being sent)").format(count=number(states["sending"]))
         parts.append(part)
     return _("Waiting to be sent: {list}").format(list=", ".join(parts))
+
+
+def inbox_lines(snap: StatusSnapshot, number, locale: str) -> list[str]:
+    """Webhook mode: the updates Telegram delivered that wait to be handled, and a warning when
+    the oldest has waited so long that the worker is stuck (the healthcheck fails then too)."""
+    inbox = snap.inbox
+    if inbox is None:
+        return []
+    if inbox.oldest_seconds is None:
+        return [_("From Telegram, waiting to be handled: nothing")]
+    duration = lambda seconds: format_timedelta(  # noqa: E731
+        timedelta(seconds=seconds), locale=locale, threshold=1.1
+    )
+    lines = [
+        ngettext(
+            "From Telegram, waiting to be handled: {count}, for {duration}",
+            "From Telegram, waiting to be handled: {count}, the oldest for {duration}",
+            inbox.pending,
+        ).format(count=number(inbox.pending), duration=duration(inbox.oldest_seconds))
+    ]
+    if inbox.stuck:
+        lines.append(
+            _(
+                "⚠️ What Telegram sends is not being handled (the oldest has waited over "
+                "{duration}): look at the logs, then restart the bot."
+            ).format(duration=duration(INBOX_STALE_SECONDS))
+        )
+    return lines
 
 
 def last_error_line(snap: StatusSnapshot, timezone: ZoneInfo, locale: str) -> str:

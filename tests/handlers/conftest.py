@@ -11,13 +11,16 @@ from tests.support import ADMIN_ID, Harness
 
 
 @pytest.fixture
-async def harness(tmp_path):
+async def harness(tmp_path, request):
+    """The Application on the sandbox; ``@pytest.mark.parametrize("harness", [{...}],
+    indirect=True)`` sets other Config fields (webhook mode, for example)."""
     api = FakeBotApi()
     config = Config(
         token=api.token,
         db_path=tmp_path / "bot.sqlite3",
         admin_ids=frozenset({ADMIN_ID}),
         send_rate=None,  # the outbox is drained after each update, without pacing
+        **getattr(request, "param", {}),
     )
     app = build_application(config, request=SandboxRequest(api))
     await app.initialize()

@@ -1,13 +1,17 @@
 """After /forget, no table holds the person's Telegram id, name, @username or unit.
 
 The person signs up, answers an announcement (Got it and a question), an event and a survey,
-is made a steward and acts as one, is demoted; then /forget. Every column of every table of
-the SQLite file is read (``sqlite_master`` and ``pragma table_info``), whatever it is called.
+is made a steward and acts as one, is demoted; then /forget, with a message of theirs still
+in the webhook inbox. Every column of every table of the SQLite file is read
+(``sqlite_master`` and ``pragma table_info``), whatever it is called.
 """
 
 from __future__ import annotations
 
+import json
+
 from bot.services.roles import Role
+from bot.storage.inbox import InboxRepository
 from tests.support import ADMIN_ID, button_data, sign_up, tr
 
 PERSON = 987_654_321
@@ -75,5 +79,15 @@ async def test_forget_leaves_no_id_name_username_or_unit_in_any_table(harness, a
     assert len(await traces(services)) > 10  # the person is all over the database now
 
     [confirm] = await harness.send(person, "/forget")
-    await harness.press_label(person, confirm, tr("en", "🗑 Yes, erase my data"))
+    erase = button_data(confirm, tr("en", "🗑 Yes, erase my data"))
+    press = api.press_button(person, confirm, erase)
+    # webhook mode: a message they sent just before pressing is still in the inbox, in hand
+    # beside the press (its raw JSON has their id, name, @username and what they wrote)
+    earlier = {
+        "update_id": press["update_id"] - 1,
+        "message": api.send_message(person, f"I am {NAME}, flat {UNIT}"),
+    }
+    await InboxRepository(services.db).store(earlier["update_id"], json.dumps(earlier))
+    assert "inbox.body" in await traces(services)
+    await harness.process(press)
     assert await traces(services) == []

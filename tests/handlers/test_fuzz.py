@@ -589,3 +589,95 @@ async def test_a_survey_file_telegram_will_not_hand_over_is_too_big(harness, adm
     with use_locale("en"):
         assert answer["text"] == file_too_big_text(MAX_FILE // 1024)
     assert watch.errors == [] and watch.logged_errors() == []
+
+
+# What residents type as free text (a survey's typed answer, an event comment) reaches the
+# organisers' messages as typed: HTML is escaped, and Markdown means nothing in HTML mode.
+FREE_TEXTS = (
+    "<b>x</b> & <script>",
+    "*bold* _it_ [link](http://x)",
+    "`code`",
+    "<b>x</b> & <script> *bold* _it_ [link](http://x) `code`",
+    "&lt;b&gt; &amp; </code>",
+    "<a href='http://x'>here</a>",
+    '=HYPERLINK("http://x","pay here")',
+    "@SUM(1+1)",
+)
+
+
+def entities_since(harness, start: int) -> list[dict]:
+    """Every formatting entity of the HTML sends and edits since ``start``."""
+    from bot.sandbox.formatting import parse_html
+
+    found = []
+    for call in harness.api.calls[start:]:
+        text = call.params.get("text") or call.params.get("caption")
+        if text and call.params.get("parse_mode") == "HTML":
+            found += parse_html(str(text))[1]
+    return found
+
+
+async def test_survey_typed_answers_are_shown_literally_to_the_resident_and_organisers(
+    harness, admin
+):
+    import csv
+    import io
+
+    from tests.handlers.test_announcements import building, residents
+    from tests.handlers.test_custom_surveys import answer_laundry, saved
+    from tests.handlers.test_surveys import freeze
+
+    api = harness.api
+    freeze(harness)
+    await saved(harness, admin)  # a text question: "What would you change?"
+    maple = await building(harness)
+    people = await residents(harness, maple, len(FREE_TEXTS), first_id=8900, locales=("en",))
+    await harness.send(admin, "/survey open laundry 7 all")
+    start = len(api.calls)
+    for person, typed in zip(people, FREE_TEXTS, strict=True):
+        await answer_laundry(harness, person, 1, 1, 4, typed)
+        assert f"Your answer: {typed}" in seen_by(harness, person["id"], start), typed
+    await harness.send(admin, "/survey close 1")
+    [_results, _chart, document] = await harness.send(admin, "/survey results 1")
+    seen = seen_by(harness, admin["id"], start)
+    for typed in FREE_TEXTS:
+        assert f"— {typed}" in seen, typed
+    content = api.world.files[document["document"]["file_id"]]["content"].decode()
+    cells = [row[3] for row in csv.reader(io.StringIO(content)) if row[0] == "text"]
+    # a cell a spreadsheet would run as a formula starts with an apostrophe (shown as typed)
+    assert sorted(cells) == sorted("'" + t if t[0] in "=@" else t for t in FREE_TEXTS)
+    assert not any(e.get("url") == "http://x" for e in entities_since(harness, start))
+    assert [c.summary() for c in api.calls[start:] if not c.ok] == []
+
+
+async def test_event_comments_are_shown_literally_in_the_report(harness, admin):
+    from bot.handlers import event_attendance as after
+    from tests.handlers.test_announcements import building, residents
+    from tests.handlers.test_events import answer, last, published
+    from tests.handlers.test_events_attendance import STARTED, clocked
+
+    api, services = harness.api, harness.app.bot_data["services"]
+    maple = await building(harness)
+    people = await residents(harness, maple, len(FREE_TEXTS), first_id=8950, locales=("en",))
+    clock = clocked(harness)
+    event_id = await published(harness, admin)
+    for person in people:
+        await answer(harness, person, event_id, "going")
+    clock.now = STARTED
+    await after.run_due(services)
+    await harness.drain()
+    for person in people:
+        await harness.press(person, last(harness, person), b.EvThere(event_id).pack())
+    await after.run_due(services)  # the follow-up: rate, or write a comment
+    await harness.drain()
+    start = len(api.calls)
+    for person, typed in zip(people, FREE_TEXTS, strict=True):
+        await harness.press_label(person, last(harness, person), "✍️ Write a comment")
+        [saved] = await harness.send(person, typed)
+        assert "kept without your name" in shown_text(saved)
+    await harness.send(admin, f"/eventreport {event_id}")
+    seen = seen_by(harness, admin["id"], start)
+    for typed in FREE_TEXTS:
+        assert f"💬 {typed}" in seen, typed
+    assert not any(e.get("url") == "http://x" for e in entities_since(harness, start))
+    assert [c.summary() for c in api.calls[start:] if not c.ok] == []

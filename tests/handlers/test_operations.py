@@ -1,5 +1,5 @@
 """What an operator sees: JSON log lines with update ids and no personal data at INFO, and
-/status with the outbox's depth and the last error."""
+/status with the outbox's depth, the last error and, in webhook mode, the inbox's depth."""
 
 import io
 import json
@@ -68,6 +68,41 @@ async def test_status_shows_the_queue_and_the_last_error(harness, admin):
     assert "Last error:" in text
     assert "bot.handlers.sender: Outbox row %s could not be sent (ValueError)" in text
     assert "Amina" not in text and "4B" not in text
+    assert "From Telegram" not in text  # polling: no inbox
+
+
+WEBHOOK = {"webhook_url": "https://bot.example.org/telegram/maple", "webhook_secret": "s3cret"}
+
+
+@pytest.mark.parametrize("harness", [WEBHOOK], indirect=True)
+async def test_status_in_webhook_mode_shows_the_inbox_and_a_stuck_worker(harness, admin):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.clock import to_db
+
+    services = harness.app.bot_data["services"]
+    await harness.send(admin, "/start")
+    [status] = await harness.send(admin, "/status")
+    assert "From Telegram, waiting to be handled: nothing" in status["text"]
+
+    async def stored(update_id, ago):  # as the webhook server wrote them, never handled
+        await services.db.execute(
+            "INSERT INTO inbox (update_id, body, received_at) VALUES (?, '{}', ?)",
+            (update_id, to_db(datetime.now(UTC) - ago)),
+        )
+
+    await stored(1, timedelta(minutes=3))
+    [status] = await harness.send(admin, "/status")
+    assert "From Telegram, waiting to be handled: 1, for 3 minutes" in status["text"]
+    assert "⚠️" not in status["text"]
+    await stored(2, timedelta(minutes=7))
+    [status] = await harness.send(admin, "/status")
+    text = status["text"]
+    assert "From Telegram, waiting to be handled: 2, the oldest for 7 minutes" in text, text
+    assert (
+        "⚠️ What Telegram sends is not being handled (the oldest has waited over 5 minutes): "
+        "look at the logs, then restart the bot."
+    ) in text
 
 
 async def test_the_daily_backup_runs_at_its_community_time_and_keeps_a_week(tmp_path):

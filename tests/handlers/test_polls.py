@@ -24,11 +24,24 @@ ORGANISER = Actor(1, Role.ORGANISER, None)
 
 
 def test_the_one_line_form():
-    draft = parse_poll("2 lang:es Which day? | Tue | Wed | multi | close 2h")
+    draft = parse_poll("2 lang:es Which day? | Tue | Wed | multi | close 2h", {1, 2})
     assert (draft.audience_words, draft.question) == ("2 lang:es", "Which day?")
     assert (draft.options, draft.multi, draft.close_after) == (["Tue", "Wed"], True, 7200)
     with pytest.raises(PollProblem):
-        parse_poll("Only one? | Yes")
+        parse_poll("Only one? | Yes", {1, 2})
+
+
+def test_a_leading_number_is_a_building_only_when_that_building_exists():
+    def read(line):
+        draft = parse_poll(line, {1, 2})
+        return draft.audience_words, draft.question
+
+    assert read("3 bins on Monday? | Yes | No") == (None, "3 bins on Monday?")
+    assert read("1,000 euros for the roof? | Yes | No") == (None, "1,000 euros for the roof?")
+    assert read("2 bins on Monday? | Yes | No") == ("2", "bins on Monday?")
+    assert read("1,2 bins on Monday? | Yes | No") == ("1,2", "bins on Monday?")
+    # with a building 2, "all" first asks everyone about 2 bins
+    assert read("all 2 bins on Monday? | Yes | No") == ("all", "2 bins on Monday?")
 
 
 async def test_poll_answers_close_and_results(harness):
@@ -133,6 +146,22 @@ async def test_one_line_poll_preview_send_once_and_each_resident_gets_their_lang
         )
         == 1
     )
+
+
+async def test_a_question_starting_with_a_number_goes_to_everyone_as_typed(harness, admin):
+    bid = await building(harness)  # building 1; there is no building 3
+    people = await residents(harness, bid, 2, first_id=6170, locales=("en",))
+    [card] = await harness.send(admin, "/poll 3 bins on Monday? | Yes | No")
+    text = plain(card["text"])
+    assert "To: every building" in text and "\n3 bins on Monday?\n" in text, text
+    await harness.press_label(admin, card, "📊 Send the poll")
+    for person in people:
+        [sent] = polls_sent_to(harness, person)
+        assert sent.params["question"] == "3 bins on Monday?"
+    # the number of a building that exists is still its audience
+    [card] = await harness.send(admin, f"/poll {bid} Lift fixed? | Yes | No")
+    text = plain(card["text"])
+    assert "To: Maple Court" in text and "\nLift fixed?\n" in text, text
 
 
 async def test_a_replayed_send_press_sends_once(harness, admin):

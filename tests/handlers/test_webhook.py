@@ -192,3 +192,62 @@ async def test_an_update_that_cannot_be_processed_does_not_come_round_forever(ha
     await worker.drain()
     assert stored_rows(harness) == []
     assert await worker.run_once() == 0
+
+
+async def test_a_processed_update_leaves_no_trace_in_the_database_file(
+    harness, resident, client, worker, monkeypatch
+):
+    """The row is deleted once processed, and SQLite zeroes it (``secure_delete``): what the
+    person wrote is not left in the file's free space (nor copied into the nightly backup),
+    even while other updates still wait in the inbox."""
+    release = asyncio.Event()
+    process = harness.app.process_update
+
+    async def later_one_waits(update):
+        if update.update_id == 93:
+            await release.wait()
+        await process(update)
+
+    monkeypatch.setattr(harness.app, "process_update", later_one_waits)
+    words = "Zephyrine in flat Q-913 about the mould"
+    for update_id, text in ((91, words), (93, "hello")):
+        update = {"update_id": update_id, "message": harness.api.send_message(resident, text)}
+        response = await client.post(PATH, json=update, headers={SECRET_HEADER: SECRET})
+        assert response.status == 200
+    await worker.run_once()
+    for _ in range(500):
+        if [i for i, _b in stored_rows(harness)] == [93]:
+            break
+        await asyncio.sleep(0.01)
+    assert [i for i, _b in stored_rows(harness)] == [93]  # 91 processed, 93 in hand
+    path = harness.app.bot_data["config"].db_path
+    with sqlite3.connect(path) as conn:  # as the next checkpoint (or a backup) would
+        assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    assert words.encode() not in path.read_bytes()
+    release.set()
+    await worker.drain()
+    assert stored_rows(harness) == []
+
+
+async def test_forget_takes_the_persons_waiting_updates_but_not_later_ones_or_others(
+    harness, resident, inbox
+):
+    """/forget (update 13) erases the raw updates the person sent up to it; one they send
+    after it is a new request, handled (and then deleted) as usual; another person's stay."""
+    services = harness.app.bot_data["services"]
+    neighbour = harness.api.make_user(2001, "Bo", language_code="en")
+    rows = {
+        10: {"message": harness.api.send_message(resident, "Amina, flat 4B")},
+        11: {"poll_answer": {"poll_id": "p", "user": resident, "option_ids": [0]}},
+        12: {"message": harness.api.send_message(neighbour, "hello")},
+        14: {"message": harness.api.send_message(resident, "/start")},
+    }
+    for update_id, update in rows.items():
+        await inbox.store(update_id, json.dumps({"update_id": update_id, **update}))
+    await services.privacy.forget(resident["id"], 13)
+    assert [i for i, _b in stored_rows(harness)] == [12, 14]
+    worker = InboxWorker(harness.app, inbox, concurrency=1)
+    await worker.run_once()
+    await worker.drain()
+    assert stored_rows(harness) == []
+    assert len(start_replies(harness, resident)) == 1  # the /start after erasing is answered

@@ -42,3 +42,22 @@ def test_the_compose_file_runs_two_communities_apart():
     volumes = {v.split(":")[0] for s in services.values() for v in s["volumes"]}
     assert len(env_files) == 2 and len(volumes) == 2  # a token and a database each
     assert all(v.endswith(":/data") for s in services.values() for v in s["volumes"])
+
+
+def test_the_image_exposes_the_webhook_port_and_compose_publishes_it_to_loopback_only():
+    from bot.config import DEFAULT_WEBHOOK_LISTEN
+
+    port = DEFAULT_WEBHOOK_LISTEN[1]
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    exposed = [x.split()[1:] for x in dockerfile.splitlines() if x.startswith("EXPOSE")]
+    assert exposed == [[str(port)]]
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
+    published = [p for s in compose["services"].values() for p in s.get("ports", [])]
+    assert published, "no service shows the webhook's port"
+    for mapping in published:
+        host, _host_port, container_port = mapping.split(":")
+        assert (host, container_port) == ("127.0.0.1", str(port)), mapping
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    production = readme.split("## Running in production")[1].split("\n## ")[0]
+    assert f"-p 127.0.0.1:{port}:{port}" in production and "EXPOSE`s it" in production

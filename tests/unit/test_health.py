@@ -53,6 +53,63 @@ def test_a_stale_loop_or_sender_is_unhealthy(db_path, loop_age, sender_age, says
     assert result.line == f"unhealthy: {says}"
 
 
+def wait_in_inbox(db_path, *ages: float, now: float) -> None:
+    """Updates stored by the webhook server ``ages`` seconds before ``now``, not processed."""
+    from datetime import UTC, datetime
+
+    from bot.clock import to_db
+
+    with sqlite3.connect(db_path) as conn:
+        for update_id, age in enumerate(ages, start=1):
+            conn.execute(
+                "INSERT INTO inbox (update_id, body, received_at) VALUES (?, '{}', ?)",
+                (update_id, to_db(datetime.fromtimestamp(now - age, UTC))),
+            )
+
+
+def test_webhook_mode_reports_what_waits_in_the_inbox(db_path):
+    now = float(int(time.time()))
+    beat(db_path, loop_age=3, sender_age=1, now=now)
+    healthy = f"ok: database schema {LATEST}, loop 3 s ago, sender 1 s ago"
+    assert check(db_path, LATEST, now=now, webhook=True).line == f"{healthy}, inbox empty"
+    wait_in_inbox(db_path, 40, 2, now=now)
+    result = check(db_path, LATEST, now=now, webhook=True)
+    assert result.ok, result.line
+    assert result.line == f"{healthy}, inbox 2 waiting, the oldest 40 s"
+    assert check(db_path, LATEST, now=now).line == healthy  # polling: no inbox to look at
+
+
+def test_an_update_waiting_in_the_inbox_for_minutes_means_a_stuck_worker(db_path):
+    now = float(int(time.time()))
+    beat(db_path, loop_age=3, sender_age=1, now=now)  # the loop still beats
+    wait_in_inbox(db_path, health.INBOX_STALE_SECONDS + 100, 30, 1, now=now)
+    result = check(db_path, LATEST, now=now, webhook=True)
+    assert not result.ok
+    assert result.line == (
+        "unhealthy: the oldest update in the webhook inbox has waited 400 s (3 waiting): "
+        "updates are not being processed"
+    )
+
+
+def test_the_healthcheck_command_fails_on_a_stuck_inbox_in_webhook_mode(db_path, capsys):
+    from bot.__main__ import cmd_healthcheck
+    from bot.config import Config
+
+    now = time.time()
+    beat(db_path, loop_age=1, sender_age=1, now=now)
+    wait_in_inbox(db_path, health.INBOX_STALE_SECONDS + 60, now=now)
+    webhook = Config(
+        token="1:x",
+        db_path=db_path,
+        webhook_url="https://bot.example.org/telegram/maple",
+        webhook_secret="s3cret",
+    )
+    assert cmd_healthcheck(webhook) == 1
+    assert "the oldest update in the webhook inbox has waited" in capsys.readouterr().out
+    polling = Config(token="1:x", db_path=db_path)  # rows there are not the poller's to take
+    assert cmd_healthcheck(polling) == 0
+
+
 def test_no_heartbeat_means_no_bot(db_path):
     result = check(db_path, LATEST)
     assert (result.ok, result.line) == (False, "unhealthy: no heartbeat (is the bot running?)")
