@@ -133,12 +133,32 @@ class OutboxRepository:
                 (state, job_id, *from_states),
             )
             if changed and state == "cancelled":
-                await tx.execute(
-                    "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
-                    f"updated_at = {NOW} WHERE job_id = ? AND state = 'queued'",
-                    (job_id,),
-                )
+                await _skip_unsent(tx, [job_id])
         return bool(changed)
+
+    async def jobs_for(self, reason: str, kinds: tuple[str, ...], q: Queries) -> list[int]:
+        """The jobs of ``kinds`` queued for ``reason`` (``survey:3``: a wave's invitations and
+        its reminders)."""
+        rows = await q.fetch_all(
+            f"SELECT id FROM outbox_jobs WHERE reason = ? AND kind IN ({placeholders(kinds)}) "
+            "ORDER BY id",
+            (reason, *kinds),
+        )
+        return [r[0] for r in rows]
+
+    async def cancel_jobs(self, job_ids: list[int], q: Tx) -> int:
+        """Cancel jobs in the caller's transaction ``q`` (what they were for is over): those
+        still active or paused become ``cancelled``, which the sender never claims from, and
+        their rows not sent yet are skipped as 'cancelled'; rows already sent stay as they
+        are, and a job already done stays done. Returns how many rows were skipped."""
+        if not job_ids:
+            return 0
+        await q.execute(
+            "UPDATE outbox_jobs SET state = 'cancelled' "
+            f"WHERE id IN ({placeholders(job_ids)}) AND state IN ('active', 'paused')",
+            tuple(job_ids),
+        )
+        return await _skip_unsent(q, job_ids)
 
     async def any_due(self, now: str) -> bool:
         """A cheap read (never waits for a writer) before claiming takes the write lock."""
@@ -323,6 +343,15 @@ class OutboxRepository:
             (job_id,),
         )
         return {r[0]: r[1] for r in rows}
+
+
+async def _skip_unsent(q: Queries, job_ids: list[int]) -> int:
+    """The rows of ``job_ids`` still waiting in the queue: skipped, as 'cancelled'."""
+    return await q.execute(
+        "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
+        f"updated_at = {NOW} WHERE job_id IN ({placeholders(job_ids)}) AND state = 'queued'",
+        tuple(job_ids),
+    )
 
 
 def _skip_reason(row) -> str | None:
