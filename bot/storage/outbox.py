@@ -231,12 +231,15 @@ class OutboxRepository:
         moved)."""
         async with self.db.transaction() as tx:
             await _settle(tx, delivery_id, state, message_id, error, next_attempt_at, chat_id, None)
+            if state == "queued":
+                await _skip_cancelled(tx, delivery_id=delivery_id)
 
     async def settle_many(
         self, outcomes: list[Outcome], job_ids: frozenset[int], q: Queries
     ) -> set[int]:
-        """Record a whole batch's outcomes (in the caller's transaction ``q``); then every
-        active job of ``job_ids`` with nothing left to send is ``done``. Returns those jobs."""
+        """Record a whole batch's outcomes (in the caller's transaction ``q``); a retry of a
+        row whose job was cancelled meanwhile is skipped instead; then every active job of
+        ``job_ids`` with nothing left to send is ``done``. Returns those jobs."""
         for o in outcomes:
             await _settle(
                 q,
@@ -248,6 +251,8 @@ class OutboxRepository:
                 o.chat_id,
                 json.dumps(o.message_ids) if o.message_ids else None,
             )
+        if any(o.state == "queued" for o in outcomes):
+            await _skip_cancelled(q, job_ids=job_ids)
         return await self.finish_jobs(job_ids, q)
 
     async def finish_jobs(self, job_ids: frozenset[int] | set[int], q: Queries) -> set[int]:
@@ -280,7 +285,8 @@ class OutboxRepository:
     async def resume(self) -> int:
         """After a crash: rows that were being sent go back to the queue (at most these can
         reach their recipient twice), except at-most-once rows whose request had left: they
-        may have arrived, so they are settled as interrupted, never sent again."""
+        may have arrived, so they are settled as interrupted, never sent again, and rows of
+        a job cancelled meanwhile, which are skipped. Returns how many are queued again."""
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', error = 'interrupted: the bot stopped "
@@ -289,10 +295,11 @@ class OutboxRepository:
                 f"(SELECT id FROM outbox_jobs WHERE kind IN ({placeholders(AT_MOST_ONCE)}))",
                 AT_MOST_ONCE,
             )
-            return await tx.execute(
+            queued = await tx.execute(
                 "UPDATE outbox SET state = 'queued', attempted_at = NULL, "
                 f"updated_at = {NOW} WHERE state = 'sending'"
             )
+            return queued - (await _skip_cancelled(tx) if queued else 0)
 
     async def for_person(self, user_id: int) -> list[dict]:
         """What the bot sent, or will send, to this person (for /mydata)."""
@@ -351,6 +358,32 @@ async def _skip_unsent(q: Queries, job_ids: list[int]) -> int:
         "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
         f"updated_at = {NOW} WHERE job_id IN ({placeholders(job_ids)}) AND state = 'queued'",
         tuple(job_ids),
+    )
+
+
+async def _skip_cancelled(
+    q: Queries, *, job_ids: frozenset[int] | None = None, delivery_id: int | None = None
+) -> int:
+    """Rows back in the queue (a retry, or caught mid-send by a crash) whose job was
+    cancelled while they were being sent: skipped, as 'cancelled' (the sender claims nothing
+    from a cancelled job, so they would wait forever). Among ``job_ids``, or the one row
+    ``delivery_id``, or in every job."""
+    skip = f"UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', updated_at = {NOW} "
+    if delivery_id is not None:
+        return await q.execute(
+            skip + "WHERE id = ? AND state = 'queued' AND job_id IN "
+            "(SELECT id FROM outbox_jobs WHERE state = 'cancelled')",
+            (delivery_id,),
+        )
+    if job_ids is not None:
+        return await q.execute(
+            skip + "WHERE state = 'queued' AND job_id IN (SELECT id FROM outbox_jobs "
+            f"WHERE state = 'cancelled' AND id IN ({placeholders(job_ids)}))",
+            tuple(sorted(job_ids)),
+        )
+    return await q.execute(
+        skip + "WHERE state = 'queued' AND job_id IN "
+        "(SELECT id FROM outbox_jobs WHERE state = 'cancelled')"
     )
 
 
