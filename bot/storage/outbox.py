@@ -1,7 +1,8 @@
 """The durable outbox (``outbox_jobs``, ``outbox``): rows are written before anything is sent,
 claimed in batches (``queued`` -> ``sending``, or ``skipped`` when a bulk row's person paused or
 became unreachable since), settled a batch at a time with what Telegram answered, and a job is
-``done`` when none of its rows is left to send."""
+``done`` when none of its rows is left to send. A ``cancelled`` job (an announcement cancelled,
+a survey wave closed) has its rows not sent yet skipped, and the sender claims none of it."""
 
 from __future__ import annotations
 
