@@ -133,6 +133,13 @@ class DeliveryService:
         }[action]
         return await self.repo.set_job_state(job_id, state, from_states)
 
+    async def cancel_for(self, reason: str, kinds: tuple[str, ...], q: Tx) -> int:
+        """Inside the caller's transaction ``q`` (whose change makes them pointless): every
+        job of ``kinds`` queued for ``reason`` is cancelled, its rows not sent yet skipped as
+        'cancelled' and never sent; rows sent already stay as they are. Returns how many
+        rows were skipped."""
+        return await self.repo.cancel_jobs(await self.repo.jobs_for(reason, kinds, q), q)
+
     async def claim(self, limit: int) -> Claim:
         """The next rows to send, claimed; bulk rows whose person paused or became
         unreachable since are skipped instead (an idle outbox costs one read, no write)."""

@@ -51,6 +51,7 @@ DEFAULT_DAYS = 7
 MAX_DAYS = 28  # who was invited is read from the outbox, which keeps sent rows 30 days
 SKIP = 0  # the Skip button's value
 DIMENSIONS = ("building", "tenure", "affordability", "language")
+OUTBOX_KINDS = ("survey", "survey.reminder")  # a wave's jobs: its invitations, its reminder
 
 
 class SurveyProblem(Problem):
@@ -113,6 +114,11 @@ class Results:
     # answers to each question, skips and hidden cells included (a total the small-group
     # rule lets be shown: it hides a second cell for that); empty when distributions is None
     totals: dict[str, int] = field(default_factory=dict)
+
+
+def _reason(wave_id: int) -> str:
+    """The outbox reason of a wave's jobs (how its close finds them)."""
+    return f"survey:{wave_id}"
 
 
 def score(value: int) -> float:
@@ -274,7 +280,7 @@ class SurveyService:
                 recipients,
                 created_by=actor.id,
                 update_id=update_id,
-                reason=f"survey:{wave_id}",
+                reason=_reason(wave_id),
                 q=tx,
             )
             await self.repo.set_job(tx, wave_id, job_id)
@@ -287,12 +293,16 @@ class SurveyService:
     # ---------------------------------------------------------------- closing, reminding
     async def close(self, actor: Actor | None, wave_id: int) -> WaveRow:
         """Close a wave (by command, or ``actor`` None: its time came): the links go in the
-        same transaction, so afterwards nothing ties an answer to a person."""
+        same transaction, so afterwards nothing ties an answer to a person, and so do the
+        wave's invitations and reminder not sent yet (skipped in the outbox, never sent: a
+        large wave closed while they go out stops there; those delivered stay, and their
+        Start answers that the wave is closed)."""
         if actor is not None:
             await self.get(actor, wave_id)
         async with self.repo.transaction() as tx:
             if not await self.repo.close(tx, wave_id, to_db(self.clock())):
                 raise SurveyProblem(SurveyProblem.CLOSED, str(wave_id))
+            await self.delivery.cancel_for(_reason(wave_id), OUTBOX_KINDS, tx)
             if actor is not None:
                 await write_audit(tx, actor.id, "survey.close", details={"wave": wave_id})
         return await self.repo.get(wave_id)
@@ -326,7 +336,7 @@ class SurveyService:
                     continue
                 if recipients:
                     await self.delivery.start_job(
-                        "survey.reminder", recipients, reason=f"survey:{wave_id}", q=tx
+                        "survey.reminder", recipients, reason=_reason(wave_id), q=tx
                     )
             sent += len(recipients)
         return sent

@@ -1,7 +1,8 @@
 """The durable outbox (``outbox_jobs``, ``outbox``): rows are written before anything is sent,
 claimed in batches (``queued`` -> ``sending``, or ``skipped`` when a bulk row's person paused or
 became unreachable since), settled a batch at a time with what Telegram answered, and a job is
-``done`` when none of its rows is left to send."""
+``done`` when none of its rows is left to send. A ``cancelled`` job (an announcement cancelled,
+a survey wave closed) has its rows not sent yet skipped, and the sender claims none of it."""
 
 from __future__ import annotations
 
@@ -133,12 +134,32 @@ class OutboxRepository:
                 (state, job_id, *from_states),
             )
             if changed and state == "cancelled":
-                await tx.execute(
-                    "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
-                    f"updated_at = {NOW} WHERE job_id = ? AND state = 'queued'",
-                    (job_id,),
-                )
+                await _skip_unsent(tx, [job_id])
         return bool(changed)
+
+    async def jobs_for(self, reason: str, kinds: tuple[str, ...], q: Queries) -> list[int]:
+        """The jobs of ``kinds`` queued for ``reason`` (``survey:3``: a wave's invitations and
+        its reminders)."""
+        rows = await q.fetch_all(
+            f"SELECT id FROM outbox_jobs WHERE reason = ? AND kind IN ({placeholders(kinds)}) "
+            "ORDER BY id",
+            (reason, *kinds),
+        )
+        return [r[0] for r in rows]
+
+    async def cancel_jobs(self, job_ids: list[int], q: Tx) -> int:
+        """Cancel jobs in the caller's transaction ``q`` (what they were for is over): those
+        still active or paused become ``cancelled``, which the sender never claims from, and
+        their rows not sent yet are skipped as 'cancelled'; rows already sent stay as they
+        are, and a job already done stays done. Returns how many rows were skipped."""
+        if not job_ids:
+            return 0
+        await q.execute(
+            "UPDATE outbox_jobs SET state = 'cancelled' "
+            f"WHERE id IN ({placeholders(job_ids)}) AND state IN ('active', 'paused')",
+            tuple(job_ids),
+        )
+        return await _skip_unsent(q, job_ids)
 
     async def any_due(self, now: str) -> bool:
         """A cheap read (never waits for a writer) before claiming takes the write lock."""
@@ -211,12 +232,15 @@ class OutboxRepository:
         moved)."""
         async with self.db.transaction() as tx:
             await _settle(tx, delivery_id, state, message_id, error, next_attempt_at, chat_id, None)
+            if state == "queued":
+                await _skip_cancelled(tx, delivery_id=delivery_id)
 
     async def settle_many(
         self, outcomes: list[Outcome], job_ids: frozenset[int], q: Queries
     ) -> set[int]:
-        """Record a whole batch's outcomes (in the caller's transaction ``q``); then every
-        active job of ``job_ids`` with nothing left to send is ``done``. Returns those jobs."""
+        """Record a whole batch's outcomes (in the caller's transaction ``q``); a retry of a
+        row whose job was cancelled meanwhile is skipped instead; then every active job of
+        ``job_ids`` with nothing left to send is ``done``. Returns those jobs."""
         for o in outcomes:
             await _settle(
                 q,
@@ -228,6 +252,8 @@ class OutboxRepository:
                 o.chat_id,
                 json.dumps(o.message_ids) if o.message_ids else None,
             )
+        if any(o.state == "queued" for o in outcomes):
+            await _skip_cancelled(q, job_ids=job_ids)
         return await self.finish_jobs(job_ids, q)
 
     async def finish_jobs(self, job_ids: frozenset[int] | set[int], q: Queries) -> set[int]:
@@ -260,7 +286,8 @@ class OutboxRepository:
     async def resume(self) -> int:
         """After a crash: rows that were being sent go back to the queue (at most these can
         reach their recipient twice), except at-most-once rows whose request had left: they
-        may have arrived, so they are settled as interrupted, never sent again."""
+        may have arrived, so they are settled as interrupted, never sent again, and rows of
+        a job cancelled meanwhile, which are skipped. Returns how many are queued again."""
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', error = 'interrupted: the bot stopped "
@@ -269,10 +296,11 @@ class OutboxRepository:
                 f"(SELECT id FROM outbox_jobs WHERE kind IN ({placeholders(AT_MOST_ONCE)}))",
                 AT_MOST_ONCE,
             )
-            return await tx.execute(
+            queued = await tx.execute(
                 "UPDATE outbox SET state = 'queued', attempted_at = NULL, "
                 f"updated_at = {NOW} WHERE state = 'sending'"
             )
+            return queued - (await _skip_cancelled(tx) if queued else 0)
 
     async def for_person(self, user_id: int) -> list[dict]:
         """What the bot sent, or will send, to this person (for /mydata)."""
@@ -323,6 +351,41 @@ class OutboxRepository:
             (job_id,),
         )
         return {r[0]: r[1] for r in rows}
+
+
+async def _skip_unsent(q: Queries, job_ids: list[int]) -> int:
+    """The rows of ``job_ids`` still waiting in the queue: skipped, as 'cancelled'."""
+    return await q.execute(
+        "UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', "
+        f"updated_at = {NOW} WHERE job_id IN ({placeholders(job_ids)}) AND state = 'queued'",
+        tuple(job_ids),
+    )
+
+
+async def _skip_cancelled(
+    q: Queries, *, job_ids: frozenset[int] | None = None, delivery_id: int | None = None
+) -> int:
+    """Rows back in the queue (a retry, or caught mid-send by a crash) whose job was
+    cancelled while they were being sent: skipped, as 'cancelled' (the sender claims nothing
+    from a cancelled job, so they would wait forever). Among ``job_ids``, or the one row
+    ``delivery_id``, or in every job."""
+    skip = f"UPDATE outbox SET state = 'skipped', skip_reason = 'cancelled', updated_at = {NOW} "
+    if delivery_id is not None:
+        return await q.execute(
+            skip + "WHERE id = ? AND state = 'queued' AND job_id IN "
+            "(SELECT id FROM outbox_jobs WHERE state = 'cancelled')",
+            (delivery_id,),
+        )
+    if job_ids is not None:
+        return await q.execute(
+            skip + "WHERE state = 'queued' AND job_id IN (SELECT id FROM outbox_jobs "
+            f"WHERE state = 'cancelled' AND id IN ({placeholders(job_ids)}))",
+            tuple(sorted(job_ids)),
+        )
+    return await q.execute(
+        skip + "WHERE state = 'queued' AND job_id IN "
+        "(SELECT id FROM outbox_jobs WHERE state = 'cancelled')"
+    )
 
 
 def _skip_reason(row) -> str | None:

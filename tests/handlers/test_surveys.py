@@ -406,3 +406,99 @@ async def test_a_chart_that_fails_to_draw_leaves_the_results_alone(harness, admi
     [results, document] = await harness.send(admin, "/survey results 1")
     assert "Residents who answered: 5" in plain(results["text"])
     assert document["document"]["file_name"] == "wave-1.csv"
+
+
+# ------------------------------------------------------------------------------ closing mid-send
+async def unsent(harness, user, text):
+    """``user`` sends ``text`` and the bot handles it, but the sender does not run: what the
+    command queued waits in the outbox (a large wave's invitations, still going out)."""
+    from telegram import Update
+
+    message = harness.api.send_message(user, text)
+    update = {"update_id": next(harness._ids), "message": message}
+    await harness.app.process_update(Update.de_json(update, harness.app.bot))
+
+
+def received(harness, people, mark: str) -> int:
+    """How many of ``people``'s messages from the bot start with ``mark`` (📋 an invitation,
+    ⏰ a reminder)."""
+    return sum(
+        plain(m.get("text", "")).startswith(mark)
+        for person in people
+        for m in harness.api.bot_messages(person["id"])
+    )
+
+
+async def outbox_of(harness, kind):
+    """(state, skip reason) -> rows of the jobs of ``kind``."""
+    found = await rows(
+        harness,
+        "SELECT o.state, o.skip_reason, count(*) FROM outbox o "
+        "JOIN outbox_jobs j ON j.id = o.job_id WHERE j.kind = ? GROUP BY 1, 2",
+        (kind,),
+    )
+    return {(r[0], r[1]): r[2] for r in found}
+
+
+async def part_way(harness, admin, n, *, days=7, first_id=8400):
+    """A wave opened to ``n`` residents, and the sender one batch of 8 into its invitations."""
+    clock = freeze(harness)
+    maple = await building(harness)
+    people = await residents(harness, maple, n, first_id=first_id, locales=("en", "es", "ar"))
+    sender = harness.app.bot_data["sender"]
+    sender.batch = 8
+    await unsent(harness, admin, f"/survey open agency {days} all")
+    assert await sender.run_once() == 8
+    assert received(harness, people, "📋") == 8
+    return clock, people
+
+
+async def test_closing_a_wave_stops_the_invitations_not_sent_yet(harness, admin):
+    _clock, people = await part_way(harness, admin, 30)
+    [closed] = await harness.send(admin, "/survey close 1")  # and the sender runs dry
+    assert "Wave #1 is closed" in plain(closed["text"])
+    await harness.drain()
+    assert received(harness, people, "📋") == 8  # the 22 still waiting never went out
+    assert await outbox_of(harness, "survey") == {("sent", None): 8, ("skipped", "cancelled"): 22}
+    # a Start pressed on one that did arrive says the wave is closed
+    reached = next(p for p in people if harness.api.bot_messages(p["id"]))
+    invitation = harness.api.bot_messages(reached["id"])[-1]
+    _messages, answers = await harness.press(reached, invitation, b.SurveyStart(1).pack())
+    assert "closed" in str(answers[-1].params)
+    # and closing again is refused, queueing nothing
+    [again] = await harness.send(admin, "/survey close 1")
+    assert "This survey wave is closed" in plain(again["text"])
+    assert received(harness, people, "📋") == 8
+
+
+async def test_a_wave_closing_at_its_time_stops_the_invitations_not_sent_yet(harness, admin):
+    clock, people = await part_way(harness, admin, 30, days=2)
+    clock.advance(timedelta(days=2, seconds=1))
+    _reminded, closed = await survey_handlers.run_due(services_of(harness))
+    assert closed == 1
+    await harness.drain()
+    assert received(harness, people, "📋") == 8
+    assert await outbox_of(harness, "survey") == {("sent", None): 8, ("skipped", "cancelled"): 22}
+
+
+async def test_closing_a_wave_stops_its_reminders_not_sent_yet(harness, admin):
+    clock = freeze(harness)
+    maple = await building(harness)
+    people = await residents(harness, maple, 30, first_id=8500, locales=("en", "fr"))
+    await harness.send(admin, "/survey open agency 7 all")
+    assert received(harness, people, "📋") == 30
+    clock.advance(timedelta(days=6, minutes=1))
+    reminded, _closed = await survey_handlers.run_due(services_of(harness))  # queued, not sent
+    assert reminded == 30
+    sender = harness.app.bot_data["sender"]
+    sender.batch = 8
+    assert await sender.run_once() == 8
+    [closed] = await harness.send(admin, "/survey close 1")
+    assert "Wave #1 is closed" in plain(closed["text"])
+    await harness.drain()
+    assert received(harness, people, "⏰") == 8
+    assert await outbox_of(harness, "survey.reminder") == {
+        ("sent", None): 8,
+        ("skipped", "cancelled"): 22,
+    }
+    assert await outbox_of(harness, "survey") == {("sent", None): 30}  # delivered: as they were

@@ -9,6 +9,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.services.delivery import (
     MAX_ATTEMPTS,
+    Attempt,
     DeliveryService,
     SendError,
     SendErrorKind,
@@ -110,3 +111,25 @@ async def test_after_a_crash_rows_in_flight_go_back_to_the_queue(delivery):
     in_flight = await service.due(2)  # ...and then the process is killed
     assert await service.resume() == len(in_flight)
     assert sorted(d.user_id for d in await service.due(10)) == [1, 2, 3]
+
+
+async def test_a_cancelled_jobs_rows_in_flight_are_never_sent_again(delivery):
+    """Rows being sent when their job is cancelled (a survey wave closed mid-send) finish
+    that send; a retry or a crash after it does not put them back in the queue."""
+    service, clock, db = delivery
+    job, _new = await service.start_job("survey", to(1, 2, 3, 4), reason="survey:1")
+    await service.start_job("notice", to(5), reason="survey:1")  # another kind: untouched
+    one, two, _three = await service.due(3)  # in flight...
+    async with db.transaction() as tx:  # ...when the wave closes
+        assert await service.cancel_for("survey:1", ("survey", "survey.reminder"), tx) == 1
+    assert await service.job_state(job) == ("cancelled", None)
+    attempts = [
+        Attempt(one, [101]),  # delivered: stays sent
+        Attempt(two, [], SendError(SendErrorKind.NETWORK, detail="timed out")),  # a retry
+    ]
+    await service.settle_batch(attempts, frozenset({job}))
+    assert await service.resume() == 0  # the third, caught mid-send by a stop: not resent
+    clock.advance(timedelta(minutes=1))
+    assert [d.user_id for d in await service.due(10)] == [5]
+    report = await service.report(job)
+    assert report.by_state == {"sent": 1, "skipped": 3} and report.skipped == {"cancelled": 3}
