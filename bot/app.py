@@ -74,7 +74,7 @@ log = logging.getLogger(__name__)
 # How often unfinished sign-ups are checked for a (single) reminder.
 REMINDER_CHECK_SECONDS = 3600
 # How many updates are processed at once; each runs in its own task with its own locale.
-CONCURRENT_UPDATES = 64
+CONCURRENT_UPDATES = 16
 # Telegram's flood limits (30 messages a second overall, 1 a second into one chat, 20 a minute
 # into one group) are kept by one rate limiter for the whole process (handlers/ratelimit.py):
 # replies first, then the outbox sender's bulk lane at BOT_SEND_RATE; a 429 holds every send
