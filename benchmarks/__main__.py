@@ -19,6 +19,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import traceback
 
 from benchmarks import broadcast, inprocess, reminders, startup, updates
 from benchmarks.report import CURRENT, ROOT
@@ -38,20 +40,27 @@ def main() -> None:
     updates.add_arguments(parser)
     startup.add_arguments(parser)
     args = parser.parse_args()
-    if args.section in ("all", "inprocess"):
-        inprocess.main(args)
-    if args.section in ("all", "broadcast"):
-        broadcast.main(args)
-    if args.section in ("all", "reminders"):
-        reminders.main(args)
-    if args.section in ("all", "startup"):
-        startup.main(args)
-    if args.section in ("all", "updates"):
-        for _run in range(args.update_runs):
-            updates.main(args)
+    sections = {
+        "inprocess": lambda: inprocess.main(args),
+        "broadcast": lambda: broadcast.main(args),
+        "reminders": lambda: reminders.main(args),
+        "startup": lambda: startup.main(args),
+        "updates": lambda: [updates.main(args) for _run in range(args.update_runs)],
+    }
+    failed = []
+    for name, run in sections.items():
+        if args.section not in ("all", name):
+            continue
+        try:
+            run()
+        except Exception:  # the other sections' figures still count
+            traceback.print_exc()
+            failed.append(name)
     print("\nEvery figure beside its goal (median of its runs, with min and max):")
     print(CURRENT.table())
     print(f"written to {CURRENT.write().relative_to(ROOT)}")
+    if failed:
+        sys.exit(f"these sections failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
