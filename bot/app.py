@@ -73,6 +73,8 @@ log = logging.getLogger(__name__)
 
 # How often unfinished sign-ups are checked for a (single) reminder.
 REMINDER_CHECK_SECONDS = 3600
+# Seconds after start-up before the charts warm up (see post_init).
+CHARTS_WARM_AFTER = 10
 # How many updates are processed at once; each runs in its own task with its own locale.
 CONCURRENT_UPDATES = 16
 # Telegram's flood limits (30 messages a second overall, 1 a second into one chat, 20 a minute
@@ -231,11 +233,12 @@ def permission_gaps(app: Application) -> list[str]:
     return gaps
 
 
+async def warm_charts(_context: BotContext) -> None:
+    charts.start_warming()
+
+
 async def post_init(app: Application) -> None:
     config: Config = app.bot_data["config"]
-    # matplotlib's font cache and the big CJK font load in the background (seconds on a
-    # fresh machine), so the first /survey results photo does not wait for them
-    charts.start_warming()
     db = await Database.open(config.db_path)
     await migrate(db)  # normally a no-op: the CLI migrated before start-up
     app.bot_data["services"] = Services.build(config, db)
@@ -272,6 +275,10 @@ async def post_init(app: Application) -> None:
         except TelegramError as exc:  # the admin has not opened a chat with the bot yet
             log.info("No admin menu for one admin yet: %s", exc.message)
     if app.job_queue is not None:
+        # matplotlib's font cache and the big CJK font load in a background thread (seconds
+        # on a fresh machine), so the first results photo does not wait for them; once the
+        # bot is answering, not while it starts (the thread would slow start-up by half)
+        app.job_queue.run_once(warm_charts, when=CHARTS_WARM_AFTER)
         app.job_queue.run_repeating(
             notify.remind_unfinished_signups, interval=REMINDER_CHECK_SECONDS, first=60
         )

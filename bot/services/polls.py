@@ -406,6 +406,9 @@ class PollService:
                 raise PollProblem(PollProblem.CHANGED, poll.state)
             if actor is not None:
                 await write_audit(tx, actor.id, "poll.close", details={"poll": poll.id})
+            # copies not sent yet never go out (a closed poll must not reach anyone); the
+            # ones sent are stopped
+            await self.delivery.cancel_for(f"poll:{poll.id}", ("poll",), tx)
             copies = await self.repo.copies(poll.id, tx)
             await self.delivery.repo.create_job(
                 "poll.stop",

@@ -18,7 +18,7 @@ from bot.services.roles import Actor, Role
 from bot.views import buttons as b
 from bot.views.common import shown_count
 from tests.handlers.test_announcements import building, make_steward, residents
-from tests.support import buttons, plain, tr
+from tests.support import button_data, buttons, plain, tr
 
 ORGANISER = Actor(1, Role.ORGANISER, None)
 
@@ -429,3 +429,26 @@ async def test_a_breakdown_shows_groups_large_enough_and_actions_are_audited(har
         ("poll.cancel", '{"poll": 2}'),
         ("poll.close", '{"poll": 1}'),
     ]
+
+
+async def test_closing_a_poll_stops_the_copies_not_sent_yet(harness, admin):
+    """A large poll still going out when it is closed: the copies waiting in the outbox are
+    never sent (nobody receives a closed poll), and only the sent ones are stopped."""
+    from telegram import Update
+
+    from tests.handlers.test_surveys import outbox_of
+
+    bid = await building(harness)
+    people = await residents(harness, bid, 30, first_id=6900, locales=("en", "vi"))
+    [card] = await harness.send(admin, f"/poll {bid} Bins on Monday? | Yes | No")
+    sender = harness.app.bot_data["sender"]
+    sender.batch = 8
+    press = harness.api.press_button(admin, card, button_data(card, "📊 Send the poll"))
+    press["update_id"] = next(harness._ids)
+    await harness.app.process_update(Update.de_json(press, harness.app.bot))  # not sent yet
+    assert await sender.run_once() == 8
+    [closed] = await harness.send(admin, "/closepoll 1")  # and the sender runs dry
+    assert "Poll #1 is closed" in plain(closed["text"])
+    assert sum(len(polls_sent_to(harness, p)) for p in people) == 8
+    assert len(harness.calls("stopPoll")) == 8
+    assert await outbox_of(harness, "poll") == {("sent", None): 8, ("skipped", "cancelled"): 22}
