@@ -32,6 +32,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import __version__, health, i18n, logs
+from bot.aiohttp_request import AiohttpRequest
 from bot.config import Config
 from bot.handlers import (
     admin,
@@ -60,7 +61,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import BotContext
 from bot.handlers.errors import error_handler
-from bot.handlers.ratelimit import TwoLaneRateLimiter
+from bot.handlers.ratelimit import TwoLaneRateLimiter, UpdatesInHand
 from bot.handlers.sender import Sender
 from bot.services import Services
 from bot.services.roles import Role
@@ -350,6 +351,7 @@ def build_application(
     """
     i18n.set_default_locale(config.default_locale)
     logs.watch_errors()  # /status shows the newest error
+    in_hand = UpdatesInHand(CONCURRENT_UPDATES)  # the bulk lane yields to waiting updates
     builder = (
         ApplicationBuilder()
         .token(config.require_token())
@@ -362,14 +364,18 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(in_hand)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if rate_limited:
-        builder = builder.rate_limiter(rate_limiter or TwoLaneRateLimiter(config.send_rate))
-    if request is not None:
-        builder = builder.request(request).get_updates_request(get_updates_request or request)
+        builder = builder.rate_limiter(
+            rate_limiter or TwoLaneRateLimiter(config.send_rate, busy=lambda: in_hand.count > 0)
+        )
+    if request is None:  # Telegram over aiohttp (bot/aiohttp_request.py: why)
+        request = AiohttpRequest()
+        get_updates_request = get_updates_request or AiohttpRequest(connection_pool_size=1)
+    builder = builder.request(request).get_updates_request(get_updates_request or request)
     app = builder.build()
     app.bot_data["config"] = config
     register_handlers(app)

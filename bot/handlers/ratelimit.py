@@ -19,8 +19,12 @@ through it, so Telegram's flood limits hold for the whole process.
   retried here (at most ``max_retries`` times); a bulk call gets the ``RetryAfter`` back, so
   the sender settles its row by the delivery rules (requeued).
 
-``bulk_rate=None`` (``BOT_SEND_RATE=off``, benchmarks only) lets everything through unpaced;
-a 429 is still waited out.
+- **Updates first**: while residents' updates wait to be handled (``UpdatesInHand`` counts
+  them), bulk goes at most ``BUSY_BULK_RATE`` a second, so a burst of presses is not slowed by
+  the outbox's work on this process's one CPU; bulk is never stopped, only slowed.
+
+``bulk_rate=None`` (``BOT_SEND_RATE=off``, benchmarks only) lets everything through unpaced
+(updates first still holds); a 429 is still waited out.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
-from telegram.ext import BaseRateLimiter
+from telegram.ext import BaseRateLimiter, SimpleUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,10 @@ HOLD_MARGIN = 0.1  # added to a 429's retry_after
 # messages at 25 a second; still within the overall window), so the achieved rate is the
 # configured one.
 BULK_CREDIT = 0.08
+# While updates wait to be handled, bulk messages a second (and how often a held one looks
+# again): low enough to leave the CPU to the updates, never zero.
+BUSY_BULK_RATE = 5.0
+BUSY_LOOK = 0.05
 MAX_RETRIES = 3  # a reply's retries after a 429
 FORGET_AFTER = 2048  # chats remembered before the idle ones are dropped
 
@@ -95,6 +103,22 @@ class _Request:
     count: int  # messages this call sends (a media group sends several)
 
 
+class UpdatesInHand(SimpleUpdateProcessor):
+    """PTB's update processor (at most ``max_concurrent_updates`` handled at once) that also
+    counts the updates received and not yet handled, waiting ones included."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self.count = 0
+
+    async def process_update(self, update: object, coroutine: Any) -> None:
+        self.count += 1
+        try:
+            await super().process_update(update, coroutine)
+        finally:
+            self.count -= 1
+
+
 class TwoLaneRateLimiter(BaseRateLimiter[dict]):
     def __init__(
         self,
@@ -102,8 +126,11 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
         *,
         max_retries: int = MAX_RETRIES,
         timebase: Timebase | None = None,
+        busy: Callable[[], bool] | None = None,
     ) -> None:
         self.bulk_rate = bulk_rate
+        self.busy = busy  # updates wait to be handled (UpdatesInHand): bulk slows down
+        self._busy_next = 0.0  # when the next bulk message may go while busy
         self.max_retries = max_retries
         self.time = timebase or Timebase()
         # Counted sends, oldest first, by when their answer came back: a send reaches Telegram
@@ -218,6 +245,9 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
     def _delay(self, request: _Request, now: float) -> float:
         """Seconds until ``request`` may go (<= 0: now)."""
         ready = self._hold_until
+        if request.lane == BULK and now < self._busy_next and self.busy is not None and self.busy():
+            # updates first: look again shortly, or go at the slow rate
+            ready = max(ready, min(self._busy_next, now + BUSY_LOOK))
         if not self.paced:
             return ready - now
         if not request.paid:
@@ -255,6 +285,8 @@ class TwoLaneRateLimiter(BaseRateLimiter[dict]):
         return ready
 
     def _record(self, request: _Request, now: float) -> None:
+        if request.lane == BULK:
+            self._busy_next = now + 1 / BUSY_BULK_RATE
         if not self.paced:
             return
         if not request.paid:

@@ -17,9 +17,12 @@ from telegram.error import RetryAfter
 from bot.handlers.ratelimit import (
     BULK,
     BULK_CREDIT,
+    BUSY_BULK_RATE,
+    BUSY_LOOK,
     OVERALL_PER_SECOND,
     Timebase,
     TwoLaneRateLimiter,
+    UpdatesInHand,
     is_sending,
 )
 from bot.sandbox.limits import _max_in_window
@@ -220,6 +223,43 @@ async def test_off_paces_nothing():
         *[bot.call(f"reply {n}", 1000 + n) for n in range(50)],
     )
     assert len(bot.sent) == 100 and set(bot.times()) == {0.0}
+
+
+@pytest.mark.parametrize("bulk_rate", [None, 25])
+async def test_while_updates_wait_bulk_slows_down_and_goes_on_at_full_speed_after(bulk_rate):
+    busy = True
+    bot = Bot(bulk_rate=bulk_rate)
+    bot.limiter.busy = lambda: busy
+
+    async def updates_handled():
+        nonlocal busy
+        await bot.time.sleep(2.0)
+        busy = False
+
+    bulk = [bot.call(f"bulk {n}", 2000 + n, lane=BULK) for n in range(40)]
+    replies = [bot.call(f"reply {n}", 1000 + n) for n in range(20)]
+    await bot.time.run(*bulk, *replies, updates_handled())
+    assert bot.times(lane="reply") == [0.0] * 20  # replies never wait for it
+    during = [t for t in bot.times(lane=BULK) if t < 2.0]
+    assert 2 * BUSY_BULK_RATE - 1 <= len(during) <= 2 * BUSY_BULK_RATE + 1  # slowed, not stopped
+    after = sorted(t for t in bot.times(lane=BULK) if t >= 2.0)
+    assert len(after) == 40 - len(during)
+    if bulk_rate is None:  # the rest at once
+        assert after[-1] <= 2.0 + 2 * BUSY_LOOK
+    else:  # the rest at the configured pace
+        assert after[-1] <= 2.0 + 2 * BUSY_LOOK + len(after) / bulk_rate
+
+
+async def test_updates_in_hand_counts_those_waiting_for_their_turn_too():
+    in_hand = UpdatesInHand(2)
+    await in_hand.initialize()
+    release = asyncio.Event()
+    tasks = [asyncio.create_task(in_hand.process_update(n, release.wait())) for n in range(5)]
+    await asyncio.sleep(0.01)
+    assert in_hand.count == 5 and in_hand.current_concurrent_updates == 2
+    release.set()
+    await asyncio.gather(*tasks)
+    assert in_hand.count == 0
 
 
 async def test_paid_bulk_skips_the_overall_window_but_replies_keep_it():
