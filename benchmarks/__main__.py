@@ -58,7 +58,10 @@ def main() -> None:
             failed.append(name)
     print("\nEvery figure beside its goal (median of its runs, with min and max):")
     print(CURRENT.table())
-    print(f"written to {CURRENT.write().relative_to(ROOT)}")
+    written = CURRENT.write(keep_others=args.section != "all")
+    print(f"written to {written.relative_to(ROOT)}")
+    if args.section != "all":
+        print("(the other sections' figures in it are kept, with their own commit and time)")
     if failed:
         sys.exit(f"these sections failed: {', '.join(failed)}")
 

@@ -103,7 +103,10 @@ class Report:
                 lines.append(f"{'':<10}   {f.note}")
         return "\n".join(lines)
 
-    def write(self, path: Path = RESULTS) -> Path:
+    def write(self, path: Path = RESULTS, *, keep_others: bool = False) -> Path:
+        """Write this run's figures to ``path``. ``keep_others`` (a run of some sections, not
+        all): the figures of sections this run did not measure stay as they were, each with
+        the commit and time of the run that measured it."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             commit = subprocess.run(
@@ -135,8 +138,26 @@ class Report:
                 for f in self.figures.values()
             ],
         }
+        if keep_others:
+            data["figures"].extend(self._others(path))
         path.write_text(json.dumps(data, indent=2) + "\n")
         return path
+
+    def _others(self, path: Path) -> list[dict]:
+        """The figures in ``path`` of sections this run did not measure, each dated."""
+        try:
+            before = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return []
+        measured = {f.section for f in self.figures.values()}
+        kept = []
+        for figure in before.get("figures", []):
+            if figure.get("section") in measured:
+                continue
+            figure.setdefault("commit", before.get("commit"))
+            figure.setdefault("when", before.get("when"))
+            kept.append(figure)
+        return kept
 
 
 def _cpus() -> int:
