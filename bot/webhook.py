@@ -137,7 +137,11 @@ class InboxWorker:
         try:
             try:
                 update = Update.de_json(json.loads(body), self.app.bot)
-                await self.app.process_update(update)
+                # through the Application's update processor, as polling does: its count of
+                # updates in hand is what the bulk lane yields to (handlers/ratelimit.py)
+                await self.app.update_processor.process_update(
+                    update, self.app.process_update(update)
+                )
             except Exception:  # a malformed update must not come round again and again
                 log.exception("Update %s from the inbox could not be processed", update_id)
             try:

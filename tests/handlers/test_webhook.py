@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.handlers.ratelimit import UpdatesInHand
 from bot.storage.inbox import InboxRepository
 from bot.webhook import SECRET_HEADER, InboxWorker, make_server
 from tests.support import Harness, plain
@@ -169,19 +170,26 @@ async def test_updates_left_in_the_inbox_by_a_crash_are_processed_once_at_start(
     assert len(start_replies(harness, resident)) == 1
 
 
-async def test_rows_are_taken_in_update_id_order(harness, resident, inbox):
-    seen: list[int] = []
+async def test_rows_are_taken_in_update_id_order_through_the_update_processor(
+    harness, resident, inbox
+):
+    """In order; and counted as in hand while processed, as polled updates are (the outbox's
+    bulk lane yields to them: handlers/ratelimit.py)."""
+    seen: list[tuple[int, int]] = []
 
     async def record(update):
-        seen.append(update.update_id)
+        seen.append((update.update_id, app.update_processor.count))
 
     for update_id in (9, 3, 7, 5):
         await inbox.store(update_id, json.dumps(start_update(harness, resident, update_id)))
-    app = SimpleNamespace(bot=harness.app.bot, process_update=record)
+    app = SimpleNamespace(
+        bot=harness.app.bot, process_update=record, update_processor=UpdatesInHand(1)
+    )
     worker = InboxWorker(app, inbox, concurrency=1)
     await worker.run_once()
     await worker.drain()
-    assert seen == [3, 5, 7, 9]
+    assert seen == [(3, 1), (5, 1), (7, 1), (9, 1)]
+    assert app.update_processor.count == 0
     assert stored_rows(harness) == []
 
 
