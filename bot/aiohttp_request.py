@@ -26,8 +26,8 @@ from telegram.request import BaseRequest, RequestData
 
 __all__ = ["AiohttpRequest"]
 
-DefaultValue = type(BaseRequest.DEFAULT_NONE)
-FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}  # PTB's "not given" marker
+DefaultValue = type(BaseRequest.DEFAULT_NONE)  # PTB's "not given" marker
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
 NOT_SENT_MESSAGE = (
     "Timed out before the request was sent to Telegram (no free connection in the pool, or "
@@ -85,7 +85,10 @@ class AiohttpRequest(BaseRequest):
         if key not in self._proxies:
             proxies = urllib.request.getproxies()
             bypass = key[1] and urllib.request.proxy_bypass_environment(key[1], proxies)
-            self._proxies[key] = None if bypass else proxies.get(key[0]) or proxies.get("all")
+            proxy = None if bypass else proxies.get(key[0]) or proxies.get("all")
+            if proxy and "://" not in proxy:  # "proxy:3128", as curl and httpx take it
+                proxy = f"http://{proxy}"
+            self._proxies[key] = proxy
         return self._proxies[key]
 
     def _timeout(self, value: object, name: str) -> float | None:
@@ -124,7 +127,9 @@ class AiohttpRequest(BaseRequest):
         data: aiohttp.FormData | bytes | None = None
         headers = None
         if files:
-            data = aiohttp.FormData(fields or {})
+            # quote_fields=False: a file name in any script as written ("poster-Дом.pdf"), not
+            # percent-encoded, which Telegram would show as the document's name
+            data = aiohttp.FormData(fields or {}, quote_fields=False)
             for name, (filename, content, mimetype) in files.items():
                 data.add_field(name, content, filename=filename, content_type=mimetype)
         elif request_data is not None and fields:

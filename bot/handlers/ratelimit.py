@@ -112,6 +112,8 @@ class UpdatesInHand(SimpleUpdateProcessor):
         self.count = 0
 
     async def process_update(self, update: object, coroutine: Any) -> None:
+        # PTB marks this method final; wrapping it (super() does all of PTB's work) is the one
+        # place that sees an update before it waits for its turn
         self.count += 1
         try:
             await super().process_update(update, coroutine)

@@ -47,6 +47,9 @@ async def test_calls_uploads_and_downloads_work_as_with_ptbs_own_client(api: Fak
             assert api.calls[-1].files["document"][0] == "minutes.pdf"
             file = await bot.get_file(doc.document.file_id)
             assert bytes(await file.download_as_bytearray()) == b"\x00binary\xff" * 100
+            # a file name in another script arrives as written, not percent-encoded
+            poster = await bot.send_document(2000, b"%PDF-1.4", filename="poster-Дом-ملصق.pdf")
+            assert poster.document.file_name == "poster-Дом-ملصق.pdf"
         # a bot shut down and started again (as PTB's Application may) talks again
         async with own_bot(api.token, srv.base_url) as bot:
             request = bot.request
@@ -114,19 +117,19 @@ async def test_the_proxy_comes_from_the_environment_unless_no_proxy_names_the_ho
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HTTP_PROXY", f"127.0.0.1:{port}")  # no scheme: http, as curl takes it
     monkeypatch.setenv("NO_PROXY", "bypassed.invalid")
+    bot = own_bot("1:x", "http://telegram.invalid/bot")
+    bypassing = own_bot("1:x", "http://bypassed.invalid/bot")
+    await bot.request.initialize()
+    await bypassing.request.initialize()
     try:
-        bot = own_bot("1:x", "http://telegram.invalid/bot")
-        await bot.request.initialize()
         assert await bot.delete_webhook()  # answered by the proxy: telegram.invalid has no IP
         assert seen == ["http://telegram.invalid/bot1:x/deleteWebhook"]
-        bypassing = own_bot("1:x", "http://bypassed.invalid/bot")
-        await bypassing.request.initialize()
         with pytest.raises(NetworkError):  # straight to a host that does not exist
             await bypassing.delete_webhook()
         assert len(seen) == 1
+    finally:
         await bot.request.shutdown()
         await bypassing.request.shutdown()
-    finally:
         await runner.cleanup()
