@@ -1,4 +1,5 @@
-"""The sandbox over real loopback HTTP: PTB's default HTTPXRequest and the control API."""
+"""The sandbox over real loopback HTTP: PTB's default HTTPXRequest, the bot's own aiohttp one,
+and the control API."""
 
 from __future__ import annotations
 
@@ -7,15 +8,29 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, InvalidToken
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.sandbox.core import FakeBotApi
 from bot.sandbox.server import SandboxServer
 
 
-async def test_ptb_bot_over_http(api: FakeBotApi) -> None:
+def clients(kind: str) -> dict:
+    """PTB's default HTTP client (httpx), or the bot's own (``bot/aiohttp_request.py``)."""
+    if kind == "httpx":
+        return {}
+    return {
+        "request": AiohttpRequest(),
+        "get_updates_request": AiohttpRequest(connection_pool_size=1),
+    }
+
+
+@pytest.mark.parametrize("client", ["httpx", "aiohttp"])
+async def test_ptb_bot_over_http(api: FakeBotApi, client: str) -> None:
     api.send_message(api.make_user(2000, "Amina"), "/start")
     async with SandboxServer(api) as srv:
         assert srv.port > 0 and srv.base_url == f"http://127.0.0.1:{srv.port}/bot"
-        bot = Bot(api.token, base_url=srv.base_url, base_file_url=srv.file_base_url)
+        bot = Bot(
+            api.token, base_url=srv.base_url, base_file_url=srv.file_base_url, **clients(client)
+        )
         async with bot:
             (update,) = await bot.get_updates(timeout=1)
             assert update.message.text == "/start"
@@ -36,6 +51,9 @@ async def test_ptb_bot_over_http(api: FakeBotApi) -> None:
             assert api.calls[-1].files["document"][0] == "minutes.pdf"
             file = await bot.get_file(doc.document.file_id)
             assert bytes(await file.download_as_bytearray()) == b"\x00binary\xff" * 100
+            # a file name in another script arrives as written, not percent-encoded
+            poster = await bot.send_document(2000, b"%PDF-1.4", filename="poster-Дом-ملصق.pdf")
+            assert poster.document.file_name == "poster-Дом-ملصق.pdf"
     assert api.bot_messages(2000)[0]["text"] == "¡Hola Amina!"
 
 
