@@ -18,7 +18,7 @@ does (it reads the environment and ``~/.netrc`` each time: 8% of the bot's CPU).
 from __future__ import annotations
 
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -132,9 +132,10 @@ class AiohttpRequest(BaseRequest):
             data = aiohttp.FormData(fields or {}, quote_fields=False)
             for name, (filename, content, mimetype) in files.items():
                 data.add_field(name, content, filename=filename, content_type=mimetype)
-        elif request_data is not None and fields:
-            # encoded here at once: aiohttp's FormData would build a multipart writer first
-            data = request_data.url_encoded_parameters().encode()
+        elif fields:
+            # encoded here at once (the parameters PTB already turned to JSON, not a second
+            # time): aiohttp's FormData would build a multipart writer first
+            data = urlencode(fields).encode()
             headers = FORM_HEADERS
         proxy = self._proxy(url)
         try:

@@ -10,7 +10,8 @@ sends an acknowledged update again. Here the order is the other way round:
    (``INSERT OR IGNORE``: a re-delivered update is one row) and commits, and only then answers
    200.
 2. :class:`InboxWorker` takes the rows in ``update_id`` order, hands each to
-   ``Application.process_update`` (up to ``app.CONCURRENT_UPDATES`` at a time, like polling) and
+   ``Application.process_update`` through its update processor (up to ``app.CONCURRENT_UPDATES``
+   at a time, counted as in hand, like polling) and
    deletes it once processed. Rows a crash left behind are processed first at the next start;
    the gate (``processed_updates``) keeps a half-handled one from taking effect twice.
 
